@@ -1,0 +1,33 @@
+import type { BurstLogger } from "./burst-logger.js";
+import type { Clock } from "./clock.js";
+import type { CacheEvents } from "./events.js";
+import type { InvalidationBus } from "./invalidation-bus.js";
+import type { L1Store } from "./l1-store.js";
+import type { L2Store } from "./l2-store.js";
+import type { SingleFlight } from "./single-flight.js";
+
+/** What namespaces share inside one cache: tiers, bus, clock and bookkeeping. */
+export interface CacheContext {
+  readonly prefix: string;
+  readonly l1: L1Store | undefined;
+  readonly l2: L2Store | undefined;
+  readonly bus: InvalidationBus | undefined;
+  readonly flights: SingleFlight;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly events: CacheEvents;
+  readonly log: BurstLogger;
+  readonly leaseTtlMs: number;
+  /** A number that grows with every invalidation heard; read it before a load begins. */
+  invalidationMark(): number;
+  /** Whether `key` was invalidated after `mark` was read (so a load begun then must not fill L1). */
+  invalidatedSince(key: string, mark: number): boolean;
+  /** Records an invalidation of `key` made or heard by this process. */
+  noteInvalidation(key: string): void;
+  /** The clear epoch of a namespace; L1 entries from an older epoch are misses. */
+  epochOf(namespacePrefix: string): number;
+  /** Starts a new clear epoch for a namespace. */
+  bumpEpoch(namespacePrefix: string): void;
+  /** Throws if the cache is closed. */
+  assertOpen(): void;
+}

@@ -1,0 +1,65 @@
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import type { Codec } from "./codec.js";
+import { type EntryMeta, unwrapEnvelope, wrapEnvelope } from "./envelope.js";
+import { DecodeError, EncodeError } from "./errors.js";
+
+/** A decoded entry: its value (null when negative) and its times. */
+export interface DecodedEntry<T> extends EntryMeta {
+  value: T | null;
+  /** Stored size in bytes. */
+  size: number;
+}
+
+/**
+ * Turns values into stored bytes and back for one namespace: codec, envelope
+ * and optional schema. Values always go through encode + decode before they
+ * are served, so every path yields the same types.
+ */
+export class EntryCodec<T> {
+  constructor(
+    private readonly codec: Codec,
+    private readonly schema: StandardSchemaV1<unknown, T> | undefined,
+  ) {}
+
+  /** Encodes a value (null/undefined = negative marker); throws {@link EncodeError}. */
+  encode(value: T | null | undefined, meta: Omit<EntryMeta, "negative">): { bytes: Buffer; negative: boolean } {
+    const negative = value === null || value === undefined;
+    let payload: Buffer;
+    try {
+      payload = negative ? Buffer.alloc(0) : this.codec.encode(value);
+    } catch (error) {
+      throw new EncodeError(`The ${this.codec.name} codec could not encode the value: ${(error as Error).message}`, { cause: error });
+    }
+    return { bytes: wrapEnvelope({ ...meta, negative }, payload), negative };
+  }
+
+  /** Decodes stored bytes and validates them; throws {@link DecodeError}. */
+  async decode(bytes: Buffer): Promise<DecodedEntry<T>> {
+    const { meta, payload } = unwrapEnvelope(bytes);
+    if (meta.negative) return { ...meta, value: null, size: bytes.length };
+    let raw: unknown;
+    try {
+      raw = this.codec.decode(payload);
+    } catch (error) {
+      throw new DecodeError(`The ${this.codec.name} codec could not decode the stored value: ${(error as Error).message}`, { cause: error });
+    }
+    return { ...meta, value: await this.validate(raw), size: bytes.length };
+  }
+
+  /** Only the header (for `has` and freshness checks); throws {@link DecodeError}. */
+  meta(bytes: Buffer): EntryMeta {
+    return unwrapEnvelope(bytes).meta;
+  }
+
+  private async validate(raw: unknown): Promise<T> {
+    if (!this.schema) return raw as T;
+    let result = this.schema["~standard"].validate(raw);
+    if (result instanceof Promise) result = await result;
+    if (result.issues) {
+      const first = result.issues[0];
+      const path = first?.path?.map((segment) => (typeof segment === "object" ? String(segment.key) : String(segment))).join(".");
+      throw new DecodeError(`Stored value failed the namespace schema${path ? ` at "${path}"` : ""}: ${first?.message ?? "invalid"}`);
+    }
+    return result.value;
+  }
+}

@@ -1,0 +1,186 @@
+import { randomUUID } from "node:crypto";
+import type { Clock } from "./clock.js";
+import { type BusMessage, type BusMessageType, decodeBusMessage, encodeBusMessage } from "./bus-message.js";
+import type { RedisClient } from "./redis-connection.js";
+
+/** What the bus reports about itself. */
+export interface BusHealth {
+  /** The subscriber connection is up and subscribed. */
+  connected: boolean;
+  /** Epoch ms of the last message received from another process, or null. */
+  lastMessageAt: number | null;
+  /** Messages received from other processes. */
+  received: number;
+  /** Messages published by this process. */
+  published: number;
+  /** Sequence gaps seen (lost messages). */
+  gaps: number;
+  /** Times L1 was cleared because invalidations may have been missed. */
+  flushes: number;
+  /** Payloads on the channel that were not bus messages. */
+  malformed: number;
+}
+
+/** What the cache does with bus traffic. */
+export interface BusHandlers {
+  /** Other processes changed these keys. */
+  onKeys(type: BusMessageType, keys: string[]): void;
+  /** Another process cleared the namespace with this key prefix. */
+  onClear(namespacePrefix: string): void;
+  /** Invalidations may have been lost: L1 must be cleared before it serves again. */
+  onFlush(reason: "disconnect" | "reconnect" | "gap"): void;
+}
+
+/**
+ * Keeps every process's L1 honest. Writes publish on `{prefix}:bus` from
+ * inside their Lua script (atomically with the change); each process
+ * subscribes on a connection of its own, ignores its own messages, and drops
+ * what others changed. A lost connection or a gap in a publisher's sequence
+ * numbers clears L1, since pub/sub does not redeliver.
+ */
+export class InvalidationBus {
+  readonly origin = randomUUID();
+  readonly channel: string;
+  private seq = 0;
+  private readonly lastSeqByOrigin = new Map<string, { seq: number; at: number }>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private connected = false;
+  private everConnected = false;
+  private closed = false;
+  private readonly stats: Omit<BusHealth, "connected"> = {
+    lastMessageAt: null,
+    received: 0,
+    published: 0,
+    gaps: 0,
+    flushes: 0,
+    malformed: 0,
+  };
+
+  constructor(
+    private readonly subscriber: RedisClient,
+    prefix: string,
+    private readonly handlers: BusHandlers,
+    private readonly clock: Clock,
+  ) {
+    this.channel = `${prefix}:bus`;
+    subscriber.on("message", (channel: string, raw: string) => {
+      if (channel === this.channel) this.receive(raw);
+    });
+    subscriber.on("ready", () => this.onConnected());
+    subscriber.on("close", () => this.onDisconnected());
+  }
+
+  /** Subscribes; resolves once subscribed (or rejects if Redis cannot be reached). */
+  async start(): Promise<void> {
+    await this.subscriber.subscribe(this.channel);
+    this.onConnected();
+  }
+
+  /** Whether invalidations are being heard now. */
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Returns the channel and the next message; call only when the publish will really be sent. */
+  message(type: BusMessageType, keys: string[]): { channel: string; message: string } {
+    this.seq++;
+    this.stats.published++;
+    return { channel: this.channel, message: encodeBusMessage({ o: this.origin, s: this.seq, t: type, k: keys }) };
+  }
+
+  /** `promise` resolves when another process fills or releases `key`, or after `timeoutMs`; `cancel` stops waiting. */
+  waitFor(key: string, timeoutMs: number): { promise: Promise<void>; cancel(): void } {
+    let set = this.waiters.get(key);
+    if (!set) {
+      set = new Set();
+      this.waiters.set(key, set);
+    }
+    const waiters = set;
+    let timer: NodeJS.Timeout | undefined;
+    let resolvePromise: () => void = () => {};
+    const promise = new Promise<void>((resolve) => {
+      resolvePromise = resolve;
+    });
+    const done = () => {
+      clearTimeout(timer);
+      waiters.delete(done);
+      if (waiters.size === 0 && this.waiters.get(key) === waiters) this.waiters.delete(key);
+      resolvePromise();
+    };
+    timer = setTimeout(done, Math.max(0, timeoutMs));
+    waiters.add(done);
+    return { promise, cancel: done };
+  }
+
+  /** Wakes local waiters of `key` (a fill in this process). */
+  wake(key: string): void {
+    const set = this.waiters.get(key);
+    if (!set) return;
+    for (const done of [...set]) done();
+  }
+
+  health(): BusHealth {
+    return { connected: this.connected, ...this.stats };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const key of [...this.waiters.keys()]) this.wake(key);
+    this.subscriber.disconnect();
+  }
+
+  private receive(raw: string): void {
+    const message = decodeBusMessage(raw);
+    if (!message) {
+      this.stats.malformed++;
+      return;
+    }
+    if (message.o === this.origin) return;
+    this.stats.received++;
+    this.stats.lastMessageAt = this.clock.now();
+    this.trackSequence(message);
+    if (message.t === "clear") {
+      for (const prefix of message.k) this.handlers.onClear(prefix);
+      return;
+    }
+    this.handlers.onKeys(message.t, message.k);
+    if (message.t === "fill" || message.t === "rel") for (const key of message.k) this.wake(key);
+  }
+
+  private trackSequence(message: BusMessage): void {
+    const last = this.lastSeqByOrigin.get(message.o);
+    const now = this.clock.now();
+    if (last && message.s > last.seq + 1) {
+      this.stats.gaps++;
+      this.flush("gap");
+    }
+    if (!last || message.s > last.seq) this.lastSeqByOrigin.set(message.o, { seq: message.s, at: now });
+    if (this.lastSeqByOrigin.size > 1_000) this.forgetQuietOrigins(now);
+  }
+
+  /** Origins silent for 10 minutes are most likely gone; forgetting them bounds the map. */
+  private forgetQuietOrigins(now: number): void {
+    for (const [origin, last] of this.lastSeqByOrigin) {
+      if (now - last.at > 600_000) this.lastSeqByOrigin.delete(origin);
+    }
+  }
+
+  private onConnected(): void {
+    if (this.connected || this.closed) return;
+    this.connected = true;
+    // Anything published while we were away was lost: entries filled meanwhile may be stale.
+    if (this.everConnected) this.flush("reconnect");
+    this.everConnected = true;
+  }
+
+  private onDisconnected(): void {
+    if (!this.connected) return;
+    this.connected = false;
+    if (!this.closed) this.flush("disconnect");
+  }
+
+  private flush(reason: "disconnect" | "reconnect" | "gap"): void {
+    this.stats.flushes++;
+    this.handlers.onFlush(reason);
+  }
+}

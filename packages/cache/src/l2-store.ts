@@ -1,0 +1,182 @@
+import type { CircuitBreaker } from "./circuit-breaker.js";
+import { ConnectionError } from "./errors.js";
+import type { RedisClient, ScriptedClient } from "./redis-connection.js";
+
+/** Returned by every L2 call that could not reach Redis; callers fall through to the loader. */
+export const UNAVAILABLE: unique symbol = Symbol("hoard.l2.unavailable");
+export type Unavailable = typeof UNAVAILABLE;
+
+/**
+ * Builds the bus message for a write, called only once the command is really
+ * being sent, so a skipped command never consumes a sequence number.
+ * `channel` "" publishes nothing.
+ */
+export type BusMessageFactory = () => { channel: string; message: string };
+
+/** Result of asking for the right to load a key. */
+export interface AcquireResult {
+  /** The lease (and the lock, if asked for) is ours. */
+  acquired: boolean;
+  /** A still-fresh value that was already stored, returned instead of acquiring. */
+  existing: Buffer | null;
+}
+
+/**
+ * The Redis tier. Every call goes through the circuit breaker and is skipped
+ * while the client is not connected, so a dead or slow Redis costs callers
+ * nothing beyond one command timeout before the breaker opens. Failures are
+ * reported to `onError` and turned into {@link UNAVAILABLE}, never thrown.
+ */
+export class L2Store {
+  constructor(
+    readonly client: ScriptedClient,
+    private readonly breaker: CircuitBreaker,
+    private readonly onError: (error: ConnectionError) => void,
+    /** Called with the round-trip time of every successful call, in ms. */
+    private readonly onRoundTrip: (ms: number) => void,
+  ) {}
+
+  get isCluster(): boolean {
+    return this.client.isCluster === true;
+  }
+
+  /** Whether a call would be sent now. */
+  available(): boolean {
+    return this.client.status === "ready" && this.breaker.allow();
+  }
+
+  private async run<T>(operation: string, call: () => Promise<T>): Promise<T | Unavailable> {
+    if (this.client.status !== "ready" || !this.breaker.allow()) return UNAVAILABLE;
+    const started = performance.now();
+    try {
+      const result = await call();
+      this.breaker.success();
+      this.onRoundTrip(performance.now() - started);
+      return result;
+    } catch (error) {
+      this.breaker.failure();
+      this.onError(new ConnectionError(`Redis ${operation} failed: ${(error as Error).message}`, { cause: error }));
+      return UNAVAILABLE;
+    }
+  }
+
+  get(key: string): Promise<Buffer | null | Unavailable> {
+    return this.run("GET", () => this.client.getBuffer(key));
+  }
+
+  /** One round trip for many keys: MGET on a single server, concurrent GETs (auto-grouped per node) on a cluster. */
+  mget(keys: string[]): Promise<(Buffer | null)[] | Unavailable> {
+    if (keys.length === 0) return Promise.resolve([]);
+    if (this.isCluster) return this.run("GET", () => Promise.all(keys.map((key) => this.client.getBuffer(key))));
+    return this.run("MGET", () => this.client.mgetBuffer(...keys));
+  }
+
+  async acquire(
+    keys: { value: string; lease: string; lock: string },
+    token: string,
+    options: { leaseTtlMs: number; lockTtlMs: number; wantLock: boolean; nowMs: number },
+  ): Promise<AcquireResult | Unavailable> {
+    const reply = await this.run("acquire", () =>
+      this.client.hoardAcquireBuffer(
+        keys.value,
+        keys.lease,
+        keys.lock,
+        token,
+        options.leaseTtlMs,
+        options.lockTtlMs,
+        options.wantLock ? "1" : "0",
+        options.nowMs,
+      ),
+    );
+    if (reply === UNAVAILABLE) return UNAVAILABLE;
+    return { acquired: Number(reply[0]) === 1, existing: reply[1] ?? null };
+  }
+
+  /** Fenced fill; true when the value was written. */
+  async fill(
+    keys: { value: string; lease: string; lock: string },
+    token: string,
+    payload: Buffer,
+    pxMs: number,
+    bus: BusMessageFactory,
+  ): Promise<boolean | Unavailable> {
+    const reply = await this.run("fill", () =>
+      {
+      const { channel, message } = bus();
+      return this.client.hoardFill(keys.value, keys.lease, keys.lock, token, payload, Math.max(1, Math.ceil(pxMs)), channel, message);
+    },
+    );
+    return reply === UNAVAILABLE ? UNAVAILABLE : Number(reply) === 1;
+  }
+
+  /** Unfenced write (`payload`) or delete (`null`) that voids leases and publishes. */
+  async write(
+    keys: { value: string; lease: string },
+    payload: Buffer | null,
+    pxMs: number,
+    bus: BusMessageFactory,
+  ): Promise<true | Unavailable> {
+    const reply = await this.run(payload ? "set" : "delete", () =>
+      {
+      const { channel, message } = bus();
+      return this.client.hoardWrite(keys.value, keys.lease, payload ?? "", Math.max(1, Math.ceil(pxMs)), channel, message);
+    },
+    );
+    return reply === UNAVAILABLE ? UNAVAILABLE : true;
+  }
+
+  /** Compare-and-delete of a lock; publishes so waiters retry at once. */
+  async release(lockKey: string, token: string, bus: BusMessageFactory): Promise<boolean | Unavailable> {
+    const reply = await this.run("release", () => {
+      const { channel, message } = bus();
+      return this.client.hoardRelease(lockKey, token, channel, message);
+    });
+    return reply === UNAVAILABLE ? UNAVAILABLE : Number(reply) === 1;
+  }
+
+  /** Publishes one bus message. */
+  async publish(bus: BusMessageFactory): Promise<void> {
+    await this.run("PUBLISH", () => {
+      const { channel, message } = bus();
+      return channel === "" ? Promise.resolve(0) : this.client.publish(channel, message);
+    });
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.run("DEL", () => this.client.del(key));
+  }
+
+  /**
+   * Deletes every key matching `pattern` with SCAN + UNLINK, in batches, on
+   * every master of a cluster: Redis is never blocked by a KEYS or a huge DEL.
+   * Returns how many keys were removed.
+   */
+  async deleteMatching(pattern: string): Promise<number | Unavailable> {
+    return this.run("SCAN/UNLINK", async () => {
+      const nodes: RedisClient[] = this.isCluster ? (this.client as unknown as { nodes(role: string): RedisClient[] }).nodes("master") : [this.client];
+      let removed = 0;
+      for (const node of nodes) removed += await unlinkMatching(node, pattern, this.isCluster);
+      return removed;
+    });
+  }
+}
+
+async function unlinkMatching(node: RedisClient, pattern: string, perKey: boolean): Promise<number> {
+  let cursor = "0";
+  let removed = 0;
+  do {
+    const [next, keys] = await (node as unknown as { scan(...args: (string | number)[]): Promise<[string, string[]]> }).scan(cursor, "MATCH", pattern, "COUNT", 500);
+    cursor = next;
+    if (keys.length === 0) continue;
+    if (perKey) {
+      // Keys of different slots cannot share one UNLINK on a cluster node.
+      const pipeline = node.pipeline();
+      for (const key of keys) pipeline.unlink(key);
+      await pipeline.exec();
+    } else {
+      await node.unlink(...keys);
+    }
+    removed += keys.length;
+  } while (cursor !== "0");
+  return removed;
+}

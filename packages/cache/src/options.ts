@@ -1,0 +1,182 @@
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { z } from "zod";
+import type { CacheLogger } from "./burst-logger.js";
+import type { Clock } from "./clock.js";
+import type { Codec } from "./codec.js";
+import { InvalidOptionError } from "./errors.js";
+import type { RedisInput } from "./redis-connection.js";
+
+/**
+ * How a miss is protected against stampedes.
+ * - `none`: every caller calls the loader.
+ * - `local`: callers in one process share one load (single flight).
+ * - `distributed`: single flight plus a Redis lock, so one process in the whole cluster loads.
+ */
+export type Protection = "none" | "local" | "distributed";
+
+/** Settings shared by every namespace; each can be overridden per namespace and most per call. */
+export interface EntryPolicy {
+  /** How long a loaded value is fresh, in ms. @default 60_000 */
+  ttlMs: number;
+  /** How long an "absent" marker (loader returned null/undefined) is kept, in ms. @default 5_000 */
+  negativeTtlMs: number;
+  /** TTL spread: each write's TTL is scaled by a random factor in [1 - jitter, 1 + jitter]. 0 turns it off. @default 0.1 */
+  jitter: number;
+  /** How long after its TTL a stale copy is kept to serve when the loader fails or is slow, in ms. 0 turns fail-safe off. @default 300_000 */
+  graceMs: number;
+  /** Stampede protection on a miss. @default "distributed" */
+  protection: Protection;
+  /** How long the distributed lock is held at most; longer than your p99 load time. @default 10_000 */
+  lockTtlMs: number;
+  /** How long a caller waits for another process's load before giving up on it, in ms (nginx's proxy_cache_lock_timeout). @default 5_000 */
+  lockWaitTimeoutMs: number;
+  /** Past the lock wait deadline with no stale copy: load anyway, or throw `LockTimeoutError`. @default "load" */
+  onLockTimeout: "load" | "throw";
+  /** With a stale copy at hand, serve it if the loader has not answered after this many ms, and let the load finish in the background. 0 turns it off. @default 0 */
+  softTimeoutMs: number;
+  /** Give up on the loader after this many ms (`LoaderTimeoutError`, or the stale copy if there is one). 0 turns it off. @default 0 */
+  hardTimeoutMs: number;
+  /** XFetch `beta` for probabilistic early refresh; higher refreshes earlier. 0 turns it off. @default 1 */
+  earlyRefreshBeta: number;
+}
+
+/** Options of `createCache`. */
+export interface CacheOptions {
+  /** First segment of every Redis key and of the bus channel; letters, digits, `_`, `-`. @default "hoard" */
+  prefix?: string;
+  /**
+   * How to reach Redis: a URL, ioredis options, or a ready `Redis` or `Cluster` instance
+   * (then the cache does not close it). `false` turns L2 (and the bus) off.
+   * @default "redis://127.0.0.1:6379"
+   */
+  redis?: RedisInput | false;
+  /** The in-process tier; `false` turns it off. */
+  l1?:
+    | {
+        /** Most entries held. @default 10_000 */
+        maxEntries?: number;
+        /** Most encoded bytes held. @default 67_108_864 (64 MiB) */
+        maxBytes?: number;
+      }
+    | false;
+  /** Timeout of every Redis command the cache sends on clients it creates, in ms. @default 250 */
+  commandTimeoutMs?: number;
+  /** Consecutive Redis failures that open the circuit breaker. @default 3 */
+  breakerThreshold?: number;
+  /** How long an open breaker skips Redis before one probe, in ms. @default 1_000 */
+  breakerCoolDownMs?: number;
+  /** Publish invalidations and listen to other processes' (needs `redis`). @default true */
+  bus?: boolean;
+  /** How long a load's lease (the token that fences its fill) lives, in ms; loads slower than this never fill. @default 60_000 */
+  leaseTtlMs?: number;
+  /** Defaults for every namespace. See {@link EntryPolicy} for each default. */
+  defaults?: Partial<EntryPolicy>;
+  /** Default codec. @default jsonCodec */
+  codec?: Codec;
+  /** Where failures are logged (at most once per `errorLogIntervalMs` per kind). @default JSON lines on stderr */
+  logger?: CacheLogger;
+  /** Quiet period after logging a failure of one kind, in ms. @default 10_000 */
+  errorLogIntervalMs?: number;
+  /** Time source for every expiry decision. @default Date.now */
+  clock?: Clock;
+  /** Random source in [0, 1) for jitter and early refresh. @default Math.random */
+  random?: () => number;
+}
+
+/** Options of `cache.namespace(name, options)`. */
+export interface NamespaceOptions<T> extends Partial<EntryPolicy> {
+  /** Schema version of the stored values; bump it when their shape changes. @default 1 */
+  version?: number;
+  /** Codec for this namespace. @default the cache's codec */
+  codec?: Codec;
+  /** Validates (and may transform) every decoded value; a failure is a miss. Any Standard Schema (zod, valibot, arktype). @default none */
+  schema?: StandardSchemaV1<unknown, T>;
+  /** Use the cache's L1 for this namespace. @default true when the cache has an L1 */
+  l1?: boolean;
+}
+
+/** Per-call overrides of `getOrSet` and `getOrSetMany`. */
+export type CallOptions = Partial<EntryPolicy>;
+
+export const DEFAULT_POLICY: EntryPolicy = {
+  ttlMs: 60_000,
+  negativeTtlMs: 5_000,
+  jitter: 0.1,
+  graceMs: 300_000,
+  protection: "distributed",
+  lockTtlMs: 10_000,
+  lockWaitTimeoutMs: 5_000,
+  onLockTimeout: "load",
+  softTimeoutMs: 0,
+  hardTimeoutMs: 0,
+  earlyRefreshBeta: 1,
+};
+
+const ms = z.number().int().nonnegative();
+const positiveMs = z.number().int().positive();
+
+const policySchema = z.strictObject({
+  ttlMs: positiveMs,
+  negativeTtlMs: positiveMs,
+  jitter: z.number().min(0).max(0.5),
+  graceMs: ms,
+  protection: z.enum(["none", "local", "distributed"]),
+  lockTtlMs: positiveMs,
+  lockWaitTimeoutMs: positiveMs,
+  onLockTimeout: z.enum(["load", "throw"]),
+  softTimeoutMs: ms,
+  hardTimeoutMs: ms,
+  earlyRefreshBeta: z.number().min(0).max(10),
+});
+
+const codecSchema = z.custom<Codec>(
+  (value) => typeof value === "object" && value !== null && typeof (value as Codec).encode === "function" && typeof (value as Codec).decode === "function",
+  "expected a codec with encode() and decode()",
+);
+
+const cacheOptionsSchema = z.strictObject({
+  prefix: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 letters, digits, "_" or "-"').optional(),
+  redis: z.union([z.string().min(1), z.literal(false), z.object({}).passthrough()]).optional(),
+  l1: z.union([z.literal(false), z.strictObject({ maxEntries: positiveMs.optional(), maxBytes: positiveMs.optional() })]).optional(),
+  commandTimeoutMs: positiveMs.optional(),
+  breakerThreshold: positiveMs.optional(),
+  breakerCoolDownMs: positiveMs.optional(),
+  bus: z.boolean().optional(),
+  leaseTtlMs: positiveMs.optional(),
+  defaults: policySchema.partial().optional(),
+  codec: codecSchema.optional(),
+  logger: z.custom<CacheLogger>((value) => typeof (value as CacheLogger)?.warn === "function", "expected a logger with warn() and error()").optional(),
+  errorLogIntervalMs: ms.optional(),
+  clock: z.custom<Clock>((value) => typeof (value as Clock)?.now === "function", "expected { now(): number }").optional(),
+  random: z.custom<() => number>((value) => typeof value === "function", "expected a function").optional(),
+});
+
+const namespaceOptionsSchema = policySchema.partial().extend({
+  version: z.number().int().min(1).optional(),
+  codec: codecSchema.optional(),
+  schema: z.custom((value) => typeof value === "object" && value !== null && "~standard" in value, "expected a Standard Schema (zod, valibot, ...)").optional(),
+  l1: z.boolean().optional(),
+});
+
+const callOptionsSchema = policySchema.partial();
+
+/** Throws {@link InvalidOptionError} naming the first bad option. */
+function validate(schema: z.ZodType, input: unknown, where: string): void {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return;
+  const issue = result.error.issues[0];
+  const path = issue?.path.length ? issue.path.join(".") : "(root)";
+  throw new InvalidOptionError(`Invalid option "${path}" in ${where}: ${issue?.message ?? "invalid value"}.`);
+}
+
+export function validateCacheOptions(options: CacheOptions | undefined): void {
+  validate(cacheOptionsSchema, options, "createCache()");
+}
+
+export function validateNamespaceOptions(name: string, options: NamespaceOptions<unknown> | undefined): void {
+  validate(namespaceOptionsSchema, options, `cache.namespace("${name}")`);
+}
+
+export function validateCallOptions(options: CallOptions | undefined): void {
+  if (options) validate(callOptionsSchema, options, "call options");
+}

@@ -1,0 +1,83 @@
+/**
+ * Lua scripts that make each multi-step L2 operation atomic. Every script
+ * touches only the keys of one id (value, lease, lock), which share a hash tag,
+ * so they run unchanged on Redis Cluster.
+ *
+ * A lease is a token stored beside the value when a load begins. Every
+ * invalidation deletes it, so a fill whose lease is gone (or was replaced)
+ * started before the latest invalidation and is refused.
+ */
+
+/**
+ * KEYS: value, lease, lock. ARGV: token, leaseTtlMs, lockTtlMs, wantLock ("1"/"0"), nowMs.
+ * Returns [acquired (1/0), fresh value or false].
+ * A value that is still fresh at `nowMs` (read from the entry header: byte 1
+ * "H", freshUntil as a little-endian double at byte 4) is returned instead of
+ * acquiring. With wantLock, nothing is acquired while someone else holds the
+ * lock; the lease is only taken together with the lock, so a waiter never
+ * voids the holder's lease.
+ */
+export const ACQUIRE_LUA = `
+local current = redis.call('GET', KEYS[1])
+if current and string.len(current) >= 23 and string.byte(current, 1) == 72 then
+  local freshUntil = struct.unpack('<d', current, 4)
+  if freshUntil > tonumber(ARGV[5]) then return {0, current} end
+end
+if ARGV[4] == '1' then
+  if not redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[3]) then
+    return {0, false}
+  end
+end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return {1, false}
+`;
+
+/**
+ * KEYS: value, lease, lock. ARGV: token, payload, pxMs, channel, message.
+ * Writes the value only while the lease still holds `token`; always frees the
+ * lock if `token` holds it, and publishes `message` (when a channel is given)
+ * so other processes drop their L1 copy and waiters wake up.
+ * Returns 1 when the value was written, 0 when the fill was fenced off.
+ */
+export const FILL_LUA = `
+local accepted = 0
+if redis.call('GET', KEYS[2]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  redis.call('DEL', KEYS[2])
+  accepted = 1
+end
+if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
+if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+return accepted
+`;
+
+/**
+ * KEYS: value, lease. ARGV: payload ("" deletes), pxMs, channel, message.
+ * A direct set or delete: writes or removes the value, voids any lease (so
+ * loads already under way cannot overwrite it) and publishes the invalidation.
+ */
+export const WRITE_LUA = `
+if ARGV[1] == '' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+redis.call('DEL', KEYS[2])
+if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
+return 1
+`;
+
+/**
+ * KEYS: lock. ARGV: token, channel, message.
+ * Compare-and-delete: frees the lock only if `token` still holds it, so a
+ * holder whose lock expired cannot free someone else's. Publishes so waiters retry.
+ */
+export const RELEASE_LUA = `
+local released = 0
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  released = 1
+end
+if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+return released
+`;

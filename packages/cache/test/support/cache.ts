@@ -1,0 +1,47 @@
+import { afterAll, afterEach } from "vitest";
+import { type Cache, type CacheOptions, createCache } from "../../src/index.js";
+import type { CacheLogger } from "../../src/burst-logger.js";
+import { dropPrefix, inspector, REDIS_URL, uniquePrefix } from "./redis.js";
+
+/** A logger that records instead of printing. */
+export function recordingLogger(): CacheLogger & { lines: { level: string; object: object; message?: string }[] } {
+  const lines: { level: string; object: object; message?: string }[] = [];
+  return {
+    lines,
+    warn: (object, message) => lines.push({ level: "warn", object, message }),
+    error: (object, message) => lines.push({ level: "error", object, message }),
+  };
+}
+
+/**
+ * Gives a suite its own key prefix on the shared Redis, a factory for caches
+ * under it, and cleans both up after each test.
+ */
+export function cacheSuite(name: string) {
+  const redis = inspector();
+  const caches: Cache[] = [];
+  let prefix = uniquePrefix(name);
+
+  afterEach(async () => {
+    await Promise.all(caches.splice(0).map((cache) => cache.close()));
+    await dropPrefix(redis, prefix);
+    prefix = uniquePrefix(name);
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  return {
+    redis,
+    get prefix() {
+      return prefix;
+    },
+    /** A connected cache under the suite's prefix (bus and L2 ready). */
+    async make(options: CacheOptions = {}): Promise<Cache> {
+      const cache = createCache({ prefix, redis: REDIS_URL, logger: recordingLogger(), ...options });
+      caches.push(cache);
+      if (options.redis !== false) await cache.ready();
+      return cache;
+    },
+  };
+}
