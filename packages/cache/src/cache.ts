@@ -2,7 +2,7 @@ import { LRUCache } from "lru-cache";
 import { BurstLogger, consoleLogger } from "./burst-logger.js";
 import type { CacheContext } from "./cache-context.js";
 import { CircuitBreaker, type CircuitState } from "./circuit-breaker.js";
-import { systemClock, type Clock } from "./clock.js";
+import { type Clock, systemClock } from "./clock.js";
 import { jsonCodec } from "./codec.js";
 import { EntryCodec } from "./entry-codec.js";
 import { CacheClosedError, InvalidOptionError } from "./errors.js";
@@ -11,6 +11,7 @@ import { type BusHealth, InvalidationBus } from "./invalidation-bus.js";
 import { assertName, KeySpace } from "./keys.js";
 import { L1Store } from "./l1-store.js";
 import { L2Store } from "./l2-store.js";
+import type { LatencySummary } from "./latency-window.js";
 import { Namespace } from "./namespace.js";
 import {
   type CacheOptions,
@@ -22,8 +23,15 @@ import {
 } from "./options.js";
 import { connectRedis, type RedisClient, type ScriptedClient } from "./redis-connection.js";
 import { SingleFlight } from "./single-flight.js";
-import { addCounters, emptyCounters, hitRates, type HitRates, type NamespaceCounters, NamespaceStats, type TimedOperation } from "./stats.js";
-import type { LatencySummary } from "./latency-window.js";
+import {
+  addCounters,
+  emptyCounters,
+  type HitRates,
+  hitRates,
+  type NamespaceCounters,
+  NamespaceStats,
+  type TimedOperation,
+} from "./stats.js";
 
 /** A snapshot of one namespace's numbers. */
 export interface NamespaceSnapshot {
@@ -128,7 +136,10 @@ export class Cache implements CacheContext {
     );
     if (options.bus !== false) {
       // A subscribed connection can do nothing else: the bus gets a connection of its own.
-      const subscriber: RedisClient = (client as { duplicate(): RedisClient }).duplicate();
+      // Its SUBSCRIBE may wait in the offline queue until the connection is up.
+      const subscriber: RedisClient = client.isCluster
+        ? (client as { duplicate(nodes: undefined, options: object): RedisClient }).duplicate(undefined, { enableOfflineQueue: true })
+        : (client as { duplicate(options: object): RedisClient }).duplicate({ enableOfflineQueue: true });
       subscriber.on("error", (error: Error) => this.log.warn("bus connection error", error));
       this.subscriber = subscriber;
       this.bus = new InvalidationBus(
@@ -196,7 +207,13 @@ export class Cache implements CacheContext {
     for (const [name, stats] of this.namespaceStats) {
       const view = this.namespaces.get(name) as Namespace<unknown>;
       addCounters(totals, stats.counters);
-      namespaces.push({ name, version: view.version, counters: { ...stats.counters }, hitRate: hitRates(stats.counters), latency: stats.latencies() });
+      namespaces.push({
+        name,
+        version: view.version,
+        counters: { ...stats.counters },
+        hitRate: hitRates(stats.counters),
+        latency: stats.latencies(),
+      });
     }
     return {
       totals,
@@ -244,7 +261,10 @@ export class Cache implements CacheContext {
     const deadline = Date.now() + timeoutMs;
     for (const client of clients) {
       while (client.status !== "ready") {
-        if (Date.now() > deadline) throw new InvalidOptionError(`Redis did not become ready within ${timeoutMs} ms (status ${client.status}); check the "redis" option.`);
+        if (Date.now() > deadline)
+          throw new InvalidOptionError(
+            `Redis did not become ready within ${timeoutMs} ms (status ${client.status}); check the "redis" option.`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }

@@ -41,7 +41,9 @@ export class EntryCodec<T> {
     try {
       raw = this.codec.decode(payload);
     } catch (error) {
-      throw new DecodeError(`The ${this.codec.name} codec could not decode the stored value: ${(error as Error).message}`, { cause: error });
+      throw new DecodeError(`The ${this.codec.name} codec could not decode the stored value: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     return { ...meta, value: await this.validate(raw), size: bytes.length };
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Clock } from "./clock.js";
 import { type BusMessage, type BusMessageType, decodeBusMessage, encodeBusMessage } from "./bus-message.js";
+import type { Clock } from "./clock.js";
 import type { RedisClient } from "./redis-connection.js";
 
 /** What the bus reports about itself. */
@@ -66,11 +66,14 @@ export class InvalidationBus {
     subscriber.on("message", (channel: string, raw: string) => {
       if (channel === this.channel) this.receive(raw);
     });
-    subscriber.on("ready", () => this.onConnected());
+    // ioredis resubscribes by itself after a reconnect; "ready" marks that moment.
+    subscriber.on("ready", () => {
+      if (this.everConnected) this.onConnected();
+    });
     subscriber.on("close", () => this.onDisconnected());
   }
 
-  /** Subscribes; resolves once subscribed (or rejects if Redis cannot be reached). */
+  /** Subscribes (queued until the connection is up); resolves once subscribed. */
   async start(): Promise<void> {
     await this.subscriber.subscribe(this.channel);
     this.onConnected();

@@ -19,9 +19,7 @@ export type CacheId = string | number;
 /** Throws unless `name` is a valid prefix or namespace name. */
 export function assertName(kind: "prefix" | "namespace", name: string): void {
   if (!NAME_PATTERN.test(name)) {
-    throw new InvalidKeyError(
-      `Invalid ${kind} ${JSON.stringify(name)}: use 1-64 letters, digits, "_" or "-".`,
-    );
+    throw new InvalidKeyError(`Invalid ${kind} ${JSON.stringify(name)}: use 1-64 letters, digits, "_" or "-".`);
   }
 }
 

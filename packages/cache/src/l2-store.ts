@@ -100,12 +100,10 @@ export class L2Store {
     pxMs: number,
     bus: BusMessageFactory,
   ): Promise<boolean | Unavailable> {
-    const reply = await this.run("fill", () =>
-      {
+    const reply = await this.run("fill", () => {
       const { channel, message } = bus();
       return this.client.hoardFill(keys.value, keys.lease, keys.lock, token, payload, Math.max(1, Math.ceil(pxMs)), channel, message);
-    },
-    );
+    });
     return reply === UNAVAILABLE ? UNAVAILABLE : Number(reply) === 1;
   }
 
@@ -116,12 +114,10 @@ export class L2Store {
     pxMs: number,
     bus: BusMessageFactory,
   ): Promise<true | Unavailable> {
-    const reply = await this.run(payload ? "set" : "delete", () =>
-      {
+    const reply = await this.run(payload ? "set" : "delete", () => {
       const { channel, message } = bus();
       return this.client.hoardWrite(keys.value, keys.lease, payload ?? "", Math.max(1, Math.ceil(pxMs)), channel, message);
-    },
-    );
+    });
     return reply === UNAVAILABLE ? UNAVAILABLE : true;
   }
 
@@ -153,7 +149,9 @@ export class L2Store {
    */
   async deleteMatching(pattern: string): Promise<number | Unavailable> {
     return this.run("SCAN/UNLINK", async () => {
-      const nodes: RedisClient[] = this.isCluster ? (this.client as unknown as { nodes(role: string): RedisClient[] }).nodes("master") : [this.client];
+      const nodes: RedisClient[] = this.isCluster
+        ? (this.client as unknown as { nodes(role: string): RedisClient[] }).nodes("master")
+        : [this.client];
       let removed = 0;
       for (const node of nodes) removed += await unlinkMatching(node, pattern, this.isCluster);
       return removed;
@@ -165,7 +163,13 @@ async function unlinkMatching(node: RedisClient, pattern: string, perKey: boolea
   let cursor = "0";
   let removed = 0;
   do {
-    const [next, keys] = await (node as unknown as { scan(...args: (string | number)[]): Promise<[string, string[]]> }).scan(cursor, "MATCH", pattern, "COUNT", 500);
+    const [next, keys] = await (node as unknown as { scan(...args: (string | number)[]): Promise<[string, string[]]> }).scan(
+      cursor,
+      "MATCH",
+      pattern,
+      "COUNT",
+      500,
+    );
     cursor = next;
     if (keys.length === 0) continue;
     if (perKey) {

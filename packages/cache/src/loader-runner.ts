@@ -12,11 +12,7 @@ export interface LoaderContext<Id> {
  * Calls a loader with a hard timeout. The loader's own error is wrapped in
  * {@link LoaderError} (original as `cause`); a timeout is a {@link LoaderTimeoutError}.
  */
-export async function runLoader<Id, V>(
-  loader: (context: LoaderContext<Id>) => V | Promise<V>,
-  id: Id,
-  hardTimeoutMs: number,
-): Promise<V> {
+export async function runLoader<Id, V>(loader: (context: LoaderContext<Id>) => V | Promise<V>, id: Id, hardTimeoutMs: number): Promise<V> {
   const controller = new AbortController();
   const loading = (async () => {
     try {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { CacheContext } from "./cache-context.js";
 import type { DecodedEntry, EntryCodec } from "./entry-codec.js";
-import { CacheError, LockTimeoutError } from "./errors.js";
+import { type CacheError, LockTimeoutError } from "./errors.js";
 import { jitterTtl } from "./jitter.js";
 import { type CacheId, type KeySpace, leaseKeyOf, lockKeyOf } from "./keys.js";
 import type { L1Entry } from "./l1-store.js";
@@ -201,7 +201,11 @@ export class Namespace<T> {
     let loaded: T | null | undefined;
     try {
       this.stats.counters.loads++;
-      loaded = await runLoader(loader as (context: LoaderContext<CacheId>) => T | null | undefined | Promise<T | null | undefined>, id, policy.hardTimeoutMs);
+      loaded = await runLoader(
+        loader as (context: LoaderContext<CacheId>) => T | null | undefined | Promise<T | null | undefined>,
+        id,
+        policy.hardTimeoutMs,
+      );
     } catch (error) {
       this.stats.counters.loadErrors++;
       if (fence.locked) {
@@ -318,7 +322,11 @@ export class Namespace<T> {
       const running = coalesce ? this.context.flights.current<T | null>(keys[i] as string) : undefined;
       if (running) {
         this.stats.counters.coalesced++;
-        joined.push(running.then((value) => void (results[i] = value)));
+        joined.push(
+          running.then((value) => {
+            results[i] = value;
+          }),
+        );
       } else toLoad.push(i);
     }
     this.stats.counters.misses += pending.length;
@@ -328,20 +336,26 @@ export class Namespace<T> {
       const started = performance.now();
       this.stats.counters.loads++;
       const batch = (async () => {
-        const answer = await runLoader(() => batchLoader(toLoad.map((i) => ids[i] as CacheId)), toLoad.map((i) => ids[i]), policy.hardTimeoutMs);
+        const answer = await runLoader(
+          () => batchLoader(toLoad.map((i) => ids[i] as CacheId)),
+          toLoad.map((i) => ids[i]),
+          policy.hardTimeoutMs,
+        );
         return toLoad.map((i, n) => (answer instanceof Map ? answer.get(ids[i] as CacheId) : answer[n]));
       })();
       const stored = toLoad.map((i, n) =>
-        (coalesce ? this.context.flights.run(keys[i] as string, () => batch.then((values) => values[n])) : batch.then((values) => values[n])).then(
-          (value) =>
-            this.store(keys[i] as string, value as T | null | undefined, policy, performance.now() - started, {
-              token: tokens[n] as string,
-              leased: leases[n] as boolean,
-              locked: false,
-              mark,
-              epoch,
-              lockKeys: this.lockKeys(keys[i] as string),
-            }),
+        (coalesce
+          ? this.context.flights.run(keys[i] as string, () => batch.then((values) => values[n]))
+          : batch.then((values) => values[n])
+        ).then((value) =>
+          this.store(keys[i] as string, value as T | null | undefined, policy, performance.now() - started, {
+            token: tokens[n] as string,
+            leased: leases[n] as boolean,
+            locked: false,
+            mark,
+            epoch,
+            lockKeys: this.lockKeys(keys[i] as string),
+          }),
         ),
       );
       batch.catch(() => this.stats.counters.loadErrors++);
@@ -494,7 +508,11 @@ export class Namespace<T> {
     });
   }
 
-  private serveStale(key: string, stale: StaleCandidate<T>, reason: "loader-error" | "soft-timeout" | "hard-timeout" | "lock-timeout"): T | null {
+  private serveStale(
+    key: string,
+    stale: StaleCandidate<T>,
+    reason: "loader-error" | "soft-timeout" | "hard-timeout" | "lock-timeout",
+  ): T | null {
     this.stats.counters.staleServed++;
     this.context.events.emit("staleServed", () => ({ namespace: this.name, key, reason }));
     return stale.value;

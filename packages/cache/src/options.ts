@@ -130,12 +130,19 @@ const policySchema = z.strictObject({
 });
 
 const codecSchema = z.custom<Codec>(
-  (value) => typeof value === "object" && value !== null && typeof (value as Codec).encode === "function" && typeof (value as Codec).decode === "function",
+  (value) =>
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Codec).encode === "function" &&
+    typeof (value as Codec).decode === "function",
   "expected a codec with encode() and decode()",
 );
 
 const cacheOptionsSchema = z.strictObject({
-  prefix: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 letters, digits, "_" or "-"').optional(),
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 letters, digits, "_" or "-"')
+    .optional(),
   redis: z.union([z.string().min(1), z.literal(false), z.object({}).passthrough()]).optional(),
   l1: z.union([z.literal(false), z.strictObject({ maxEntries: positiveMs.optional(), maxBytes: positiveMs.optional() })]).optional(),
   commandTimeoutMs: positiveMs.optional(),
@@ -145,7 +152,9 @@ const cacheOptionsSchema = z.strictObject({
   leaseTtlMs: positiveMs.optional(),
   defaults: policySchema.partial().optional(),
   codec: codecSchema.optional(),
-  logger: z.custom<CacheLogger>((value) => typeof (value as CacheLogger)?.warn === "function", "expected a logger with warn() and error()").optional(),
+  logger: z
+    .custom<CacheLogger>((value) => typeof (value as CacheLogger)?.warn === "function", "expected a logger with warn() and error()")
+    .optional(),
   errorLogIntervalMs: ms.optional(),
   clock: z.custom<Clock>((value) => typeof (value as Clock)?.now === "function", "expected { now(): number }").optional(),
   random: z.custom<() => number>((value) => typeof value === "function", "expected a function").optional(),
@@ -154,7 +163,12 @@ const cacheOptionsSchema = z.strictObject({
 const namespaceOptionsSchema = policySchema.partial().extend({
   version: z.number().int().min(1).optional(),
   codec: codecSchema.optional(),
-  schema: z.custom((value) => typeof value === "object" && value !== null && "~standard" in value, "expected a Standard Schema (zod, valibot, ...)").optional(),
+  schema: z
+    .custom(
+      (value) => typeof value === "object" && value !== null && "~standard" in value,
+      "expected a Standard Schema (zod, valibot, ...)",
+    )
+    .optional(),
   l1: z.boolean().optional(),
 });
 

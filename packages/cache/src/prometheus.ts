@@ -35,7 +35,7 @@ const COUNTER_HELP: Record<keyof NamespaceCounters, string> = {
 };
 
 function snakeCase(name: string): string {
-  return name.replace(/[A-Z0-9]+/g, (part) => `_${part.toLowerCase()}`);
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { LatencyWindow, type LatencySummary } from "./latency-window.js";
+import { type LatencySummary, LatencyWindow } from "./latency-window.js";
 
 /** Counters kept per namespace. */
 export interface NamespaceCounters {

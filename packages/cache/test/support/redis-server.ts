@@ -39,6 +39,7 @@ export class OwnRedisServer {
     const deadline = Date.now() + 5_000;
     for (;;) {
       const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      probe.on("error", () => {});
       try {
         await probe.connect();
         await probe.ping();

@@ -1,0 +1,62 @@
+import { describe, expect, it, vi } from "vitest";
+import { cacheSuite } from "./support/cache.js";
+import { countCommands } from "./support/redis.js";
+
+interface Profile {
+  id: number;
+  name: string;
+}
+
+describe("getOrSetMany", () => {
+  const suite = cacheSuite("batch");
+
+  it("reads all keys in one round trip and calls the batch loader once, for the misses only", async () => {
+    const warm = await suite.make();
+    const warmNs = warm.namespace<Profile>("user");
+    await warmNs.set(2, { id: 2, name: "two" });
+    await warmNs.set(4, { id: 4, name: "four" });
+
+    const cache = await suite.make();
+    const users = cache.namespace<Profile>("user");
+    const commands = countCommands(cache.redis as never);
+    const batchLoader = vi.fn(
+      async (ids: (string | number)[]) => new Map(ids.map((id) => [id, Number(id) === 5 ? null : { id: Number(id), name: `db${id}` }])),
+    );
+    const values = await users.getOrSetMany([1, 2, 3, 4, 5], batchLoader);
+    expect(values).toEqual([{ id: 1, name: "db1" }, { id: 2, name: "two" }, { id: 3, name: "db3" }, { id: 4, name: "four" }, null]);
+    expect(batchLoader).toHaveBeenCalledTimes(1);
+    expect(batchLoader).toHaveBeenCalledWith([1, 3, 5]);
+    expect(commands.counts.get("mget")).toBe(1);
+    expect(commands.counts.get("get") ?? 0).toBe(0);
+
+    // Now everything is in L1: no Redis command, no loader call.
+    commands.reset();
+    expect(await users.getOrSetMany([1, 2, 3, 4, 5], batchLoader)).toEqual(values);
+    expect(commands.total()).toBe(0);
+    expect(batchLoader).toHaveBeenCalledTimes(1);
+  });
+
+  it("accepts an array aligned with the ids, and concurrent getOrSet calls join the batch", async () => {
+    const cache = await suite.make();
+    const users = cache.namespace<Profile>("user");
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const batchLoader = vi.fn(async (ids: (string | number)[]) => {
+      await gate;
+      return ids.map((id) => ({ id: Number(id), name: `db${id}` }));
+    });
+    const single = vi.fn(async () => ({ id: 7, name: "single" }));
+    const many = users.getOrSetMany([6, 7], batchLoader);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const joined = users.getOrSet(7, single);
+    release();
+    expect(await many).toEqual([
+      { id: 6, name: "db6" },
+      { id: 7, name: "db7" },
+    ]);
+    expect(await joined).toEqual({ id: 7, name: "db7" });
+    expect(single).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { CacheClosedError, CacheError, InvalidKeyError, InvalidOptionError, LoaderError } from "../src/errors.js";
+import { createCache } from "../src/index.js";
+import { recordingLogger } from "./support/cache.js";
+
+describe("options are validated at construction", () => {
+  it.each([
+    [{ prefix: "has space" }, /"prefix"/],
+    [{ l1: { maxEntries: 0 } }, /"l1.maxEntries"/],
+    [{ commandTimeoutMs: -1 }, /"commandTimeoutMs"/],
+    [{ defaults: { jitter: 2 } }, /"defaults.jitter"/],
+    [{ defaults: { protection: "global" } }, /"defaults.protection"/],
+    [{ ttl: 5 }, /ttl/],
+    [{ codec: { name: "x" } }, /"codec"/],
+  ])("%j fails naming the option", (options, message) => {
+    expect(() => createCache({ redis: false, ...(options as object) })).toThrow(InvalidOptionError);
+    expect(() => createCache({ redis: false, ...(options as object) })).toThrow(message);
+  });
+
+  it("validates namespace options and call overrides", async () => {
+    const cache = createCache({ redis: false });
+    expect(() => cache.namespace("user", { ttlMs: 0 })).toThrow(/"ttlMs" in cache.namespace\("user"\)/);
+    expect(() => cache.namespace("user", { version: 1.5 })).toThrow(/"version"/);
+    expect(() => cache.namespace("bad:name")).toThrow(InvalidKeyError);
+    const ns = cache.namespace<number>("n");
+    await expect(ns.getOrSet(1, async () => 1, { ttlMs: -5 })).rejects.toThrow(/"ttlMs" in call options/);
+    await cache.close();
+  });
+});
+
+describe("typed errors", () => {
+  it("share the CacheError base, a stable code and the cause", async () => {
+    const cache = createCache({ redis: false, logger: recordingLogger() });
+    const ns = cache.namespace<number>("n");
+    const cause = new TypeError("bad row");
+    const error = await ns
+      .getOrSet(1, () => {
+        throw cause;
+      })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(CacheError);
+    expect(error).toBeInstanceOf(LoaderError);
+    expect(error.code).toBe("E_LOADER");
+    expect(error.cause).toBe(cause);
+    expect(error.message).toContain("bad row");
+    await cache.close();
+    await expect(ns.getOrSet(2, async () => 2)).rejects.toBeInstanceOf(CacheClosedError);
+  });
+});
