@@ -16,11 +16,27 @@ export interface EntryMeta {
   loadMs: number;
 }
 
-// Layout: magic "H" | format 1 | flags u8 | freshUntil f64 | staleUntil f64 | loadMs u32 | payload
+// Layout: "H" | format 1 | flags u8 | freshUntil 13 ASCII digits | staleUntil 13 ASCII digits | loadMs u32 LE | payload
+// Times are ASCII so the Lua scripts (and any Redis emulation) can read freshUntil with tonumber().
 const MAGIC = 0x48;
 const FORMAT = 1;
-const HEADER_BYTES = 23;
+const TIME_DIGITS = 13;
+const FRESH_AT = 3;
+const STALE_AT = FRESH_AT + TIME_DIGITS;
+const LOAD_MS_AT = STALE_AT + TIME_DIGITS;
+/** Bytes before the payload. */
+export const HEADER_BYTES = LOAD_MS_AT + 4;
 const FLAG_NEGATIVE = 1;
+const MAX_TIME = 10 ** TIME_DIGITS - 1;
+
+function writeTime(out: Buffer, at: number, ms: number): void {
+  out.write(String(Math.min(MAX_TIME, Math.max(0, Math.round(ms)))).padStart(TIME_DIGITS, "0"), at, "latin1");
+}
+
+function readTime(bytes: Buffer, at: number): number {
+  const text = bytes.toString("latin1", at, at + TIME_DIGITS);
+  return /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+}
 
 /** Prepends the header to an encoded payload. */
 export function wrapEnvelope(meta: EntryMeta, payload: Buffer): Buffer {
@@ -28,9 +44,9 @@ export function wrapEnvelope(meta: EntryMeta, payload: Buffer): Buffer {
   out[0] = MAGIC;
   out[1] = FORMAT;
   out[2] = meta.negative ? FLAG_NEGATIVE : 0;
-  out.writeDoubleLE(meta.freshUntil, 3);
-  out.writeDoubleLE(meta.staleUntil, 11);
-  out.writeUInt32LE(Math.min(0xffffffff, Math.max(0, Math.round(meta.loadMs))), 19);
+  writeTime(out, FRESH_AT, meta.freshUntil);
+  writeTime(out, STALE_AT, meta.staleUntil);
+  out.writeUInt32LE(Math.min(0xffffffff, Math.max(0, Math.round(meta.loadMs))), LOAD_MS_AT);
   payload.copy(out, HEADER_BYTES);
   return out;
 }
@@ -40,8 +56,8 @@ export function unwrapEnvelope(bytes: Buffer): { meta: EntryMeta; payload: Buffe
   if (bytes.length < HEADER_BYTES || bytes[0] !== MAGIC || bytes[1] !== FORMAT) {
     throw new DecodeError(`Stored bytes are not a Hoard entry (length ${bytes.length}).`);
   }
-  const freshUntil = bytes.readDoubleLE(3);
-  const staleUntil = bytes.readDoubleLE(11);
+  const freshUntil = readTime(bytes, FRESH_AT);
+  const staleUntil = readTime(bytes, STALE_AT);
   if (!Number.isFinite(freshUntil) || !Number.isFinite(staleUntil) || staleUntil < freshUntil) {
     throw new DecodeError("Stored entry has corrupt expiry times.");
   }
@@ -50,7 +66,7 @@ export function unwrapEnvelope(bytes: Buffer): { meta: EntryMeta; payload: Buffe
       negative: ((bytes[2] ?? 0) & FLAG_NEGATIVE) !== 0,
       freshUntil,
       staleUntil,
-      loadMs: bytes.readUInt32LE(19),
+      loadMs: bytes.readUInt32LE(LOAD_MS_AT),
     },
     payload: bytes.subarray(HEADER_BYTES),
   };

@@ -17,6 +17,7 @@ export {
   LockTimeoutError,
 } from "./errors.js";
 export type { CacheEventMap, CacheEventName, StaleReason, Tier } from "./events.js";
+export type { InspectedEntry, InspectPage } from "./inspect.js";
 export type { BusHealth } from "./invalidation-bus.js";
 export { type CacheId, decodeId, encodeId, KeySpace } from "./keys.js";
 export type { LatencySummary } from "./latency-window.js";

@@ -130,6 +130,23 @@ export class L2Store {
     return reply === UNAVAILABLE ? UNAVAILABLE : Number(reply) === 1;
   }
 
+  /** One SCAN step over `pattern` (first master of a cluster). */
+  scanPage(pattern: string, cursor: string, count: number): Promise<{ keys: string[]; cursor: string } | Unavailable> {
+    return this.run("SCAN", async () => {
+      const node = this.isCluster
+        ? ((this.client as unknown as { nodes(role: string): RedisClient[] }).nodes("master")[0] ?? this.client)
+        : this.client;
+      const [next, keys] = await (node as unknown as { scan(...args: (string | number)[]): Promise<[string, string[]]> }).scan(
+        cursor,
+        "MATCH",
+        pattern,
+        "COUNT",
+        count,
+      );
+      return { keys, cursor: next };
+    });
+  }
+
   /** Publishes one bus message. */
   async publish(bus: BusMessageFactory): Promise<void> {
     await this.run("PUBLISH", () => {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { CacheContext } from "./cache-context.js";
 import type { DecodedEntry, EntryCodec } from "./entry-codec.js";
 import { type CacheError, LockTimeoutError } from "./errors.js";
+import { type InspectPage, inspectL1, inspectL2 } from "./inspect.js";
 import { jitterTtl } from "./jitter.js";
 import { type CacheId, type KeySpace, leaseKeyOf, lockKeyOf } from "./keys.js";
 import type { L1Entry } from "./l1-store.js";
@@ -456,6 +457,17 @@ export class Namespace<T> {
     const removed = await l2.deleteMatching(this.keys.namespacePattern());
     await l2.publish(() => this.busMessage("clear", prefix));
     return removed === UNAVAILABLE ? 0 : removed;
+  }
+
+  /**
+   * Browses this namespace version's entries: this process's L1, or L2 by
+   * SCAN, a page at a time. Pass the returned cursor to continue ("0" = done).
+   */
+  async inspect(options: { tier: "l1" | "l2"; limit?: number; cursor?: string }): Promise<InspectPage> {
+    const limit = Math.min(Math.max(options.limit ?? 50, 1), 1_000);
+    if (options.tier === "l1")
+      return this.useL1 ? inspectL1(this.context, this.keys, limit, Number(options.cursor ?? "0") || 0) : { entries: [], cursor: "0" };
+    return inspectL2(this.context, this.keys, this.codec as EntryCodec<unknown>, limit, options.cursor ?? "0");
   }
 
   private lockKeys(key: string): LockKeys {

@@ -35,8 +35,13 @@ export interface HoardCommands {
 
 export type ScriptedClient = RedisClient & HoardCommands;
 
+/** A ready client: ioredis `Redis`, `Cluster`, or anything shaped like them (such as an ioredis-mock instance). */
 export function isRedisClient(input: unknown): input is RedisClient {
-  return input instanceof Redis || input instanceof Cluster;
+  if (input instanceof Redis || input instanceof Cluster) return true;
+  const candidate = input as { defineCommand?: unknown; getBuffer?: unknown; duplicate?: unknown };
+  return (
+    typeof candidate?.defineCommand === "function" && typeof candidate.getBuffer === "function" && typeof candidate.duplicate === "function"
+  );
 }
 
 /** Connection settings the cache applies to clients it creates. */

@@ -12,16 +12,16 @@
  * KEYS: value, lease, lock. ARGV: token, leaseTtlMs, lockTtlMs, wantLock ("1"/"0"), nowMs.
  * Returns [acquired (1/0), fresh value or false].
  * A value that is still fresh at `nowMs` (read from the entry header: byte 1
- * "H", freshUntil as a little-endian double at byte 4) is returned instead of
+ * "H", freshUntil as 13 ASCII digits at bytes 4-16) is returned instead of
  * acquiring. With wantLock, nothing is acquired while someone else holds the
  * lock; the lease is only taken together with the lock, so a waiter never
  * voids the holder's lease.
  */
 export const ACQUIRE_LUA = `
 local current = redis.call('GET', KEYS[1])
-if current and string.len(current) >= 23 and string.byte(current, 1) == 72 then
-  local freshUntil = struct.unpack('<d', current, 4)
-  if freshUntil > tonumber(ARGV[5]) then return {0, current} end
+if current and string.len(current) >= 33 and string.byte(current, 1) == 72 then
+  local freshUntil = tonumber(string.sub(current, 4, 16))
+  if freshUntil and freshUntil > tonumber(ARGV[5]) then return {0, current} end
 end
 if ARGV[4] == '1' then
   if not redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[3]) then

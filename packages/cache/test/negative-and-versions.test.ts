@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { HEADER_BYTES } from "../src/envelope.js";
 import { cacheSuite } from "./support/cache.js";
 import { ManualClock } from "./support/clock.js";
 import { keysUnder } from "./support/redis.js";
@@ -84,7 +85,7 @@ describe("versioned keys and clear", () => {
     expect(cache.stats().totals.decodeErrors).toBe(1);
     // A valid header with a broken payload is caught by the codec.
     const stored = (await suite.redis.getBuffer(key)) as Buffer;
-    await suite.redis.set(key, Buffer.concat([stored.subarray(0, 23), Buffer.from("{not json")]));
+    await suite.redis.set(key, Buffer.concat([stored.subarray(0, HEADER_BYTES), Buffer.from("{not json")]));
     expect(await users.get(1)).toBeUndefined();
     expect(await suite.redis.exists(key)).toBe(0);
     expect(cache.stats().totals.decodeErrors).toBe(2);
