@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { BurstLogger, consoleLogger } from "./burst-logger.js";
 import type { CacheContext } from "./cache-context.js";
@@ -74,6 +75,8 @@ export class Cache implements CacheContext {
   readonly events = new CacheEvents();
   readonly log: BurstLogger;
   readonly leaseTtlMs: number;
+  /** The CLIENT SETNAME of the bus's subscriber connection, if the bus is on. */
+  readonly busConnectionName: string | undefined;
   /** The Redis client (standalone or cluster) the cache uses, if L2 is on. */
   readonly redis: RedisClient | undefined;
 
@@ -137,9 +140,15 @@ export class Cache implements CacheContext {
     if (options.bus !== false) {
       // A subscribed connection can do nothing else: the bus gets a connection of its own.
       // Its SUBSCRIBE may wait in the offline queue until the connection is up.
+      // Named so operators (and tests) can find it in CLIENT LIST.
+      this.busConnectionName = `${this.prefix}-bus-${randomBytes(6).toString("hex")}`;
+      const subscriberOptions = { enableOfflineQueue: true, connectionName: this.busConnectionName };
       const subscriber: RedisClient = client.isCluster
-        ? (client as { duplicate(nodes: undefined, options: object): RedisClient }).duplicate(undefined, { enableOfflineQueue: true })
-        : (client as { duplicate(options: object): RedisClient }).duplicate({ enableOfflineQueue: true });
+        ? (client as { duplicate(nodes: undefined, options: object): RedisClient }).duplicate(undefined, {
+            redisOptions: subscriberOptions,
+            ...subscriberOptions,
+          })
+        : (client as { duplicate(options: object): RedisClient }).duplicate(subscriberOptions);
       subscriber.on("error", (error: Error) => this.log.warn("bus connection error", error));
       this.subscriber = subscriber;
       this.bus = new InvalidationBus(

@@ -20,6 +20,11 @@ export type BatchLoader<T, Id extends CacheId = CacheId> = (
   ids: Id[],
 ) => Promise<Map<Id, T | null | undefined> | (T | null | undefined)[]> | Map<Id, T | null | undefined> | (T | null | undefined)[];
 
+/** The single-flight key of a key's background refresh. */
+function refreshFlightKey(key: string): string {
+  return `refresh:${key}`;
+}
+
 /** An entry where a stale copy was found while looking for a fresh one. */
 type StaleCandidate<T> = Pick<DecodedEntry<T>, "value" | "staleUntil">;
 
@@ -81,6 +86,13 @@ export class Namespace<T> {
   private async getOrSetSlow(key: string, id: CacheId, loader: Loader<T>, options?: CallOptions): Promise<T | null> {
     if (options) validateCallOptions(options);
     const policy = options ? { ...this.policy, ...options } : this.policy;
+    // An early refresh of this key is under way: its result is about to land; wait for it rather than load again.
+    const refreshing = this.context.flights.current(refreshFlightKey(key));
+    if (refreshing) {
+      await refreshing.catch(() => {});
+      const refreshed = this.useL1 ? this.freshFromL1(key, id, undefined) : undefined;
+      if (refreshed) return refreshed.value as T | null;
+    }
     if (policy.protection === "none") return this.resolveMiss(key, id, loader, policy);
     const running = this.context.flights.current<T | null>(key);
     if (running) {
@@ -569,7 +581,7 @@ export class Namespace<T> {
     if (left > delta * 30) return;
     if (now - delta * Math.log(this.context.random() || Number.MIN_VALUE) < entry.freshUntil) return;
     // Refreshes run under their own flight key: nobody waits on a refresh, since the entry is still fresh.
-    const flightKey = `refresh:${key}`;
+    const flightKey = refreshFlightKey(key);
     if (this.context.flights.current(key) || this.context.flights.current(flightKey)) return;
     const policy = options ? { ...this.policy, ...options } : this.policy;
     this.stats.counters.earlyRefreshes++;

@@ -1,0 +1,118 @@
+/**
+ * A child process holding one cache, driven by its parent test over IPC.
+ * The "database" is a plain Redis key per id (`{prefix}:db:{id}`), so a test
+ * can change a row from outside and see what each process serves.
+ */
+import { Redis } from "ioredis";
+import { type Cache, type CacheOptions, createCache, type Namespace, type Protection } from "../../src/index.js";
+
+interface Request {
+  id: number;
+  op: string;
+  args: Record<string, unknown>;
+}
+
+let cache: Cache;
+let db: Redis;
+let prefix = "";
+let loads = 0;
+const gates = new Map<string, () => void>();
+const pending = new Map<string, Promise<unknown>>();
+
+function ns(name = "item", options: object = {}): Namespace<{ id: string; row: string | null; pid: number }> {
+  return cache.namespace(name, options);
+}
+
+/** Reads the row, then waits `delayMs` (or for the parent's `release` when `gate` is set). */
+function loader(delayMs: number, gate?: string) {
+  return async ({ id }: { id: string | number }) => {
+    loads++;
+    const row = await db.get(`${prefix}:db:${id}`);
+    if (gate) {
+      process.send?.({ event: "loader-read", gate, row });
+      await new Promise<void>((resolve) => gates.set(gate, resolve));
+    } else if (delayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+    return { id: String(id), row, pid: process.pid };
+  };
+}
+
+const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> = {
+  async init(args) {
+    prefix = args.prefix as string;
+    db = new Redis(args.redisUrl as string);
+    cache = createCache({ prefix, redis: args.redisUrl as string, logger: { warn() {}, error() {} }, ...(args.options as CacheOptions) });
+    await cache.ready();
+    return { pid: process.pid };
+  },
+  /** `concurrency` simultaneous getOrSet calls on one key; returns per-call latency. */
+  async burst(args) {
+    const before = loads;
+    const load = loader(args.loaderMs as number);
+    const started = performance.now();
+    const latencies = await Promise.all(
+      Array.from({ length: args.concurrency as number }, async () => {
+        await ns().getOrSet(args.key as string, load, { protection: args.protection as Protection });
+        return performance.now() - started;
+      }),
+    );
+    return { loads: loads - before, latencies, counters: cache.stats().totals };
+  },
+  /** Starts a getOrSet whose loader never returns (this process is then killed). */
+  async hang(args) {
+    ns()
+      .getOrSet(args.key as string, async () => {
+        loads++;
+        process.send?.({ event: "hanging" });
+        await new Promise(() => {});
+        return null;
+      })
+      .catch(() => {});
+    return { started: true };
+  },
+  /** getOrSet whose loader stops after reading the row until `release`; the result is fetched with `result`. */
+  async startGated(args) {
+    const gate = args.gate as string;
+    pending.set(gate, ns().getOrSet(args.key as string, loader(0, gate), { protection: args.protection as Protection }));
+    return { started: true };
+  },
+  async release(args) {
+    gates.get(args.gate as string)?.();
+    return { released: true };
+  },
+  async result(args) {
+    return pending.get(args.gate as string);
+  },
+  async read(args) {
+    return ns().getOrSet(args.key as string, loader(0), { protection: args.protection as Protection });
+  },
+  async write(args) {
+    await db.set(`${prefix}:db:${args.key}`, args.row as string);
+    await ns().delete(args.key as string);
+    return { written: true };
+  },
+  async set(args) {
+    await ns().set(args.key as string, { id: String(args.key), row: args.row as string, pid: process.pid });
+    return { set: true };
+  },
+  async l1Keys() {
+    return (await ns().inspect({ tier: "l1", limit: 1000 })).entries.map((entry) => entry.id);
+  },
+  async stats() {
+    return { totals: cache.stats().totals, bus: cache.stats().bus, loads };
+  },
+  async busClientName() {
+    return cache.busConnectionName;
+  },
+};
+
+process.on("message", async (request: Request) => {
+  try {
+    const value = await ops[request.op]?.(request.args);
+    process.send?.({ id: request.id, ok: true, value });
+  } catch (error) {
+    process.send?.({ id: request.id, ok: false, error: (error as Error).message });
+  }
+});
+process.send?.({ event: "ready" });
