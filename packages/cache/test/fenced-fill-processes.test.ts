@@ -23,10 +23,8 @@ describe("fenced fills across processes", () => {
 
   for (const protection of ["distributed", "local", "none"] as const) {
     it(`refuses the stale fill with protection "${protection}"`, async () => {
-      const [a, b] = (workers = await Promise.all([
-        CacheWorker.start({ redisUrl: REDIS_URL, prefix }),
-        CacheWorker.start({ redisUrl: REDIS_URL, prefix }),
-      ]));
+      workers = await Promise.all([CacheWorker.start({ redisUrl: REDIS_URL, prefix }), CacheWorker.start({ redisUrl: REDIS_URL, prefix })]);
+      const [a, b] = workers as [CacheWorker, CacheWorker];
       const key = `row-${protection}`;
       await redis.set(`${prefix}:db:${key}`, "old");
 
