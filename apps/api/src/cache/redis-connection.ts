@@ -1,0 +1,47 @@
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { createEmulatedRedis } from "./emulated-redis.js";
+
+/** Where the cache's Redis comes from. */
+export type RedisMode = "external" | "local-default" | "emulated";
+
+/** What the API connects its cache to. */
+export interface RedisChoice {
+  mode: RedisMode;
+  /** A URL for the cache to connect to, or a ready client (the emulation). */
+  target: string | ReturnType<typeof createEmulatedRedis>;
+  /** Set when the mode limits what the API can do. */
+  warning: string | undefined;
+}
+
+export const EMULATION_WARNING =
+  "REDIS_URL is unset and no Redis answers on 127.0.0.1:6379: running on an in-process Redis emulation (ioredis-mock). " +
+  "This mode is ONE INSTANCE ONLY: nothing is shared with other instances. Set REDIS_URL for a cluster.";
+
+/**
+ * REDIS_URL set: use it (if it is down the API still serves, from Postgres,
+ * and /readyz says so). Unset: the local default if it answers, else the emulation.
+ */
+export async function chooseRedis(redisUrl: string | undefined, probeUrl: string, log: Logger): Promise<RedisChoice> {
+  if (redisUrl) return { mode: "external", target: redisUrl, warning: undefined };
+  if (await answers(probeUrl)) {
+    log.info({ redis: probeUrl }, "REDIS_URL unset: using the Redis that answers on the default address");
+    return { mode: "local-default", target: probeUrl, warning: undefined };
+  }
+  log.warn(EMULATION_WARNING);
+  return { mode: "emulated", target: createEmulatedRedis(), warning: EMULATION_WARNING };
+}
+
+/** Whether a Redis at `url` answers PING within a short deadline. */
+async function answers(url: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on("error", () => {}); // the failure is the answer; it is reported by the caller
+  try {
+    await probe.connect();
+    return (await probe.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}

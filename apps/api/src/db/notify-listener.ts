@@ -1,0 +1,104 @@
+import pg from "pg";
+import type { Logger } from "pino";
+
+/** The channel the `users` trigger notifies (see drizzle/0001_users_notify.sql). */
+export const USERS_CHANNEL = "users_changed";
+
+/** What the listener tells the API. */
+export interface NotifyHandlers {
+  /** A row changed (committed UPDATE or DELETE). */
+  onChange(id: number): void;
+  /** The connection came back after a loss: notifications sent meanwhile are gone. */
+  onReconnect(): void;
+}
+
+/** Health of the listener, for /readyz. */
+export interface ListenerState {
+  connected: boolean;
+  reconnects: number;
+  received: number;
+  lastNotificationAt: number | null;
+}
+
+/**
+ * LISTENs on a dedicated connection (a pooled one would be handed to other
+ * queries). On any failure it reconnects with capped exponential backoff and,
+ * once listening again, calls `onReconnect`, because NOTIFY is not queued for
+ * a listener that was away.
+ */
+export class NotifyListener {
+  private client: pg.Client | undefined;
+  private closed = false;
+  private attempt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private everConnected = false;
+  readonly state: ListenerState = { connected: false, reconnects: 0, received: 0, lastNotificationAt: null };
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly handlers: NotifyHandlers,
+    private readonly log: Logger,
+  ) {}
+
+  /** Connects and listens; resolves once listening (or rejects on the first failure, retrying in the background). */
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.databaseUrl,
+      connectionTimeoutMillis: 2_000,
+      application_name: "hoard-api-listener",
+    });
+    this.client = client;
+    client.on("notification", (message) => {
+      if (message.channel !== USERS_CHANNEL) return;
+      const id = Number(message.payload);
+      if (!Number.isInteger(id)) return;
+      this.state.received++;
+      this.state.lastNotificationAt = Date.now();
+      this.handlers.onChange(id);
+    });
+    client.on("error", (error) => this.lost(client, error));
+    client.on("end", () => this.lost(client, new Error("connection ended")));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${USERS_CHANNEL}`);
+    } catch (error) {
+      this.lost(client, error as Error);
+      throw error;
+    }
+    this.state.connected = true;
+    this.attempt = 0;
+    if (this.everConnected) {
+      this.state.reconnects++;
+      this.log.warn("postgres listener reconnected: notifications may have been missed, invalidating cached users");
+      this.handlers.onReconnect();
+    }
+    this.everConnected = true;
+  }
+
+  private lost(client: pg.Client, error: Error): void {
+    if (client !== this.client || this.closed) return;
+    this.client = undefined;
+    this.state.connected = false;
+    client.removeAllListeners("notification");
+    client.end().catch(() => {});
+    const delayMs = Math.min(100 * 2 ** this.attempt++, 5_000) * (0.8 + Math.random() * 0.4);
+    this.log.warn({ err: error, retryInMs: Math.round(delayMs) }, "postgres listener lost its connection");
+    this.timer = setTimeout(() => this.connect().catch(() => {}), delayMs);
+  }
+
+  /** The backend pid of the listening connection (tests terminate it to exercise reconnects). */
+  async backendPid(): Promise<number | undefined> {
+    const result = await this.client?.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    return result?.rows[0]?.pid;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.client?.end().catch(() => {});
+  }
+}

@@ -1,0 +1,64 @@
+import { randomUUID } from "node:crypto";
+import { createExpressMiddleware } from "@trpc/server/adapters/express";
+import express, { type ErrorRequestHandler, type Express } from "express";
+import { pinoHttp } from "pino-http";
+import { contextFactory } from "../trpc/context.js";
+import { appRouter } from "../trpc/router.js";
+import { adminUi } from "./admin-ui.js";
+import { type HealthDependencies, healthRoutes } from "./health.js";
+import type { ApiMetrics } from "./metrics.js";
+
+/** Largest request body accepted on /trpc; larger ones get 413. */
+export const MAX_BODY_BYTES = 100 * 1024;
+
+/** The Express app: logs and metrics, /healthz, /readyz, /metrics, /trpc, then the admin UI. */
+export function createApp(dependencies: HealthDependencies & { metrics: ApiMetrics }): Express {
+  const { services, metrics } = dependencies;
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(
+    pinoHttp({
+      logger: services.log,
+      genReqId: (req, res) => {
+        const incoming = req.headers["x-request-id"];
+        const id = typeof incoming === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader("x-request-id", id);
+        return id;
+      },
+      // Compact request lines; headers are left out (the Authorization header must never be logged).
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      // Probes and scrapes are frequent and say nothing; failures still log.
+      autoLogging: { ignore: (req) => ["/healthz", "/readyz", "/metrics"].includes(req.url ?? "") },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
+    }),
+  );
+  app.use(metrics.httpMiddleware());
+  app.use(healthRoutes(dependencies));
+  app.get("/metrics", async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  // Refuse oversized bodies before reading them when the client says how big they are; tRPC's
+  // maxBodySize catches the rest (chunked bodies) while streaming.
+  app.use("/trpc", (req, res, next) => {
+    if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) {
+      res.status(413).json({ error: { message: `Request body over ${MAX_BODY_BYTES} bytes.`, code: "PAYLOAD_TOO_LARGE" } });
+      return;
+    }
+    next();
+  });
+  app.use("/trpc", createExpressMiddleware({ router: appRouter, createContext: contextFactory(services), maxBodySize: MAX_BODY_BYTES }));
+  app.use(adminUi());
+  app.use((_req, res) => {
+    res.status(404).json({ error: { message: "Not found", code: "NOT_FOUND" } });
+  });
+  const onError: ErrorRequestHandler = (error, req, res, _next) => {
+    req.log?.error({ err: error }, "unhandled request error");
+    const status = typeof error?.status === "number" && error.status >= 400 && error.status < 600 ? error.status : 500;
+    res.status(status).json({ error: { message: status >= 500 ? "Internal error" : String(error.message), code: status } });
+  };
+  app.use(onError);
+  return app;
+}

@@ -1,0 +1,70 @@
+import type { RequestHandler } from "express";
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+
+/** The Prometheus metrics of one API instance (one registry each, so tests can run several in a process). */
+export class ApiMetrics {
+  readonly registry = new Registry();
+  readonly httpDuration = new Histogram({
+    name: "hoard_http_request_duration_seconds",
+    help: "HTTP request duration by method, route and status",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly dbQueryDuration = new Histogram({
+    name: "hoard_db_query_duration_seconds",
+    help: "Postgres query duration by operation (without the lab's artificial latency)",
+    labelNames: ["operation"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly dbQueries = new Counter({
+    name: "hoard_db_queries_total",
+    help: "Postgres queries by operation and outcome",
+    labelNames: ["operation", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly dbLoads = new Counter({
+    name: "hoard_db_loads_total",
+    help: "Cache loader calls that read Postgres (one per batch for user.list)",
+    labelNames: ["namespace"] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Times a query and counts it, whether it succeeds or fails. */
+  async timeQuery<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    const stop = this.dbQueryDuration.startTimer({ operation });
+    try {
+      const result = await run();
+      this.dbQueries.inc({ operation, outcome: "ok" });
+      return result;
+    } catch (error) {
+      this.dbQueries.inc({ operation, outcome: "error" });
+      throw error;
+    } finally {
+      stop();
+    }
+  }
+
+  /** Express middleware recording every request's duration once the response is sent. */
+  httpMiddleware(): RequestHandler {
+    return (req, res, next) => {
+      const stop = this.httpDuration.startTimer();
+      res.on("finish", () => stop({ method: req.method, route: routeLabel(req.path), status: String(res.statusCode) }));
+      next();
+    };
+  }
+}
+
+/** A bounded label: the procedure for tRPC calls ("batch" for several), the path for the few fixed routes. */
+function routeLabel(path: string): string {
+  if (path.startsWith("/trpc/")) {
+    const procedure = path.slice("/trpc/".length);
+    return procedure.includes(",") ? "/trpc/(batch)" : /^[A-Za-z0-9_.]{1,64}$/.test(procedure) ? `/trpc/${procedure}` : "/trpc/(other)";
+  }
+  return ["/healthz", "/readyz", "/metrics", "/"].includes(path) ? path : "(other)";
+}

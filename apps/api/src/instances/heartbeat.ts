@@ -1,0 +1,84 @@
+import type { RedisClient } from "@hoard/cache";
+import type { Logger } from "pino";
+
+/** What each instance publishes about itself. */
+export interface InstanceInfo {
+  id: string;
+  url: string;
+  port: number;
+  pid: number;
+  startedAt: number;
+  lastSeenAt: number;
+  dbLatencyMs: number;
+  redisMode: string;
+  /** A compact summary of the instance's cache numbers, for cluster views. */
+  summary: Record<string, number>;
+}
+
+const INTERVAL_MS = 1_000;
+/** A heartbeat older than this is a dead instance. */
+const TTL_MS = 5_000;
+
+/**
+ * Heartbeats in Redis: `{prefix}:instance:{id}` holds the JSON above with a
+ * 5 s TTL, refreshed every second; `{prefix}:instances` is the set of ids, so
+ * listing reads the set and MGETs (no SCAN), and prunes ids whose key expired.
+ */
+export class Heartbeat {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly setKey: string;
+
+  constructor(
+    private readonly redis: RedisClient | undefined,
+    private readonly prefix: string,
+    private readonly describe: () => Omit<InstanceInfo, "lastSeenAt">,
+    private readonly onBeat: () => Promise<void>,
+    private readonly log: Logger,
+  ) {
+    this.setKey = `${prefix}:instances`;
+  }
+
+  start(): void {
+    void this.beat();
+    this.timer = setInterval(() => void this.beat(), INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** Live instances, oldest first. */
+  async list(): Promise<InstanceInfo[]> {
+    if (!this.redis) return [{ ...this.describe(), lastSeenAt: Date.now() }];
+    const ids = await this.redis.smembers(this.setKey);
+    if (ids.length === 0) return [];
+    const values = await this.redis.mget(...ids.map((id) => this.keyOf(id)));
+    const dead = ids.filter((_, i) => !values[i]);
+    if (dead.length > 0) await this.redis.srem(this.setKey, ...dead);
+    return values
+      .filter((value): value is string => typeof value === "string")
+      .map((value) => JSON.parse(value) as InstanceInfo)
+      .sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
+  }
+
+  /** Stops beating and removes this instance at once. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    if (!this.redis) return;
+    const { id } = this.describe();
+    await Promise.all([this.redis.del(this.keyOf(id)), this.redis.srem(this.setKey, id)]).catch(() => {});
+  }
+
+  private async beat(): Promise<void> {
+    if (!this.redis) return;
+    const info: InstanceInfo = { ...this.describe(), lastSeenAt: Date.now() };
+    try {
+      await this.redis.set(this.keyOf(info.id), JSON.stringify(info), "PX", TTL_MS);
+      await this.redis.sadd(this.setKey, info.id);
+      await this.onBeat();
+    } catch (error) {
+      this.log.warn({ err: error }, "heartbeat failed");
+    }
+  }
+
+  private keyOf(id: string): string {
+    return `${this.prefix}:instance:${id}`;
+  }
+}

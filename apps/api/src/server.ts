@@ -1,0 +1,33 @@
+/**
+ * Entry point: `node dist/server.js` (pnpm start) or `tsx watch src/server.ts` (pnpm dev).
+ * Reads the environment once, starts the instance, stops it on SIGINT/SIGTERM.
+ */
+import { ConfigError, loadConfig } from "./config.js";
+import { startApi } from "./start.js";
+
+try {
+  const config = loadConfig();
+  let generatedToken: string | undefined;
+  const api = await startApi(config, { revealAdminToken: (token) => (generatedToken = token) });
+  if (generatedToken) {
+    // Printed once to the terminal, never through the logger; the token sits in the URL fragment,
+    // which browsers do not send to the server, so it never lands in access logs either.
+    process.stdout.write(
+      `\n  ADMIN_TOKEN was not set; this run's admin login:\n  ${api.url.replace("127.0.0.1", "localhost")}/#token=${generatedToken}\n\n`,
+    );
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    api.services.log.info({ signal }, "shutting down");
+    await api.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+} catch (error) {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error("hoard api failed to start:", error);
+  process.exit(1);
+}

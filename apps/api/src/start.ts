@@ -1,0 +1,178 @@
+import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createCache } from "@hoard/cache";
+import { registerCacheMetrics } from "@hoard/cache/prometheus";
+import { type Logger, pino } from "pino";
+import { chooseRedis } from "./cache/redis-connection.js";
+import { StatsSeries } from "./cache/stats-series.js";
+import type { Config } from "./config.js";
+import { createDatabaseClient } from "./db/client.js";
+import { type EmbeddedPostgres, startEmbeddedPostgres } from "./db/embedded.js";
+import { migrateWithLock } from "./db/migrate.js";
+import { NotifyListener } from "./db/notify-listener.js";
+import { UsersRepository } from "./db/users.js";
+import { AdminAuth } from "./http/admin-auth.js";
+import { createApp } from "./http/app.js";
+import { ApiMetrics } from "./http/metrics.js";
+import { Heartbeat } from "./instances/heartbeat.js";
+import { DbLatency } from "./lab/db-latency.js";
+import { StampedeLab } from "./lab/stampede.js";
+import type { InstanceIdentity, Services } from "./services.js";
+import { UserService } from "./users/user-service.js";
+
+/** A running API instance. */
+export interface RunningApi {
+  url: string;
+  port: number;
+  services: Services;
+  listener: NotifyListener;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** The logger (default: pino at `config.logLevel` on stdout). */
+  log?: Logger;
+  /** Receives a generated admin token once (the entry point prints a login URL). */
+  revealAdminToken?: (token: string) => void;
+}
+
+/**
+ * Starts one instance: Postgres (or embedded PGlite), migrations under an
+ * advisory lock, Redis (or the emulation), the cache, the LISTEN connection,
+ * heartbeats, then HTTP. `close()` stops it all in reverse order.
+ */
+export async function startApi(config: Config, options: StartOptions = {}): Promise<RunningApi> {
+  const log = options.log ?? pino({ level: config.logLevel, redact: ["req.headers.authorization", "req.headers.cookie"] });
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        log.warn({ err: error }, "error while shutting down");
+      }
+    }
+  };
+  try {
+    const warnings: string[] = [];
+    let embedded: EmbeddedPostgres | undefined;
+    if (!config.databaseUrl) {
+      embedded = await startEmbeddedPostgres(config.dataDir, log);
+      cleanups.push(() => embedded?.close());
+      warnings.push("DATABASE_URL is unset: embedded PGlite database, one instance only.");
+    }
+    const databaseUrl = config.databaseUrl ?? (embedded as EmbeddedPostgres).url;
+    const database = createDatabaseClient(databaseUrl, log, { max: embedded ? 4 : 10 });
+    cleanups.push(() => database.close());
+    await migrateWithLock(database.pool, log);
+
+    const redis = await chooseRedis(config.redisUrl, config.embeddedRedisProbeUrl, log);
+    if (redis.warning) warnings.push(redis.warning);
+    const cache = createCache({ prefix: config.cachePrefix, redis: redis.target as never, logger: log.child({ component: "cache" }) });
+    cleanups.push(() => cache.close());
+    await cache
+      .ready(3_000)
+      .catch((error: Error) => log.warn({ err: error }, "Redis is not ready: serving from L1 and Postgres until it is"));
+
+    const metrics = new ApiMetrics();
+    registerCacheMetrics(cache, { registry: metrics.registry });
+    const latency = new DbLatency(config.dbLatencyMs, cache.redis, config.cachePrefix, log);
+    cleanups.push(() => latency.close());
+    await latency.start().catch((error: Error) => log.warn({ err: error }, "db latency: could not read or subscribe"));
+    const repository = new UsersRepository(database.db, metrics);
+    const users = new UserService(cache, repository, latency, metrics);
+
+    const listener = new NotifyListener(
+      databaseUrl,
+      {
+        onChange: (id) => {
+          users.namespace.delete(id).catch((error: Error) => log.warn({ err: error, id }, "invalidation from Postgres failed"));
+        },
+        // The library can clear a namespace (L1 of every instance + L2) but not one instance's L1 alone.
+        // A full clear is also what correctness needs: if every listener missed the NOTIFY, L2 is stale too.
+        onReconnect: () => {
+          users.namespace.clear().catch((error: Error) => log.warn({ err: error }, "clearing users after a listener reconnect failed"));
+        },
+      },
+      log,
+    );
+    cleanups.push(() => listener.close());
+    await listener.start();
+
+    const instance: InstanceIdentity = { id: randomUUID(), url: "", port: 0, startedAt: Date.now() };
+    const series = new StatsSeries(cache);
+    const heartbeat = new Heartbeat(
+      cache.redis,
+      config.cachePrefix,
+      () => {
+        const stats = cache.stats();
+        return {
+          ...instance,
+          pid: process.pid,
+          dbLatencyMs: latency.ms,
+          redisMode: redis.mode,
+          summary: { ...stats.totals, hitRate: stats.hitRate.overall, l1Entries: stats.l1.entries },
+        };
+      },
+      () => latency.refresh(),
+      log,
+    );
+    const services: Services = {
+      config,
+      log,
+      cache,
+      users,
+      latency,
+      heartbeat,
+      series,
+      instance,
+      redisMode: redis.mode,
+      warnings,
+      auth: AdminAuth.create(config.adminToken, (token) => options.revealAdminToken?.(token)),
+      lab: new StampedeLab({
+        cache,
+        users,
+        redis: cache.redis,
+        prefix: config.cachePrefix,
+        self: () => instance,
+        instances: () => heartbeat.list(),
+        firstUserId: async () => (await repository.pageIds(0, 1))[0],
+        log,
+      }),
+    };
+
+    const app = createApp({
+      services,
+      metrics,
+      pool: database.pool,
+      postgresMode: embedded ? "embedded" : "external",
+      listener: () => listener.state,
+    });
+    const server = await new Promise<Server>((resolve, reject) => {
+      const listening = app.listen(config.port, config.host ?? "::", (error?: Error) => (error ? reject(error) : resolve(listening)));
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const port = (server.address() as AddressInfo).port;
+    instance.port = port;
+    instance.url = config.publicUrl ?? `http://127.0.0.1:${port}`;
+    series.start();
+    cleanups.push(() => series.stop());
+    heartbeat.start();
+    cleanups.push(() => heartbeat.stop());
+    log.info(
+      { url: instance.url, instance: instance.id, redisMode: redis.mode, postgres: embedded ? "embedded" : "external" },
+      "hoard api listening",
+    );
+    return { url: instance.url, port, services, listener, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,15 @@
+import { z } from "zod";
+
+/** A users.id: a positive 32-bit integer (the column is `integer`). */
+export const userId = z.number().int().min(1).max(2_147_483_647);
+
+export const username = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.-]{3,64}$/, "use 3-64 letters, digits, '_', '.' or '-'");
+export const email = z.email().max(254);
+export const displayName = z.string().trim().min(1).max(128);
+export const bio = z.string().max(2_000);
+
+/** The cache namespaces the admin procedures can address. */
+export const namespaceName = z.enum(["user"]);

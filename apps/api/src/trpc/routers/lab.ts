@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { adminProcedure, router } from "../init.js";
+import { userId } from "../inputs.js";
+
+const mode = z.enum(["none", "local", "distributed"]);
+
+/** The lab: make stampedes and slow databases happen on purpose (admin only). */
+export const labRouter = router({
+  /** Sets the delay added after each database read, for every instance of the cluster. */
+  setDbLatency: adminProcedure.input(z.strictObject({ ms: z.number().int().min(0).max(10_000) })).mutation(async ({ ctx, input }) => {
+    await ctx.services.latency.set(input.ms);
+    return { dbLatencyMs: ctx.services.latency.ms };
+  }),
+
+  /** Clears a key and fires `concurrency` concurrent reads of it with protection `mode`; CONFLICT while another run is under way. */
+  stampede: adminProcedure
+    .input(
+      z.strictObject({
+        id: userId.optional(),
+        concurrency: z.number().int().min(1).max(2_000),
+        mode,
+        spread: z.boolean().default(false),
+      }),
+    )
+    .mutation(({ ctx, input }) => ctx.services.lab.run(input, ctx.authorization)),
+
+  /** Internal: one instance's share of a spread stampede, called by the coordinating instance. */
+  fire: adminProcedure
+    .input(
+      z.strictObject({
+        runId: z.string().min(1).max(64),
+        id: userId,
+        calls: z.number().int().min(0).max(2_000),
+        mode,
+        startAt: z.number().int().min(0),
+      }),
+    )
+    .mutation(({ ctx, input }) => ctx.services.lab.fire(input)),
+});

@@ -1,0 +1,39 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { adminProcedure, publicProcedure, router } from "../init.js";
+import { bio, displayName, email, userId, username } from "../inputs.js";
+
+const patch = z
+  .strictObject({ username: username.optional(), email: email.optional(), displayName: displayName.optional(), bio: bio.optional() })
+  .refine((value) => Object.values(value).some((field) => field !== undefined), { message: "give at least one field to change" });
+
+/** User profiles: reads through the cache, writes to Postgres then invalidate. */
+export const userRouter = router({
+  /** The profile, or null when no user has this id (cached as absent for a few seconds). */
+  byId: publicProcedure.input(z.strictObject({ id: userId })).query(({ ctx, input }) => ctx.services.users.byId(input.id)),
+
+  /** Profiles ordered by id, `limit` at a time after `cursor` (the last id of the previous page). */
+  list: publicProcedure
+    .input(
+      z.strictObject({
+        cursor: z.number().int().min(0).max(2_147_483_647).default(0),
+        limit: z.number().int().min(1).max(100).default(20),
+      }),
+    )
+    .query(({ ctx, input }) => ctx.services.users.list(input.cursor, input.limit)),
+
+  create: adminProcedure
+    .input(z.strictObject({ username, email, displayName, bio: bio.default("") }))
+    .mutation(({ ctx, input }) => ctx.services.users.create(input)),
+
+  update: adminProcedure.input(z.strictObject({ id: userId, patch })).mutation(async ({ ctx, input }) => {
+    const updated = await ctx.services.users.update(input.id, input.patch);
+    if (!updated) throw new TRPCError({ code: "NOT_FOUND", message: `No user has id ${input.id}.` });
+    return updated;
+  }),
+
+  delete: adminProcedure.input(z.strictObject({ id: userId })).mutation(async ({ ctx, input }) => {
+    if (!(await ctx.services.users.delete(input.id))) throw new TRPCError({ code: "NOT_FOUND", message: `No user has id ${input.id}.` });
+    return { id: input.id, deleted: true };
+  }),
+});

@@ -1,0 +1,80 @@
+import type { Cache, Namespace, Protection } from "@hoard/cache";
+import type { UserFields, UserProfile, UsersRepository } from "../db/users.js";
+import type { ApiMetrics } from "../http/metrics.js";
+import type { DbLatency } from "../lab/db-latency.js";
+
+/** The cache namespace of user profiles; bump the version when UserProfile changes shape. */
+export const USER_NAMESPACE = { name: "user", version: 1, ttlMs: 60_000, negativeTtlMs: 5_000 } as const;
+
+/**
+ * User profiles, cache-aside: reads through the `user` namespace, writes to
+ * Postgres first and then delete the key (fenced, published on the bus).
+ */
+export class UserService {
+  readonly namespace: Namespace<UserProfile>;
+  /** Loader calls that reached Postgres, for the stampede lab's counts. */
+  loads = 0;
+
+  constructor(
+    cache: Cache,
+    private readonly repository: UsersRepository,
+    private readonly latency: DbLatency,
+    private readonly metrics: ApiMetrics,
+  ) {
+    const { name, ...options } = USER_NAMESPACE;
+    this.namespace = cache.namespace<UserProfile>(name, options);
+  }
+
+  /** One profile or null; absent ids are cached as absent for `negativeTtlMs`. */
+  byId(id: number, protection?: Protection): Promise<UserProfile | null> {
+    return this.namespace.getOrSet(
+      id,
+      async ({ signal }) => {
+        this.countLoad();
+        const row = await this.repository.findById(id);
+        // The lab's latency comes after the read, so a write can land during it (late fills, stampedes).
+        await this.latency.delay(signal);
+        return row;
+      },
+      protection ? { protection } : undefined,
+    );
+  }
+
+  /** A page of profiles after `cursor` (an id): ids from the index, profiles from the cache in one batch. */
+  async list(cursor: number, limit: number): Promise<{ items: UserProfile[]; nextCursor: number | null }> {
+    const ids = await this.repository.pageIds(cursor, limit + 1);
+    const pageIds = ids.slice(0, limit);
+    const profiles = await this.namespace.getOrSetMany(pageIds, async (missing) => {
+      this.countLoad();
+      const rows = await this.repository.findByIds(missing.map(Number));
+      await this.latency.delay();
+      return missing.map((id) => rows.get(Number(id)) ?? null);
+    });
+    const items = profiles.filter((profile): profile is UserProfile => profile !== null);
+    return { items, nextCursor: ids.length > limit ? (pageIds[pageIds.length - 1] ?? null) : null };
+  }
+
+  async create(fields: UserFields): Promise<UserProfile> {
+    const created = await this.repository.create(fields);
+    // The new id may have been looked up (and cached as absent) before it existed.
+    await this.namespace.delete(created.id);
+    return created;
+  }
+
+  async update(id: number, patch: Partial<UserFields>): Promise<UserProfile | null> {
+    const updated = await this.repository.update(id, patch);
+    await this.namespace.delete(id);
+    return updated;
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const deleted = await this.repository.delete(id);
+    await this.namespace.delete(id);
+    return deleted;
+  }
+
+  private countLoad(): void {
+    this.loads++;
+    this.metrics.dbLoads.inc({ namespace: USER_NAMESPACE.name });
+  }
+}
