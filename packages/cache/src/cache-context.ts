@@ -26,6 +26,8 @@ export interface CacheContext {
   noteInvalidation(key: string): void;
   /** The clear epoch of a namespace; L1 entries from an older epoch are misses. */
   epochOf(namespacePrefix: string): number;
+  /** The live epoch cell of a namespace (read on every L1 hit without a map lookup). */
+  epochHolder(namespacePrefix: string): { readonly value: number };
   /** Starts a new clear epoch for a namespace. */
   bumpEpoch(namespacePrefix: string): void;
   /** Throws if the cache is closed. */

@@ -87,7 +87,7 @@ export class Cache implements CacheContext {
   private readonly options: CacheOptions;
   private readonly namespaces = new Map<string, Namespace<unknown>>();
   private readonly namespaceStats = new Map<string, NamespaceStats>();
-  private readonly epochs = new Map<string, number>();
+  private readonly epochs = new Map<string, { value: number }>();
   /** Marks of the last invalidation per key; when one is evicted, older loads are all treated as invalidated. */
   private readonly recentInvalidations = new LRUCache<string, number>({
     max: 50_000,
@@ -313,10 +313,19 @@ export class Cache implements CacheContext {
   }
 
   epochOf(namespacePrefix: string): number {
-    return this.epochs.get(namespacePrefix) ?? 0;
+    return this.epochHolder(namespacePrefix).value;
+  }
+
+  epochHolder(namespacePrefix: string): { value: number } {
+    let holder = this.epochs.get(namespacePrefix);
+    if (!holder) {
+      holder = { value: 0 };
+      this.epochs.set(namespacePrefix, holder);
+    }
+    return holder;
   }
 
   bumpEpoch(namespacePrefix: string): void {
-    this.epochs.set(namespacePrefix, this.epochOf(namespacePrefix) + 1);
+    this.epochHolder(namespacePrefix).value++;
   }
 }

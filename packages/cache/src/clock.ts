@@ -5,4 +5,4 @@ export interface Clock {
 }
 
 /** The real clock. */
-export const systemClock: Clock = { now: () => Date.now() };
+export const systemClock: Clock = { now: Date.now };

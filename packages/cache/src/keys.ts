@@ -4,11 +4,12 @@ import { InvalidKeyError } from "./errors.js";
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * Characters an encoded id may keep as they are. Everything else, including
- * `:` (the key separator), `{ }` (hash tags), `* ? [ ] \` (SCAN glob syntax)
- * and `%` (the escape itself), becomes `%XX` of its UTF-8 bytes.
+ * Ids made only of `A-Z a-z 0-9 _ . ~ -` are used as they are. Everything
+ * else, including `:` (the key separator), `{ }` (hash tags), `* ? [ ] \`
+ * (SCAN glob syntax) and `%` (the escape itself), becomes `%XX` of its UTF-8 bytes.
  */
-const SAFE_ID_CHAR = /[A-Za-z0-9_.~-]/;
+/** How many id-to-key translations each namespace remembers. */
+const RECENT_KEYS = 4_096;
 
 /** Largest id accepted, in characters before encoding. */
 export const MAX_ID_LENGTH = 512;
@@ -23,9 +24,12 @@ export function assertName(kind: "prefix" | "namespace", name: string): void {
   }
 }
 
+const PLAIN_ID = /^[A-Za-z0-9_.~-]+$/;
+
 /** Percent-encodes an id so it cannot reach into another key, namespace or SCAN pattern. */
 export function encodeId(id: CacheId): string {
   if (typeof id === "number") {
+    if (Number.isSafeInteger(id) && id >= 0) return String(id);
     if (!Number.isFinite(id)) throw new InvalidKeyError(`Invalid id ${id}: ids must be finite numbers or strings.`);
     return String(id).replace(/[^A-Za-z0-9_.~-]/g, escapeChar);
   }
@@ -35,14 +39,7 @@ export function encodeId(id: CacheId): string {
   if (id.length === 0 || id.length > MAX_ID_LENGTH) {
     throw new InvalidKeyError(`Invalid id: ids must be 1-${MAX_ID_LENGTH} characters long (got ${id.length}).`);
   }
-  let plain = true;
-  for (let i = 0; i < id.length; i++) {
-    if (!SAFE_ID_CHAR.test(id[i] as string)) {
-      plain = false;
-      break;
-    }
-  }
-  return plain ? id : encodeURIComponent(id).replace(/[^A-Za-z0-9_.~%-]/g, escapeChar);
+  return PLAIN_ID.test(id) ? id : encodeURIComponent(id).replace(/[^A-Za-z0-9_.~%-]/g, escapeChar);
 }
 
 function escapeChar(char: string): string {
@@ -77,9 +74,18 @@ export class KeySpace {
     this.versionPrefix = `${this.namespacePrefix}v${version}:`;
   }
 
+  /** Recently built keys: a hit reuses one flat, already-hashed string instead of building a new one. */
+  private readonly recentKeys = new Map<CacheId, string>();
+
   /** The value key of an id. */
   valueKey(id: CacheId): string {
-    return `${this.versionPrefix}{${encodeId(id)}}`;
+    let key = this.recentKeys.get(id);
+    if (key === undefined) {
+      key = `${this.versionPrefix}{${encodeId(id)}}`;
+      if (this.recentKeys.size >= RECENT_KEYS) this.recentKeys.clear();
+      this.recentKeys.set(id, key);
+    }
+    return key;
   }
 
   /** The id encoded inside a value key of this namespace version, or undefined. */

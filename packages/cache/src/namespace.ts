@@ -35,6 +35,8 @@ type StaleCandidate<T> = Pick<DecodedEntry<T>, "value" | "staleUntil">;
  */
 export class Namespace<T> {
   private readonly useL1: boolean;
+  /** The namespace's clear epoch, shared with the cache (bumped by clear() here or on the bus). */
+  private readonly epoch: { readonly value: number };
 
   constructor(
     private readonly context: CacheContext,
@@ -46,6 +48,7 @@ export class Namespace<T> {
     useL1: boolean,
   ) {
     this.useL1 = useL1 && context.l1 !== undefined;
+    this.epoch = context.epochHolder(keys.namespacePrefix);
   }
 
   get version(): number {
@@ -74,7 +77,7 @@ export class Namespace<T> {
   private freshFromL1(key: string, id: CacheId, loader: Loader<T> | undefined, options?: CallOptions): L1Entry | undefined {
     const now = this.context.clock.now();
     const entry = this.context.l1?.get(key, now);
-    if (entry !== undefined && entry.epoch === this.context.epochOf(this.keys.namespacePrefix) && now < entry.freshUntil) {
+    if (entry !== undefined && entry.epoch === this.epoch.value && now < entry.freshUntil) {
       this.countHit(key, "l1", entry.negative);
       if (loader) this.maybeRefreshEarly(key, id, entry, now, loader, options);
       return entry;
@@ -106,7 +109,7 @@ export class Namespace<T> {
   /** After an L1 miss: L2, then the loader (through lock and lease as the policy says). */
   private async resolveMiss(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy): Promise<T | null> {
     const mark = this.context.invalidationMark();
-    const epoch = this.context.epochOf(this.keys.namespacePrefix);
+    const epoch = this.epoch.value;
     let stale = this.staleFromL1(key);
     const fromL2 = await this.readL2(key);
     if (fromL2) {
@@ -292,7 +295,7 @@ export class Namespace<T> {
       else pending.push(i);
     }
     const mark = this.context.invalidationMark();
-    const epoch = this.context.epochOf(this.keys.namespacePrefix);
+    const epoch = this.epoch.value;
     if (pending.length > 0 && this.context.l2) {
       const raw = await this.context.l2.mget(pending.map((i) => keys[i] as string));
       if (raw !== UNAVAILABLE) {
@@ -388,7 +391,7 @@ export class Namespace<T> {
     this.context.assertOpen();
     const started = performance.now();
     const mark = this.context.invalidationMark();
-    const epoch = this.context.epochOf(this.keys.namespacePrefix);
+    const epoch = this.epoch.value;
     const entry = await this.readL2(key);
     this.stats.record("get", performance.now() - started);
     if (entry && this.context.clock.now() < entry.freshUntil) {
@@ -406,7 +409,7 @@ export class Namespace<T> {
     const key = this.keys.valueKey(id);
     const now = this.context.clock.now();
     const l1 = this.useL1 ? this.context.l1?.get(key, now) : undefined;
-    if (l1 && l1.epoch === this.context.epochOf(this.keys.namespacePrefix) && now < l1.freshUntil) return true;
+    if (l1 && l1.epoch === this.epoch.value && now < l1.freshUntil) return true;
     const raw = await this.context.l2?.get(key);
     if (!raw || raw === UNAVAILABLE) return false;
     try {
@@ -435,7 +438,7 @@ export class Namespace<T> {
     this.context.noteInvalidation(key);
     const mark = this.context.invalidationMark();
     await this.context.l2?.write({ value: key, lease: leaseKeyOf(key) }, encoded, staleUntil - now, () => this.busMessage("inv", key));
-    this.fillL1(key, entry, mark, this.context.epochOf(this.keys.namespacePrefix));
+    this.fillL1(key, entry, mark, this.epoch.value);
     this.stats.counters.sets++;
     this.stats.record("set", performance.now() - started);
   }
@@ -514,13 +517,13 @@ export class Namespace<T> {
   private staleFromL1(key: string): StaleCandidate<T> | undefined {
     if (!this.useL1) return undefined;
     const entry = this.context.l1?.get(key, this.context.clock.now());
-    if (!entry || entry.epoch !== this.context.epochOf(this.keys.namespacePrefix)) return undefined;
+    if (!entry || entry.epoch !== this.epoch.value) return undefined;
     return { value: entry.value as T | null, staleUntil: entry.staleUntil };
   }
 
   /** Puts an entry in L1 unless the key was invalidated (or the namespace cleared) since `mark`/`epoch` were read. */
   private fillL1(key: string, entry: DecodedEntry<T>, mark: number, epoch: number): void {
-    if (!this.useL1 || this.context.invalidatedSince(key, mark) || epoch !== this.context.epochOf(this.keys.namespacePrefix)) return;
+    if (!this.useL1 || this.context.invalidatedSince(key, mark) || epoch !== this.epoch.value) return;
     this.context.l1?.set(key, {
       value: entry.value,
       negative: entry.negative,
@@ -594,7 +597,7 @@ export class Namespace<T> {
   /** One background refresh: skipped if another process holds the lock (it is refreshing already). */
   private async refresh(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy): Promise<T | null> {
     const mark = this.context.invalidationMark();
-    const epoch = this.context.epochOf(this.keys.namespacePrefix);
+    const epoch = this.epoch.value;
     const lockKeys = this.lockKeys(key);
     const token = randomBytes(12).toString("base64url");
     let leased = false;
