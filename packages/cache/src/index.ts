@@ -22,7 +22,7 @@ export type { BusHealth } from "./invalidation-bus.js";
 export { type CacheId, decodeId, encodeId, KeySpace } from "./keys.js";
 export type { LatencySummary } from "./latency-window.js";
 export type { LoaderContext } from "./loader-runner.js";
-export type { BatchLoader, Loader, Namespace } from "./namespace.js";
+export type { BatchLoader, DetailedResult, Loader, Namespace, ResultSource } from "./namespace.js";
 export type { CacheOptions, CallOptions, EntryPolicy, NamespaceOptions, Protection } from "./options.js";
 export type { RedisClient, RedisInput } from "./redis-connection.js";
 export type { HitRates, NamespaceCounters, TimedOperation } from "./stats.js";

@@ -25,6 +25,23 @@ function refreshFlightKey(key: string): string {
   return `refresh:${key}`;
 }
 
+/** Where a `getOrSet` answer came from. */
+export type ResultSource = "l1" | "l2" | "lock-wait" | "loader" | "coalesced" | "stale";
+
+/** A value and its source, as single flights share them. */
+interface Resolved<T> {
+  value: T | null;
+  source: ResultSource;
+}
+
+/** What `getOrSetDetailed` returns. */
+export interface DetailedResult<T> extends Resolved<T> {
+  /** The value is a cached or loaded "absent" marker. */
+  negative: boolean;
+  /** Duration of the call in ms. */
+  ms: number;
+}
+
 /** An entry where a stale copy was found while looking for a fresh one. */
 type StaleCandidate<T> = Pick<DecodedEntry<T>, "value" | "staleUntil">;
 
@@ -64,6 +81,24 @@ export class Namespace<T> {
     const key = this.keys.valueKey(id);
     const l1 = this.useL1 ? this.freshFromL1(key, id, loader, options) : undefined;
     if (l1 !== undefined) return l1.value as T | null;
+    return (await this.getOrSetTimed(key, id, loader, options)).value;
+  }
+
+  /**
+   * `getOrSet` that also says where the value came from (`l1`, `l2`,
+   * `lock-wait`, `loader`, `coalesced`, `stale`) and how long the call took.
+   * For tools and labs; the hot path is `getOrSet`.
+   */
+  async getOrSetDetailed(id: CacheId, loader: Loader<T>, options?: CallOptions): Promise<DetailedResult<T>> {
+    const started = performance.now();
+    const key = this.keys.valueKey(id);
+    const l1 = this.useL1 ? this.freshFromL1(key, id, loader, options) : undefined;
+    const resolved: Resolved<T> =
+      l1 !== undefined ? { value: l1.value as T | null, source: "l1" } : await this.getOrSetTimed(key, id, loader, options);
+    return { ...resolved, negative: resolved.value === null, ms: performance.now() - started };
+  }
+
+  private async getOrSetTimed(key: string, id: CacheId, loader: Loader<T>, options?: CallOptions): Promise<Resolved<T>> {
     this.context.assertOpen();
     const started = performance.now();
     try {
@@ -86,7 +121,7 @@ export class Namespace<T> {
     return undefined;
   }
 
-  private async getOrSetSlow(key: string, id: CacheId, loader: Loader<T>, options?: CallOptions): Promise<T | null> {
+  private async getOrSetSlow(key: string, id: CacheId, loader: Loader<T>, options?: CallOptions): Promise<Resolved<T>> {
     if (options) validateCallOptions(options);
     const policy = options ? { ...this.policy, ...options } : this.policy;
     // An early refresh of this key is under way: its result is about to land; wait for it rather than load again.
@@ -94,20 +129,20 @@ export class Namespace<T> {
     if (refreshing) {
       await refreshing.catch(() => {});
       const refreshed = this.useL1 ? this.freshFromL1(key, id, undefined) : undefined;
-      if (refreshed) return refreshed.value as T | null;
+      if (refreshed) return { value: refreshed.value as T | null, source: "l1" };
     }
     if (policy.protection === "none") return this.resolveMiss(key, id, loader, policy);
-    const running = this.context.flights.current<T | null>(key);
+    const running = this.context.flights.current<Resolved<T>>(key);
     if (running) {
       this.stats.counters.coalesced++;
       this.context.events.emit("coalesced", () => ({ namespace: this.name, key }));
-      return running;
+      return { value: (await running).value, source: "coalesced" };
     }
     return this.context.flights.run(key, () => this.resolveMiss(key, id, loader, policy));
   }
 
   /** After an L1 miss: L2, then the loader (through lock and lease as the policy says). */
-  private async resolveMiss(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy): Promise<T | null> {
+  private async resolveMiss(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy): Promise<Resolved<T>> {
     const mark = this.context.invalidationMark();
     const epoch = this.epoch.value;
     let stale = this.staleFromL1(key);
@@ -118,7 +153,7 @@ export class Namespace<T> {
         this.countHit(key, "l2", fromL2.negative);
         this.fillL1(key, fromL2, mark, epoch);
         this.maybeRefreshEarly(key, id, fromL2, now, loader, policy);
-        return fromL2.value;
+        return { value: fromL2.value, source: "l2" };
       }
       if (now < fromL2.staleUntil) stale = fromL2;
     }
@@ -137,7 +172,7 @@ export class Namespace<T> {
     stale: StaleCandidate<T> | undefined,
     mark: number,
     epoch: number,
-  ): Promise<T | null> {
+  ): Promise<Resolved<T>> {
     const lockKeys = this.lockKeys(key);
     const token = randomBytes(12).toString("base64url");
     let leased = false;
@@ -152,7 +187,7 @@ export class Namespace<T> {
         if (outcome.kind === "value") {
           this.countHit(key, "l2", outcome.entry.negative);
           this.fillL1(key, outcome.entry, mark, epoch);
-          return outcome.entry.value;
+          return { value: outcome.entry.value, source: "lock-wait" };
         }
         if (outcome.kind === "acquired") {
           this.stats.counters.lockAcquired++;
@@ -160,7 +195,7 @@ export class Namespace<T> {
         }
         if (outcome.kind === "timeout") {
           this.stats.counters.lockTimeouts++;
-          if (stale) return this.serveStale(key, stale, "lock-timeout");
+          if (stale) return { value: this.serveStale(key, stale, "lock-timeout"), source: "stale" };
           if (policy.onLockTimeout === "throw") {
             throw new LockTimeoutError(`Waited lockWaitTimeoutMs=${policy.lockWaitTimeoutMs} for another process to load "${key}".`);
           }
@@ -182,14 +217,15 @@ export class Namespace<T> {
       if (first === SOFT_TIMEOUT) {
         // The load goes on in the background and fills the cache when it lands.
         stored.catch((error) => this.context.log.warn("background load failed", error, { namespace: this.name, key }));
-        return this.serveStale(key, stale, "soft-timeout");
+        return { value: this.serveStale(key, stale, "soft-timeout"), source: "stale" };
       }
     }
     try {
-      return await stored;
+      return { value: await stored, source: "loader" };
     } catch (error) {
       if (stale) {
-        return this.serveStale(key, stale, (error as CacheError).code === "E_LOADER_TIMEOUT" ? "hard-timeout" : "loader-error");
+        const reason = (error as CacheError).code === "E_LOADER_TIMEOUT" ? "hard-timeout" : "loader-error";
+        return { value: this.serveStale(key, stale, reason), source: "stale" };
       }
       throw error;
     }
@@ -335,12 +371,12 @@ export class Namespace<T> {
     const joined: Promise<void>[] = [];
     const toLoad: number[] = [];
     for (const i of pending) {
-      const running = coalesce ? this.context.flights.current<T | null>(keys[i] as string) : undefined;
+      const running = coalesce ? this.context.flights.current<Resolved<T>>(keys[i] as string) : undefined;
       if (running) {
         this.stats.counters.coalesced++;
         joined.push(
-          running.then((value) => {
-            results[i] = value;
+          running.then((resolved) => {
+            results[i] = resolved.value;
           }),
         );
       } else toLoad.push(i);
@@ -359,25 +395,27 @@ export class Namespace<T> {
         );
         return toLoad.map((i, n) => (answer instanceof Map ? answer.get(ids[i] as CacheId) : answer[n]));
       })();
-      const stored = toLoad.map((i, n) =>
-        (coalesce
-          ? this.context.flights.run(keys[i] as string, () => batch.then((values) => values[n]))
-          : batch.then((values) => values[n])
-        ).then((value) =>
-          this.store(keys[i] as string, value as T | null | undefined, policy, performance.now() - started, {
-            token: tokens[n] as string,
-            leased: leases[n] as boolean,
-            locked: false,
-            mark,
-            epoch,
-            lockKeys: this.lockKeys(keys[i] as string),
-          }),
-        ),
-      );
+      const stored = toLoad.map((i, n) => {
+        const key = keys[i] as string;
+        const fence = {
+          token: tokens[n] as string,
+          leased: leases[n] as boolean,
+          locked: false,
+          mark,
+          epoch,
+          lockKeys: this.lockKeys(key),
+        };
+        const work = async (): Promise<Resolved<T>> => {
+          const loaded = (await batch)[n] as T | null | undefined;
+          return { value: await this.store(key, loaded, policy, performance.now() - started, fence), source: "loader" };
+        };
+        // Registered as this key's flight, so a concurrent getOrSet of the same id joins the batch.
+        return coalesce ? this.context.flights.run(key, work) : work();
+      });
       batch.catch(() => this.stats.counters.loadErrors++);
       const values = await Promise.all(stored);
       toLoad.forEach((i, n) => {
-        results[i] = values[n] as T | null;
+        results[i] = (values[n] as Resolved<T>).value;
       });
     }
     await Promise.all(joined);
