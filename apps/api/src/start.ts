@@ -25,6 +25,8 @@ import { UserService } from "./users/user-service.js";
 export interface RunningApi {
   url: string;
   port: number;
+  /** The Postgres the instance uses (the embedded one's local URL when DATABASE_URL is unset). */
+  databaseUrl: string;
   services: Services;
   listener: NotifyListener;
   close(): Promise<void>;
@@ -170,7 +172,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       { url: instance.url, instance: instance.id, redisMode: redis.mode, postgres: embedded ? "embedded" : "external" },
       "hoard api listening",
     );
-    return { url: instance.url, port, services, listener, close };
+    return { url: instance.url, port, databaseUrl, services, listener, close };
   } catch (error) {
     await close();
     throw error;
