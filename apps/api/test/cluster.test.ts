@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { client } from "./support/client.js";
+import { until } from "./support/poll.js";
+import { createTestDatabase, type TestDatabase } from "./support/postgres.js";
+import { type ApiProcess, spawnApi, waitReady } from "./support/processes.js";
+import { dropPrefix, uniquePrefix } from "./support/redis.js";
+
+// Three API instances as separate OS processes on one database and one Redis prefix: one cluster.
+let database: TestDatabase;
+let instances: ApiProcess[] = [];
+let clients: ReturnType<typeof client>[] = [];
+const prefix = uniquePrefix("cluster");
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  // All three start at once on an empty database: migrations must be applied exactly once.
+  instances = await Promise.all([0, 1, 2].map(() => spawnApi({ databaseUrl: database.url, prefix })));
+  await Promise.all(instances.map((instance) => waitReady(instance)));
+  clients = instances.map((instance) => client(instance.url));
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all(instances.map((instance) => instance.stop()));
+  await database?.drop();
+  await dropPrefix(prefix);
+});
+
+describe("a cluster of three API processes", () => {
+  it("applies the migrations once when three instances start at once", async () => {
+    const applied = await database.query<{ count: string }>("SELECT count(*) FROM drizzle.__drizzle_migrations");
+    expect(Number(applied.rows[0]?.count)).toBe(2);
+    const triggers = await database.query(
+      "SELECT tgname FROM pg_trigger WHERE tgrelid = 'users'::regclass AND NOT tgisinternal ORDER BY tgname",
+    );
+    expect(triggers.rows.map((row) => row.tgname)).toEqual(["users_notify_change", "users_touch_updated_at"]);
+  });
+
+  it("lists every live instance from the heartbeats", async () => {
+    const [a] = clients;
+    const live = await until("three heartbeats", async () => {
+      const list = await a!.instances.list.query();
+      return list.length === 3 ? list : undefined;
+    });
+    expect(new Set(live.map((instance) => instance.url))).toEqual(new Set(instances.map((instance) => instance.url)));
+  });
+
+  it("an API write on one instance invalidates the others within a second", async () => {
+    const [a, b, c] = clients as [ReturnType<typeof client>, ReturnType<typeof client>, ReturnType<typeof client>];
+    const user = await a.user.create.mutate({ username: "shared", email: "shared@example.com", displayName: "Before" });
+    for (const each of clients) expect((await each.user.byId.query({ id: user.id }))?.displayName).toBe("Before");
+    await a.user.update.mutate({ id: user.id, patch: { displayName: "After" } });
+    for (const each of [b, c]) {
+      await until(
+        "the other instance to read the update",
+        async () => (await each.user.byId.query({ id: user.id }))?.displayName === "After",
+        1_000,
+      );
+    }
+  });
+
+  it("a direct SQL UPDATE leaves no stale profile on any instance after a second", async () => {
+    const [a] = clients;
+    const user = await a!.user.create.mutate({ username: "psql", email: "psql@example.com", displayName: "Before" });
+    for (const each of clients) expect((await each.user.byId.query({ id: user.id }))?.displayName).toBe("Before");
+    await database.query("UPDATE users SET display_name = 'From psql' WHERE id = $1", [user.id]);
+    await Promise.all(
+      clients.map((each) =>
+        until(
+          "every instance to serve the row changed in SQL",
+          async () => (await each.user.byId.query({ id: user.id }))?.displayName === "From psql",
+          1_000,
+        ),
+      ),
+    );
+  });
+
+  it("lab.setDbLatency reaches every instance", async () => {
+    const [, b] = clients;
+    await b!.lab.setDbLatency.mutate({ ms: 400 });
+    await until(
+      "every heartbeat to report 400 ms",
+      async () => {
+        const list = await b!.instances.list.query();
+        return list.length === 3 && list.every((instance) => instance.dbLatencyMs === 400);
+      },
+      5_000,
+    );
+  });
+
+  it("lab.stampede spread over three processes: none loads per call, local once per process, distributed once", async () => {
+    const [a] = clients;
+    const user = await a!.user.create.mutate({ username: "hot", email: "hot@example.com", displayName: "Hot key" });
+    const loads: Record<string, number> = {};
+    for (const mode of ["none", "local", "distributed"] as const) {
+      const result = await a!.lab.stampede.mutate({ id: user.id, concurrency: 300, mode, spread: true });
+      loads[mode] = result.dbLoads;
+      expect(result.instances).toHaveLength(3);
+      expect(result.instances.every((instance) => instance.failure === undefined && instance.calls === 100)).toBe(true);
+      expect(result.errors).toBe(0);
+      expect(result.histogram.counts.reduce((sum, count) => sum + count, 0)).toBe(300);
+      if (mode === "none") expect(result.dbLoads).toBeGreaterThan(30);
+      if (mode === "local") {
+        expect(result.dbLoads).toBe(3);
+        expect(result.instances.map((instance) => instance.dbLoads)).toEqual([1, 1, 1]);
+        expect(result.coalesced).toBe(297);
+      }
+      if (mode === "distributed") {
+        expect(result.dbLoads).toBe(1);
+        expect(result.lockWaits).toBeGreaterThanOrEqual(2);
+        expect(result.lockTimeouts).toBe(0);
+      }
+    }
+    console.log(`lab.stampede database loads, 300 calls over 3 processes: ${JSON.stringify(loads)}`);
+  });
+});

@@ -1,0 +1,30 @@
+import { expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+it("applies the documented defaults", () => {
+  const config = loadConfig({});
+  expect(config).toMatchObject({
+    port: 3000,
+    databaseUrl: undefined,
+    redisUrl: undefined,
+    adminToken: undefined,
+    dbLatencyMs: 0,
+    logLevel: "info",
+  });
+  expect(config.dataDir).toMatch(/apps\/api\/\.data$/);
+});
+
+it("fails at start with the name of the bad variable", () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ PORT: "http" }, /PORT/],
+    [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL: expected a URL starting with postgres:\/\//],
+    [{ REDIS_URL: "localhost:6379" }, /REDIS_URL/],
+    [{ ADMIN_TOKEN: "short" }, /ADMIN_TOKEN: use at least 16 characters/],
+    [{ DB_LATENCY_MS: "-1" }, /DB_LATENCY_MS/],
+    [{ LOG_LEVEL: "loud" }, /LOG_LEVEL/],
+  ];
+  for (const [env, message] of cases) {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  }
+});
