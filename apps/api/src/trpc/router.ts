@@ -1,5 +1,6 @@
 import { router } from "./init.js";
 import { cacheRouter } from "./routers/cache.js";
+import { inspectRouter } from "./routers/inspect.js";
 import { instancesRouter } from "./routers/instances.js";
 import { labRouter } from "./routers/lab.js";
 import { userRouter } from "./routers/user.js";
@@ -10,6 +11,7 @@ export const appRouter = router({
   cache: cacheRouter,
   instances: instancesRouter,
   lab: labRouter,
+  inspect: inspectRouter,
 });
 
 export type AppRouter = typeof appRouter;
