@@ -124,7 +124,10 @@ export class Cache implements CacheContext {
       this.ownsRedis = false;
       return;
     }
-    const { client, owned } = connectRedis(redisInput, { commandTimeoutMs: options.commandTimeoutMs ?? 250 });
+    const { client, owned } = connectRedis(redisInput, {
+      commandTimeoutMs: options.commandTimeoutMs ?? 250,
+      autoPipelining: options.autoPipelining ?? true,
+    });
     this.redis = client;
     this.ownsRedis = owned;
     client.on("error", (error: Error) => this.log.warn("redis connection error", error));

@@ -1,11 +1,21 @@
 import { LRUCache } from "lru-cache";
 import type { EntryMeta } from "./envelope.js";
 
+/**
+ * Estimated heap bytes of one L1 entry: the decoded value (measured at about
+ * 1.5x its encoded size for JSON-like data), the key string, and the entry
+ * and LRU bookkeeping. `maxBytes` bounds the sum of these estimates, so the
+ * bound holds for the real heap (see BENCHMARKS.md, row 9).
+ */
+export function estimateMemory(encodedBytes: number, keyLength: number): number {
+  return Math.ceil(encodedBytes * 1.5) + keyLength * 2 + 192;
+}
+
 /** One decoded entry held in process memory. */
 export interface L1Entry extends EntryMeta {
   /** The decoded value (null for a negative entry). */
   value: unknown;
-  /** Encoded size in bytes, counted against `l1.maxBytes`. */
+  /** Encoded size in bytes (the memory estimate counted against `l1.maxBytes` derives from it). */
   size: number;
   /** The namespace's clear epoch when the entry's load began; older epochs are misses. */
   epoch: number;
@@ -23,7 +33,7 @@ export class L1Store {
     this.lru = new LRUCache<string, L1Entry>({
       max: options.maxEntries,
       maxSize: options.maxBytes,
-      sizeCalculation: (entry) => Math.max(1, entry.size),
+      sizeCalculation: (entry, key) => estimateMemory(entry.size, key.length),
     });
   }
 

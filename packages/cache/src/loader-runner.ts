@@ -1,5 +1,7 @@
 import { LoaderError, LoaderTimeoutError } from "./errors.js";
 
+const NEVER_ABORTED = new AbortController().signal;
+
 /** What a loader receives. */
 export interface LoaderContext<Id> {
   /** The id being loaded. */
@@ -13,10 +15,11 @@ export interface LoaderContext<Id> {
  * {@link LoaderError} (original as `cause`); a timeout is a {@link LoaderTimeoutError}.
  */
 export async function runLoader<Id, V>(loader: (context: LoaderContext<Id>) => V | Promise<V>, id: Id, hardTimeoutMs: number): Promise<V> {
-  const controller = new AbortController();
+  // Without a hard timeout nothing ever aborts: share one signal instead of making one per load.
+  const controller = hardTimeoutMs > 0 ? new AbortController() : undefined;
   const loading = (async () => {
     try {
-      return await loader({ id, signal: controller.signal });
+      return await loader({ id, signal: controller?.signal ?? NEVER_ABORTED });
     } catch (error) {
       if (error instanceof LoaderError || error instanceof LoaderTimeoutError) throw error;
       throw new LoaderError(`The loader for ${JSON.stringify(id)} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
@@ -26,7 +29,7 @@ export async function runLoader<Id, V>(loader: (context: LoaderContext<Id>) => V
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      controller.abort();
+      controller?.abort();
       reject(new LoaderTimeoutError(`The loader for ${JSON.stringify(id)} did not answer within hardTimeoutMs=${hardTimeoutMs}.`));
     }, hardTimeoutMs);
   });

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { CacheContext } from "./cache-context.js";
 import type { DecodedEntry, EntryCodec } from "./entry-codec.js";
 import { type CacheError, LockTimeoutError } from "./errors.js";
@@ -11,6 +10,7 @@ import { type LoaderContext, runLoader, SOFT_TIMEOUT, softTimeout } from "./load
 import { acquireOrWait, type LockKeys } from "./lock-wait.js";
 import { type CallOptions, type EntryPolicy, validateCallOptions } from "./options.js";
 import type { NamespaceStats } from "./stats.js";
+import { newToken } from "./token.js";
 
 /** A loader for one id; return null/undefined for "does not exist" (cached as a negative entry). */
 export type Loader<T, Id extends CacheId = CacheId> = (context: LoaderContext<Id>) => T | null | undefined | Promise<T | null | undefined>;
@@ -174,7 +174,7 @@ export class Namespace<T> {
     epoch: number,
   ): Promise<Resolved<T>> {
     const lockKeys = this.lockKeys(key);
-    const token = randomBytes(12).toString("base64url");
+    const token = newToken();
     let leased = false;
     let locked = false;
     if (this.context.l2) {
@@ -383,7 +383,7 @@ export class Namespace<T> {
     }
     this.stats.counters.misses += pending.length;
     if (toLoad.length > 0) {
-      const tokens = toLoad.map(() => randomBytes(12).toString("base64url"));
+      const tokens = toLoad.map(() => newToken());
       const leases = await Promise.all(toLoad.map((i, n) => this.takeLease(this.lockKeys(keys[i] as string), tokens[n] as string, policy)));
       const started = performance.now();
       this.stats.counters.loads++;
@@ -637,7 +637,7 @@ export class Namespace<T> {
     const mark = this.context.invalidationMark();
     const epoch = this.epoch.value;
     const lockKeys = this.lockKeys(key);
-    const token = randomBytes(12).toString("base64url");
+    const token = newToken();
     let leased = false;
     let locked = false;
     if (this.context.l2) {

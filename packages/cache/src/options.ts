@@ -55,12 +55,14 @@ export interface CacheOptions {
     | {
         /** Most entries held. @default 10_000 */
         maxEntries?: number;
-        /** Most encoded bytes held. @default 67_108_864 (64 MiB) */
+        /** Most memory held, in estimated heap bytes (decoded value, key and bookkeeping). @default 67_108_864 (64 MiB) */
         maxBytes?: number;
       }
     | false;
   /** Timeout of every Redis command the cache sends on clients it creates, in ms. @default 250 */
   commandTimeoutMs?: number;
+  /** Auto-pipelining on clients the cache creates: concurrent commands share socket writes. @default true */
+  autoPipelining?: boolean;
   /** Consecutive Redis failures that open the circuit breaker. @default 3 */
   breakerThreshold?: number;
   /** How long an open breaker skips Redis before one probe, in ms. @default 1_000 */
@@ -146,6 +148,7 @@ const cacheOptionsSchema = z.strictObject({
   redis: z.union([z.string().min(1), z.literal(false), z.object({}).passthrough()]).optional(),
   l1: z.union([z.literal(false), z.strictObject({ maxEntries: positiveMs.optional(), maxBytes: positiveMs.optional() })]).optional(),
   commandTimeoutMs: positiveMs.optional(),
+  autoPipelining: z.boolean().optional(),
   breakerThreshold: positiveMs.optional(),
   breakerCoolDownMs: positiveMs.optional(),
   bus: z.boolean().optional(),

@@ -47,12 +47,15 @@ export function isRedisClient(input: unknown): input is RedisClient {
 /** Connection settings the cache applies to clients it creates. */
 export interface ConnectionSettings {
   commandTimeoutMs: number;
+  autoPipelining: boolean;
 }
 
 /** Creates (or adopts) the client and defines the cache's Lua commands on it. */
 export function connectRedis(input: RedisInput, settings: ConnectionSettings): { client: ScriptedClient; owned: boolean } {
   const shared: RedisOptions = {
     commandTimeout: settings.commandTimeoutMs,
+    // Commands issued in the same tick share one write: many concurrent callers, few syscalls.
+    enableAutoPipelining: settings.autoPipelining,
     maxRetriesPerRequest: 1,
     // Fail fast while disconnected: the cache falls through to the loader instead of queueing.
     enableOfflineQueue: false,
