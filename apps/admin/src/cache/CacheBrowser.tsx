@@ -1,0 +1,266 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useId, useState } from "react";
+import { ConfirmDialog } from "../components/Dialog.js";
+import { ErrorNotice, Panel, QueryView } from "../components/Panel.js";
+import { bytes, count, countdown, percent } from "../format.js";
+import { type RouterInputs, useTRPC, useTRPCClient } from "../trpc.js";
+import { remainingMs, useNow } from "./use-now.js";
+
+type NamespaceName = RouterInputs["cache"]["entries"]["namespace"];
+type Tier = "l1" | "l2";
+
+const PAGE_SIZE = 50;
+/** Counting L2 walks SCAN pages; stop after this many keys and say "at least". */
+const COUNT_CAP = 20_000;
+
+/** Namespaces with their versions and entry counts; entries with their TTL counting down; invalidate and clear. */
+export function CacheBrowser() {
+  const trpc = useTRPC();
+  const stats = useQuery(trpc.cache.stats.queryOptions(undefined, { refetchInterval: 2_000 }));
+  const [selected, setSelected] = useState<NamespaceName | null>(null);
+  const [clearing, setClearing] = useState<NamespaceName | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const clear = useMutation(
+    trpc.cache.clear.mutationOptions({
+      onSuccess: (result) => {
+        setClearing(null);
+        setNotice(
+          `Cleared namespace ${result.namespace}: ${count(result.removedFromL2)} keys removed from Redis, and every instance dropped its L1 copies.`,
+        );
+        void queryClient.invalidateQueries(trpc.cache.pathFilter());
+        void queryClient.invalidateQueries({ queryKey: ["entry-count"] });
+      },
+    }),
+  );
+  const namespace = selected ?? (stats.data?.namespaces[0]?.name as NamespaceName | undefined) ?? null;
+
+  return (
+    <div className="grid">
+      <Panel title="Namespaces" className="wide">
+        {notice && (
+          <p className="notice" role="status">
+            {notice}
+          </p>
+        )}
+        <QueryView query={stats} what="namespaces">
+          {(data) =>
+            data.namespaces.length === 0 ? (
+              <p className="muted">No namespace has been used yet on this instance.</p>
+            ) : (
+              <div className="table-wrap">
+                <table aria-label="Namespaces">
+                  <thead>
+                    <tr>
+                      <th scope="col">Namespace</th>
+                      <th scope="col">Version</th>
+                      <th scope="col">L1 entries (this instance)</th>
+                      <th scope="col">L2 entries (Redis)</th>
+                      <th scope="col">Hit rate</th>
+                      <th scope="col">Actions</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.namespaces.map((ns) => (
+                      <tr key={ns.name} aria-current={ns.name === namespace ? "true" : undefined}>
+                        <th scope="row">{ns.name}</th>
+                        <td>v{ns.version}</td>
+                        <td>
+                          <EntryCount namespace={ns.name as NamespaceName} tier="l1" />
+                        </td>
+                        <td>
+                          <EntryCount namespace={ns.name as NamespaceName} tier="l2" />
+                        </td>
+                        <td>{percent(ns.hitRate.overall)}</td>
+                        <td className="row-actions">
+                          <button type="button" className="secondary" onClick={() => setSelected(ns.name as NamespaceName)}>
+                            Browse {ns.name}
+                          </button>
+                          <button type="button" className="danger" onClick={() => setClearing(ns.name as NamespaceName)}>
+                            Clear {ns.name}
+                          </button>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )
+          }
+        </QueryView>
+      </Panel>
+      {namespace && <Entries key={namespace} namespace={namespace} onNotice={setNotice} />}
+      <ConfirmDialog
+        title={`Clear namespace ${clearing ?? ""}?`}
+        open={clearing !== null}
+        confirmLabel="Clear namespace"
+        busy={clear.isPending}
+        onCancel={() => {
+          setClearing(null);
+          clear.reset();
+        }}
+        onConfirm={() => clearing && clear.mutate({ namespace: clearing })}
+      >
+        <p>
+          Every entry of {clearing} is dropped from Redis and from the L1 of every instance. The next reads all go to the database, which is
+          exactly the stampede the lab shows.
+        </p>
+        {clear.isError && <ErrorNotice error={clear.error} />}
+      </ConfirmDialog>
+    </div>
+  );
+}
+
+/** Counts a namespace's entries in one tier by paging through them (SCAN in Redis, so Redis is never blocked). */
+function EntryCount({ namespace, tier }: { namespace: NamespaceName; tier: Tier }) {
+  const client = useTRPCClient();
+  const counted = useQuery({
+    queryKey: ["entry-count", namespace, tier],
+    refetchInterval: 3_000,
+    queryFn: async () => {
+      let total = 0;
+      let cursor = "0";
+      do {
+        const page = await client.cache.entries.query({ namespace, tier, limit: 1_000, cursor });
+        total += page.entries.filter((entry) => entry.expiresInMs > 0).length;
+        cursor = page.cursor;
+      } while (cursor !== "0" && total < COUNT_CAP);
+      return { total, capped: cursor !== "0" };
+    },
+  });
+  if (counted.isPending) return <span className="muted">…</span>;
+  if (counted.isError) return <span className="muted">unavailable</span>;
+  return (
+    <span>
+      {counted.data.capped ? "≥ " : ""}
+      {count(counted.data.total)}
+    </span>
+  );
+}
+
+function Entries({ namespace, onNotice }: { namespace: NamespaceName; onNotice: (text: string) => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [tier, setTier] = useState<Tier>("l2");
+  const [cursors, setCursors] = useState<string[]>(["0"]);
+  const cursor = cursors[cursors.length - 1] ?? "0";
+  const entries = useQuery(
+    trpc.cache.entries.queryOptions(
+      { namespace, tier, limit: PAGE_SIZE, cursor },
+      { refetchInterval: 5_000, placeholderData: keepPreviousData },
+    ),
+  );
+  const invalidate = useMutation(
+    trpc.cache.invalidate.mutationOptions({
+      onSuccess: (result) => {
+        onNotice(`Invalidated ${result.namespace} ${result.id}: deleted from Redis and from every instance's L1.`);
+        void queryClient.invalidateQueries(trpc.cache.pathFilter());
+        void queryClient.invalidateQueries({ queryKey: ["entry-count"] });
+      },
+    }),
+  );
+  const now = useNow();
+  const groupId = useId();
+
+  return (
+    <Panel
+      title={`Entries of ${namespace}`}
+      className="wide"
+      actions={
+        <fieldset className="segmented" aria-labelledby={groupId}>
+          <legend id={groupId} className="visually-hidden">
+            Tier
+          </legend>
+          {(["l2", "l1"] as const).map((value) => (
+            <label key={value}>
+              <input
+                type="radio"
+                name={`${groupId}-tier`}
+                value={value}
+                checked={tier === value}
+                onChange={() => {
+                  setTier(value);
+                  setCursors(["0"]);
+                }}
+              />
+              {value === "l1" ? "L1 (this instance)" : "L2 (Redis)"}
+            </label>
+          ))}
+        </fieldset>
+      }
+    >
+      {invalidate.isError && <ErrorNotice error={invalidate.error} />}
+      <QueryView query={entries} what="entries">
+        {(page) => {
+          const live = page.entries.filter((entry) => remainingMs(entry.expiresInMs, entries.dataUpdatedAt, now) > 0);
+          return (
+            <>
+              {live.length === 0 ? (
+                <p className="muted">
+                  Nothing cached in {tier === "l1" ? "this instance's L1" : "Redis"} for this namespace. Look a user up to fill it.
+                </p>
+              ) : (
+                <div className="table-wrap">
+                  <table aria-label={`Entries in ${tier === "l1" ? "L1" : "L2"}`}>
+                    <thead>
+                      <tr>
+                        <th scope="col">Key</th>
+                        <th scope="col">Id</th>
+                        <th scope="col">Fresh for</th>
+                        <th scope="col">Gone in</th>
+                        <th scope="col">Size</th>
+                        <th scope="col">Kind</th>
+                        <th scope="col">Actions</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {live.map((entry) => {
+                        const fresh = remainingMs(entry.freshForMs, entries.dataUpdatedAt, now);
+                        return (
+                          <tr key={entry.key}>
+                            <td>
+                              <code>{entry.key}</code>
+                            </td>
+                            <td>{entry.id}</td>
+                            <td>{fresh > 0 ? countdown(fresh) : <span className="pill warn">stale</span>}</td>
+                            <td>{countdown(remainingMs(entry.expiresInMs, entries.dataUpdatedAt, now))}</td>
+                            <td>{bytes(entry.size)}</td>
+                            <td>{entry.negative ? <span className="pill negative">negative</span> : "value"}</td>
+                            <td>
+                              <button
+                                type="button"
+                                className="secondary"
+                                aria-label={`Invalidate ${namespace} ${entry.id}`}
+                                disabled={invalidate.isPending}
+                                onClick={() => invalidate.mutate({ namespace, id: entry.id })}
+                              >
+                                Invalidate
+                              </button>
+                            </td>
+                          </tr>
+                        );
+                      })}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+              <div className="pager">
+                <button type="button" className="secondary" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
+                  Previous page
+                </button>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={page.cursor === "0"}
+                  onClick={() => setCursors([...cursors, page.cursor])}
+                >
+                  Next page
+                </button>
+              </div>
+            </>
+          );
+        }}
+      </QueryView>
+    </Panel>
+  );
+}

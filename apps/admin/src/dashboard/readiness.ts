@@ -1,0 +1,17 @@
+/** What GET /readyz answers (200 ready, 503 not ready; same body). */
+export interface Readiness {
+  status: "ready" | "not-ready";
+  instance: string;
+  postgres: { state: "up" | "down"; mode: "external" | "embedded"; error?: string };
+  redis: { state: "up" | "down"; mode: string; error?: string };
+  listener: unknown;
+  warnings: string[];
+}
+
+/** Reads /readyz; a 503 is an answer (something is down), only a network failure or a non-JSON reply throws. */
+export async function fetchReadiness(signal?: AbortSignal): Promise<Readiness> {
+  const response = await fetch("/readyz", { signal: signal ?? null });
+  const type = response.headers.get("content-type") ?? "";
+  if (!type.includes("json")) throw new Error(`/readyz answered HTTP ${response.status} without JSON`);
+  return (await response.json()) as Readiness;
+}

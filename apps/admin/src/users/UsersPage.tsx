@@ -1,0 +1,181 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRef, useState } from "react";
+import { ConfirmDialog, Dialog } from "../components/Dialog.js";
+import { ErrorNotice, Panel, QueryView } from "../components/Panel.js";
+import { type UserProfile, useTRPC } from "../trpc.js";
+import { Lookup, type LookupHandle } from "./Lookup.js";
+import { UserForm } from "./UserForm.js";
+
+const PAGE_SIZE = 10;
+
+/** Lookups with their source, a paged list, and create/edit/delete that show the invalidation. */
+export function UsersPage() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const lookup = useRef<LookupHandle>(null);
+  const [cursors, setCursors] = useState<number[]>([0]);
+  const cursor = cursors[cursors.length - 1] ?? 0;
+  const list = useQuery(trpc.user.list.queryOptions({ cursor, limit: PAGE_SIZE }, { placeholderData: (previous) => previous }));
+  const [editing, setEditing] = useState<UserProfile | null>(null);
+  const [deleting, setDeleting] = useState<UserProfile | null>(null);
+  const [notice, setNotice] = useState<{ id: number; text: string } | null>(null);
+
+  const afterWrite = (id: number, text: string) => {
+    setNotice({ id, text });
+    void queryClient.invalidateQueries(trpc.user.pathFilter());
+    void queryClient.invalidateQueries(trpc.cache.pathFilter());
+  };
+
+  const create = useMutation(
+    trpc.user.create.mutationOptions({
+      onSuccess: (user) =>
+        afterWrite(user.id, `Created user ${user.id} (${user.username}). Its id was invalidated in case it had been cached as absent.`),
+    }),
+  );
+  const update = useMutation(
+    trpc.user.update.mutationOptions({
+      onSuccess: (user) => {
+        setEditing(null);
+        afterWrite(
+          user.id,
+          `Saved user ${user.id}. Its cache entry was deleted in L2 and in every instance's L1; the next read comes from the database.`,
+        );
+      },
+    }),
+  );
+  const remove = useMutation(
+    trpc.user.delete.mutationOptions({
+      onSuccess: ({ id }) => {
+        setDeleting(null);
+        afterWrite(id, `Deleted user ${id} and invalidated its cache entry; a lookup now finds no such user (and caches that).`);
+      },
+    }),
+  );
+
+  return (
+    <div className="grid">
+      <Lookup ref={lookup} />
+      <Panel title="New user">
+        <UserForm
+          key={create.data?.id ?? "new"}
+          submitLabel="Create user"
+          busy={create.isPending}
+          error={create.error}
+          onSubmit={(fields) => create.mutate(fields)}
+        />
+      </Panel>
+      <Panel
+        title="Users"
+        className="wide"
+        actions={
+          <div className="pager">
+            <button type="button" className="secondary" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
+              Previous page
+            </button>
+            <span className="muted">Page {cursors.length}</span>
+            <button
+              type="button"
+              className="secondary"
+              disabled={!list.data?.nextCursor}
+              onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])}
+            >
+              Next page
+            </button>
+          </div>
+        }
+      >
+        {notice && (
+          <div className="notice" role="status">
+            <p>{notice.text}</p>
+            <button type="button" className="secondary" onClick={() => lookup.current?.lookUp(notice.id)}>
+              Look up user {notice.id} now
+            </button>
+          </div>
+        )}
+        <QueryView query={list} what="users">
+          {(page) =>
+            page.items.length === 0 ? (
+              <p className="muted">No users yet. Create one above, or run `pnpm --filter @hoard/api db:seed`.</p>
+            ) : (
+              <div className="table-wrap">
+                <table aria-label="Users">
+                  <thead>
+                    <tr>
+                      <th scope="col">Id</th>
+                      <th scope="col">Username</th>
+                      <th scope="col">Display name</th>
+                      <th scope="col">Email</th>
+                      <th scope="col">Actions</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {page.items.map((user) => (
+                      <tr key={user.id}>
+                        <td>{user.id}</td>
+                        <td>{user.username}</td>
+                        <td>{user.displayName}</td>
+                        <td>{user.email}</td>
+                        <td className="row-actions">
+                          <button
+                            type="button"
+                            className="secondary"
+                            aria-label={`Look up ${user.username}`}
+                            onClick={() => lookup.current?.lookUp(user.id)}
+                          >
+                            Look up
+                          </button>
+                          <button type="button" className="secondary" aria-label={`Edit ${user.username}`} onClick={() => setEditing(user)}>
+                            Edit
+                          </button>
+                          <button type="button" className="danger" aria-label={`Delete ${user.username}`} onClick={() => setDeleting(user)}>
+                            Delete
+                          </button>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )
+          }
+        </QueryView>
+      </Panel>
+      <Dialog
+        title={`Edit ${editing?.username ?? ""}`}
+        open={editing !== null}
+        onClose={() => {
+          setEditing(null);
+          update.reset();
+        }}
+      >
+        {editing && (
+          <UserForm
+            initial={editing}
+            submitLabel="Save"
+            busy={update.isPending}
+            error={update.error}
+            onCancel={() => {
+              setEditing(null);
+              update.reset();
+            }}
+            onSubmit={(fields) => update.mutate({ id: editing.id, patch: fields })}
+          />
+        )}
+      </Dialog>
+      <ConfirmDialog
+        title={`Delete ${deleting?.username ?? ""}?`}
+        open={deleting !== null}
+        confirmLabel="Delete user"
+        busy={remove.isPending}
+        onCancel={() => {
+          setDeleting(null);
+          remove.reset();
+        }}
+        onConfirm={() => deleting && remove.mutate({ id: deleting.id })}
+      >
+        <p>User {deleting?.id} is deleted from Postgres, then its cache entry is invalidated in every instance. This cannot be undone.</p>
+        {remove.isError && <ErrorNotice error={remove.error} />}
+      </ConfirmDialog>
+    </div>
+  );
+}
