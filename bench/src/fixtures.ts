@@ -1,0 +1,44 @@
+import { randomBytes } from "node:crypto";
+
+/** The Redis every benchmark side shares. */
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** A key prefix of this run's own; deleted at the end. */
+export const RUN_PREFIX = `bench-${randomBytes(3).toString("hex")}`;
+
+/** A user profile like the API's (~0.4 kB as JSON). */
+export function profile(id: number) {
+  return {
+    id,
+    username: `user_${id}`,
+    email: `user_${id}@example.com`,
+    displayName: `User Number ${id}`,
+    bio: "Writes about caches, databases and the small hours of on-call. Likes tea, dislikes stampedes.".repeat(2),
+    createdAt: "2026-01-02T03:04:05.000Z",
+    updatedAt: "2026-03-04T05:06:07.000Z",
+    followers: 1234,
+    verified: true,
+  };
+}
+
+/** A ~10 kB object: a profile with a list of recent activity. */
+export function largeObject(id: number) {
+  return {
+    ...profile(id),
+    activity: Array.from({ length: 60 }, (_, i) => ({
+      at: 1_767_225_600_000 + i * 60_000,
+      kind: i % 3 === 0 ? "login" : "view",
+      target: `item-${i}`,
+      weight: i * 1.5,
+    })),
+  };
+}
+
+/** Awaits `ms`. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Quick mode shortens every row (for `pnpm bench --quick`). */
+export const QUICK = process.argv.includes("--quick");
+export const scale = (full: number, quick: number) => (QUICK ? quick : full);

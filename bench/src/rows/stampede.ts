@@ -1,0 +1,58 @@
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { REDIS_URL, RUN_PREFIX } from "../fixtures.js";
+import { formatNumber, percentile } from "../harness.js";
+import type { RowReport } from "../report.js";
+
+const WORKER = fileURLToPath(new URL("../probes/stampede-worker.ts", import.meta.url));
+const PROCESSES = 4;
+const CONCURRENCY = 250;
+const LOADER_MS = 100;
+
+async function runStampede(side: "hoard" | "bentocache", mode: string, key: string): Promise<{ loads: number; p99: number; max: number }> {
+  const children = Array.from({ length: PROCESSES }, () =>
+    fork(WORKER, [], { execArgv: ["--conditions=source", "--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] }),
+  );
+  const nextMessage = (child: (typeof children)[number]) =>
+    new Promise<Record<string, unknown>>((resolve) => child.once("message", resolve));
+  const ready = children.map(nextMessage);
+  for (const child of children)
+    child.send({ side, mode, key, prefix: `${RUN_PREFIX}-${side}`, redisUrl: REDIS_URL, concurrency: CONCURRENCY, loaderMs: LOADER_MS });
+  await Promise.all(ready);
+  const done = children.map(nextMessage);
+  for (const child of children) child.send("go");
+  const results = (await Promise.all(done)) as { loads: number; latencies: number[] }[];
+  const latencies = results.flatMap((r) => r.latencies);
+  return { loads: results.reduce((sum, r) => sum + r.loads, 0), p99: percentile(latencies, 0.99), max: Math.max(...latencies) };
+}
+
+/** Row 5: 4 processes x 250 concurrent reads of one cold key, loader 100 ms. */
+export async function stampede(): Promise<RowReport> {
+  const runs: { name: string; loads: number; p99: number; max: number }[] = [];
+  let round = 0;
+  for (const [side, mode, name] of [
+    ["hoard", "none", "hoard, protection none"],
+    ["hoard", "local", "hoard, protection local"],
+    ["hoard", "distributed", "hoard, protection distributed"],
+    ["bentocache", "default", "bentocache 1.6.1 (memory + redis + bus)"],
+  ] as const) {
+    runs.push({ name, ...(await runStampede(side, mode, `cold-${mode}-${round++}-${Date.now()}`)) });
+  }
+  const distributed = runs[2] as (typeof runs)[number];
+  const overhead = distributed.p99 - LOADER_MS;
+  return {
+    id: 5,
+    title: "Stampede: 4 processes x 250 concurrent reads of a cold key, loader 100 ms",
+    table: [
+      "| side | loader calls | caller latency p99 (ms) | max (ms) |",
+      "|---|---|---|---|",
+      ...runs.map((run) => `| ${run.name} | ${run.loads} | ${formatNumber(run.p99, 1)} | ${formatNumber(run.max, 1)} |`),
+    ],
+    target: "1 loader call; every caller done within loader time + 10 ms (p99)",
+    result: `${distributed.loads} loader call(s); p99 = loader + ${formatNumber(overhead, 1)} ms`,
+    met: distributed.loads === 1 && overhead <= 10,
+    notes: [
+      "Latency is measured in each process from the moment it received the start signal; processes start within a few ms of each other.",
+    ],
+  };
+}
