@@ -33,8 +33,11 @@ export class EntryCodec<T> {
     return { bytes: wrapEnvelope({ ...meta, negative }, payload), negative };
   }
 
-  /** Decodes stored bytes and validates them; throws {@link DecodeError}. */
-  async decode(bytes: Buffer): Promise<DecodedEntry<T>> {
+  /**
+   * Decodes stored bytes and validates them; throws {@link DecodeError}.
+   * Synchronous unless the schema validates asynchronously.
+   */
+  decode(bytes: Buffer): DecodedEntry<T> | Promise<DecodedEntry<T>> {
     const { meta, payload } = unwrapEnvelope(bytes);
     if (meta.negative) return { ...meta, value: null, size: bytes.length };
     let raw: unknown;
@@ -45,7 +48,10 @@ export class EntryCodec<T> {
         cause: error,
       });
     }
-    return { ...meta, value: await this.validate(raw), size: bytes.length };
+    const value = this.validate(raw);
+    return value instanceof Promise
+      ? value.then((valid) => ({ ...meta, value: valid, size: bytes.length }))
+      : { ...meta, value, size: bytes.length };
   }
 
   /** Only the header (for `has` and freshness checks); throws {@link DecodeError}. */
@@ -53,15 +59,18 @@ export class EntryCodec<T> {
     return unwrapEnvelope(bytes).meta;
   }
 
-  private async validate(raw: unknown): Promise<T> {
+  private validate(raw: unknown): T | Promise<T> {
     if (!this.schema) return raw as T;
-    let result = this.schema["~standard"].validate(raw);
-    if (result instanceof Promise) result = await result;
-    if (result.issues) {
-      const first = result.issues[0];
-      const path = first?.path?.map((segment) => (typeof segment === "object" ? String(segment.key) : String(segment))).join(".");
-      throw new DecodeError(`Stored value failed the namespace schema${path ? ` at "${path}"` : ""}: ${first?.message ?? "invalid"}`);
-    }
-    return result.value;
+    const result = this.schema["~standard"].validate(raw);
+    return result instanceof Promise ? result.then(checked) : checked(result);
   }
+}
+
+function checked<T>(result: StandardSchemaV1.Result<T>): T {
+  if (result.issues) {
+    const first = result.issues[0];
+    const path = first?.path?.map((segment) => (typeof segment === "object" ? String(segment.key) : String(segment))).join(".");
+    throw new DecodeError(`Stored value failed the namespace schema${path ? ` at "${path}"` : ""}: ${first?.message ?? "invalid"}`);
+  }
+  return result.value;
 }

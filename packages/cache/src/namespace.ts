@@ -52,6 +52,8 @@ type StaleCandidate<T> = Pick<DecodedEntry<T>, "value" | "staleUntil">;
  */
 export class Namespace<T> {
   private readonly useL1: boolean;
+  /** Background refreshes under way (so the miss path looks them up only when there are some). */
+  private refreshesRunning = 0;
   /** The namespace's clear epoch, shared with the cache (bumped by clear() here or on the bus). */
   private readonly epoch: { readonly value: number };
 
@@ -125,7 +127,7 @@ export class Namespace<T> {
     if (options) validateCallOptions(options);
     const policy = options ? { ...this.policy, ...options } : this.policy;
     // An early refresh of this key is under way: its result is about to land; wait for it rather than load again.
-    const refreshing = this.context.flights.current(refreshFlightKey(key));
+    const refreshing = this.refreshesRunning > 0 ? this.context.flights.current(refreshFlightKey(key)) : undefined;
     if (refreshing) {
       await refreshing.catch(() => {});
       const refreshed = this.useL1 ? this.freshFromL1(key, id, undefined) : undefined;
@@ -535,21 +537,30 @@ export class Namespace<T> {
   private async readL2(key: string): Promise<DecodedEntry<T> | undefined> {
     const raw = await this.context.l2?.get(key);
     if (raw === undefined || raw === UNAVAILABLE || raw === null) return undefined;
-    return this.decodeOrDrop(key, raw);
+    const entry = this.decodeOrDrop(key, raw);
+    return entry instanceof Promise ? await entry : entry;
   }
 
-  /** Decodes stored bytes; bytes that fail to decode or validate are deleted, counted and treated as a miss. */
-  private async decodeOrDrop(key: string, raw: Buffer | null): Promise<DecodedEntry<T> | undefined> {
+  /**
+   * Decodes stored bytes (synchronously unless the schema is async); bytes that
+   * fail to decode or validate are deleted, counted and treated as a miss.
+   */
+  private decodeOrDrop(key: string, raw: Buffer | null): DecodedEntry<T> | undefined | Promise<DecodedEntry<T> | undefined> {
     if (raw === null) return undefined;
     try {
-      return await this.codec.decode(raw);
+      const entry = this.codec.decode(raw);
+      return entry instanceof Promise ? entry.catch((error: unknown) => this.dropUndecodable(key, error)) : entry;
     } catch (error) {
-      this.stats.counters.decodeErrors++;
-      this.context.log.warn("decode failure", error, { namespace: this.name, key });
-      this.context.events.emit("decodeError", () => ({ namespace: this.name, key, error: error as Error }));
-      await this.context.l2?.delete(key);
-      return undefined;
+      return this.dropUndecodable(key, error);
     }
+  }
+
+  private async dropUndecodable(key: string, error: unknown): Promise<undefined> {
+    this.stats.counters.decodeErrors++;
+    this.context.log.warn("decode failure", error, { namespace: this.name, key });
+    this.context.events.emit("decodeError", () => ({ namespace: this.name, key, error: error as Error }));
+    await this.context.l2?.delete(key);
+    return undefined;
   }
 
   private staleFromL1(key: string): StaleCandidate<T> | undefined {
@@ -627,8 +638,9 @@ export class Namespace<T> {
     const policy = options ? { ...this.policy, ...options } : this.policy;
     this.stats.counters.earlyRefreshes++;
     this.context.events.emit("earlyRefresh", () => ({ namespace: this.name, key }));
+    this.refreshesRunning++;
     this.context.flights
-      .run(flightKey, () => this.refresh(key, id, loader, policy))
+      .run(flightKey, () => this.refresh(key, id, loader, policy).finally(() => this.refreshesRunning--))
       .catch((error) => this.context.log.warn("early refresh failed", error, { namespace: this.name, key }));
   }
 
