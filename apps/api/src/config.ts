@@ -35,6 +35,7 @@ const envSchema = z.object({
     .min(1)
     .default(fileURLToPath(new URL("../.data", import.meta.url))),
   PUBLIC_URL: optionalUrl(["http", "https"]),
+  CACHE_READS: z.enum(["on", "off"]).default("on"),
 });
 
 /** Everything the API reads from its environment, validated once at start. */
@@ -61,6 +62,8 @@ export interface Config {
   dataDir: string;
   /** How other instances reach this one; unset means http://127.0.0.1:<port>. */
   publicUrl: string | undefined;
+  /** `off` sends profile reads straight to Postgres (benchmarks measure what the cache saves). @default true */
+  cacheReads: boolean;
 }
 
 /** Thrown when an environment variable is invalid; the message names it. */
@@ -78,6 +81,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   return {
     port: e.PORT,
+    cacheReads: e.CACHE_READS === "on",
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,

@@ -83,7 +83,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     cleanups.push(() => latency.close());
     await latency.start().catch((error: Error) => log.warn({ err: error }, "db latency: could not read or subscribe"));
     const repository = new UsersRepository(database.db, metrics);
-    const users = new UserService(cache, repository, latency, metrics);
+    const users = new UserService(cache, repository, latency, metrics, config.cacheReads);
 
     const listener = new NotifyListener(
       databaseUrl,

@@ -20,6 +20,8 @@ export class UserService {
     private readonly repository: UsersRepository,
     private readonly latency: DbLatency,
     private readonly metrics: ApiMetrics,
+    /** false: reads skip the cache (CACHE_READS=off, for benchmarks). */
+    private readonly cacheReads = true,
   ) {
     const { name, ...options } = USER_NAMESPACE;
     this.namespace = cache.namespace<UserProfile>(name, options);
@@ -27,17 +29,15 @@ export class UserService {
 
   /** One profile or null; absent ids are cached as absent for `negativeTtlMs`. */
   byId(id: number, protection?: Protection): Promise<UserProfile | null> {
-    return this.namespace.getOrSet(
-      id,
-      async ({ signal }) => {
-        this.countLoad();
-        const row = await this.repository.findById(id);
-        // The lab's latency comes after the read, so a write can land during it (late fills, stampedes).
-        await this.latency.delay(signal);
-        return row;
-      },
-      protection ? { protection } : undefined,
-    );
+    const load = async ({ signal }: { signal?: AbortSignal }) => {
+      this.countLoad();
+      const row = await this.repository.findById(id);
+      // The lab's latency comes after the read, so a write can land during it (late fills, stampedes).
+      await this.latency.delay(signal);
+      return row;
+    };
+    if (!this.cacheReads) return load({});
+    return this.namespace.getOrSet(id, load, protection ? { protection } : undefined);
   }
 
   /** A page of profiles after `cursor` (an id): ids from the index, profiles from the cache in one batch. */

@@ -1,0 +1,130 @@
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import getPort from "get-port";
+import pg from "pg";
+import { delay, REDIS_URL, RUN_PREFIX, scale } from "../fixtures.js";
+import { formatNumber, interleave, spread, type summarize } from "../harness.js";
+import type { RowReport } from "../report.js";
+
+const API_ENTRY = fileURLToPath(new URL("../../../apps/api/dist/server.js", import.meta.url));
+const HELLO = fileURLToPath(new URL("../probes/hello-server.ts", import.meta.url));
+const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const DATABASE = "hoard_bench";
+const TOKEN = "bench-admin-token-0123456789";
+
+async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await delay(100);
+  }
+}
+
+async function startApi(port: number, cacheReads: "on" | "off"): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [API_ENTRY], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${DATABASE}`,
+      REDIS_URL,
+      ADMIN_TOKEN: TOKEN,
+      LOG_LEVEL: "warn",
+      CACHE_PREFIX: `${RUN_PREFIX}-api`,
+      CACHE_READS: cacheReads,
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  await waitForHttp(`http://127.0.0.1:${port}/readyz`);
+  return child;
+}
+
+async function requestsPerSecond(url: string, seconds: number): Promise<number> {
+  const result = await autocannon({ url, connections: 100, duration: seconds });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  return result.requests.average;
+}
+
+/** Row 6: autocannon on user.byId for a hot key, against an Express hello-world and the API with the cache off. */
+export async function apiThroughput(): Promise<RowReport> {
+  if (!existsSync(API_ENTRY)) throw new Error("apps/api is not built: run `pnpm build` first");
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [DATABASE]);
+  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE}`);
+  await admin.end();
+
+  const [cachedPort, uncachedPort, helloPort] = await Promise.all([getPort(), getPort(), getPort()]);
+  const cached = await startApi(cachedPort as number, "on");
+  const uncached = await startApi(uncachedPort as number, "off");
+  const hello = fork(HELLO, [], {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, PORT: String(helloPort) },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  await waitForHttp(`http://127.0.0.1:${helloPort}/hello`);
+  try {
+    const created = await fetch(`http://127.0.0.1:${cachedPort}/trpc/user.create`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({
+        username: `bench_${RUN_PREFIX}`.replace(/-/g, "_"),
+        email: `${RUN_PREFIX}@bench.example`,
+        displayName: "Bench User",
+        bio: "hot key",
+      }),
+    });
+    const id = ((await created.json()) as { result: { data: { id: number } } }).result.data.id;
+    const byId = (port: number) => `http://127.0.0.1:${port}/trpc/user.byId?input=${encodeURIComponent(JSON.stringify({ id }))}`;
+    await fetch(byId(cachedPort as number));
+    const seconds = scale(5, 2);
+    const results = await interleave(
+      [
+        { name: "Express 5 hello-world (JSON)", measure: () => requestsPerSecond(`http://127.0.0.1:${helloPort}/hello`, seconds) },
+        { name: "API user.byId, hot key, cache on", measure: () => requestsPerSecond(byId(cachedPort as number), seconds) },
+        {
+          name: "API user.byId, same key, cache off (CACHE_READS=off)",
+          measure: () => requestsPerSecond(byId(uncachedPort as number), seconds),
+        },
+      ],
+      scale(5, 3),
+    );
+    await fetch(`http://127.0.0.1:${cachedPort}/trpc/user.delete`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ id }),
+    });
+    const [helloM, cachedM, uncachedM] = results as [
+      ReturnType<typeof summarize>,
+      ReturnType<typeof summarize>,
+      ReturnType<typeof summarize>,
+    ];
+    const ratio = cachedM.median / helloM.median;
+    return {
+      id: 6,
+      title: "API: autocannon -c 100 on user.byId for a hot key, one instance",
+      table: [
+        "| side | requests/s median (min–max) | vs hello-world |",
+        "|---|---|---|",
+        ...results.map((m) => `| ${m.name} | ${spread(m)} | ${formatNumber(m.median / helloM.median, 2)}x |`),
+      ],
+      target: ">= 0.8x hello-world requests/s",
+      result: `${formatNumber(ratio, 2)}x hello-world; ${formatNumber(cachedM.median / uncachedM.median, 2)}x the API with the cache off`,
+      met: ratio >= 0.8,
+      bars: [
+        { label: "API hot key / Express hello-world", ratio },
+        { label: "API cache on / cache off", ratio: cachedM.median / uncachedM.median },
+      ],
+      notes: ["autocannon runs in the benchmark process on the same 2 cores as the server, for every side alike."],
+    };
+  } finally {
+    for (const child of [cached, uncached, hello]) child.kill("SIGTERM");
+  }
+}
