@@ -1,0 +1,79 @@
+import type { CacheId } from "./keys.js";
+import { UNAVAILABLE } from "./l2-store.js";
+import type { LoadPath } from "./load-path.js";
+import type { NamespaceCore } from "./namespace-core.js";
+import type { Loader } from "./namespace-types.js";
+import type { CallOptions, EntryPolicy } from "./options.js";
+import { newToken } from "./token.js";
+
+/** The single-flight key of a key's background refresh. */
+export function refreshFlightKey(key: string): string {
+  return `refresh:${key}`;
+}
+
+/** Probabilistic early refresh (XFetch) of hot keys, one background refresh per key at a time. */
+export class EarlyRefresh<T> {
+  /** Background refreshes under way (so the miss path looks them up only when there are some). */
+  running = 0;
+
+  constructor(
+    private readonly core: NamespaceCore<T>,
+    private readonly loadPath: LoadPath<T>,
+  ) {}
+
+  /**
+   * XFetch (Vattani et al.): refresh before expiry with probability
+   * exp(-(time left) / (beta * last load time)), so a hot key reloads once,
+   * in the background, before it would hard-miss.
+   */
+  maybeRefreshEarly(
+    key: string,
+    id: CacheId,
+    entry: { freshUntil: number; loadMs: number },
+    now: number,
+    loader: Loader<T>,
+    options?: CallOptions,
+  ): void {
+    const beta = options?.earlyRefreshBeta ?? this.core.policy.earlyRefreshBeta;
+    if (beta <= 0) return;
+    const delta = Math.max(1, entry.loadMs) * beta;
+    const left = entry.freshUntil - now;
+    // exp(-30) is negligible: skip the random draw while far from expiry.
+    if (left > delta * 30) return;
+    if (now - delta * Math.log(this.core.context.random() || Number.MIN_VALUE) < entry.freshUntil) return;
+    // Refreshes run under their own flight key: nobody waits on a refresh, since the entry is still fresh.
+    const flightKey = refreshFlightKey(key);
+    if (this.core.context.flights.current(key) || this.core.context.flights.current(flightKey)) return;
+    const policy = options ? { ...this.core.policy, ...options } : this.core.policy;
+    this.core.stats.counters.earlyRefreshes++;
+    this.core.context.events.emit("earlyRefresh", () => ({ namespace: this.core.name, key }));
+    this.running++;
+    this.core.context.flights
+      .run(flightKey, () => this.refresh(key, id, loader, policy).finally(() => this.running--))
+      .catch((error) => this.core.context.log.warn("early refresh failed", error, { namespace: this.core.name, key }));
+  }
+  /** One background refresh: skipped if another process holds the lock (it is refreshing already). */
+  async refresh(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy): Promise<T | null> {
+    const mark = this.core.context.invalidationMark();
+    const epoch = this.core.epoch.value;
+    const lockKeys = this.core.lockKeys(key);
+    const token = newToken();
+    let leased = false;
+    let locked = false;
+    if (this.core.context.l2) {
+      const reply = await this.core.context.l2.acquire(lockKeys, token, {
+        leaseTtlMs: this.core.context.leaseTtlMs,
+        lockTtlMs: policy.lockTtlMs,
+        wantLock: policy.protection === "distributed",
+        // Far future: an entry that is still fresh must not stop its own refresh.
+        nowMs: Number.MAX_SAFE_INTEGER,
+      });
+      if (reply !== UNAVAILABLE) {
+        if (!reply.acquired) return null;
+        leased = true;
+        locked = policy.protection === "distributed";
+      }
+    }
+    return this.loadPath.loadAndStore(key, id, loader, policy, { token, leased, locked, mark, epoch, lockKeys });
+  }
+}

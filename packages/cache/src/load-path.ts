@@ -1,0 +1,156 @@
+import type { DecodedEntry } from "./entry-codec.js";
+import { type CacheError, LockTimeoutError } from "./errors.js";
+import { jitterTtl } from "./jitter.js";
+import type { CacheId } from "./keys.js";
+import { UNAVAILABLE } from "./l2-store.js";
+import { type LoaderContext, runLoader, SOFT_TIMEOUT, softTimeout } from "./loader-runner.js";
+import { acquireOrWait, type LockKeys } from "./lock-wait.js";
+import type { NamespaceCore } from "./namespace-core.js";
+import type { Fence, Loader, Resolved, StaleCandidate } from "./namespace-types.js";
+import type { EntryPolicy } from "./options.js";
+import { newToken } from "./token.js";
+
+/**
+ * The miss path of one namespace: take the lock and/or lease as the policy
+ * says (or wait for the process that holds the lock), run the loader with
+ * fail-safe and timeouts, and store the result through the fenced fill.
+ */
+export class LoadPath<T> {
+  constructor(private readonly core: NamespaceCore<T>) {}
+
+  /** Takes lock and/or lease as `policy.protection` says, runs the loader with fail-safe, stores the result. */
+  async load(
+    key: string,
+    id: CacheId,
+    loader: Loader<T>,
+    policy: EntryPolicy,
+    stale: StaleCandidate<T> | undefined,
+    mark: number,
+    epoch: number,
+  ): Promise<Resolved<T>> {
+    const lockKeys = this.core.lockKeys(key);
+    const token = newToken();
+    let leased = false;
+    let locked = false;
+    if (this.core.context.l2) {
+      if (policy.protection === "distributed") {
+        const outcome = await acquireOrWait(this.core.context, this.core.codec, lockKeys, token, {
+          lockTtlMs: policy.lockTtlMs,
+          waitTimeoutMs: policy.lockWaitTimeoutMs,
+          onWait: () => this.core.stats.counters.lockWaits++,
+        });
+        if (outcome.kind === "value") {
+          this.core.countHit(key, "l2", outcome.entry.negative);
+          this.core.fillL1(key, outcome.entry, mark, epoch);
+          return { value: outcome.entry.value, source: "lock-wait" };
+        }
+        if (outcome.kind === "acquired") {
+          this.core.stats.counters.lockAcquired++;
+          leased = locked = true;
+        }
+        if (outcome.kind === "timeout") {
+          this.core.stats.counters.lockTimeouts++;
+          if (stale) return { value: this.core.serveStale(key, stale, "lock-timeout"), source: "stale" };
+          if (policy.onLockTimeout === "throw") {
+            throw new LockTimeoutError(`Waited lockWaitTimeoutMs=${policy.lockWaitTimeoutMs} for another process to load "${key}".`);
+          }
+          leased = await this.takeLease(lockKeys, token, policy);
+        }
+      } else {
+        leased = await this.takeLease(lockKeys, token, policy);
+      }
+    }
+    const stored = this.loadAndStore(key, id, loader, policy, { token, leased, locked, mark, epoch, lockKeys });
+    if (stale && policy.softTimeoutMs > 0) {
+      const timer = softTimeout(policy.softTimeoutMs);
+      const settled = stored.then(
+        () => "settled" as const,
+        () => "settled" as const,
+      );
+      const first = await Promise.race([settled, timer.promise]);
+      timer.cancel();
+      if (first === SOFT_TIMEOUT) {
+        // The load goes on in the background and fills the cache when it lands.
+        stored.catch((error) => this.core.context.log.warn("background load failed", error, { namespace: this.core.name, key }));
+        return { value: this.core.serveStale(key, stale, "soft-timeout"), source: "stale" };
+      }
+    }
+    try {
+      return { value: await stored, source: "loader" };
+    } catch (error) {
+      if (stale) {
+        const reason = (error as CacheError).code === "E_LOADER_TIMEOUT" ? "hard-timeout" : "loader-error";
+        return { value: this.core.serveStale(key, stale, reason), source: "stale" };
+      }
+      throw error;
+    }
+  }
+  /** Takes the lease without the lock (last taker wins; invalidations void it). */
+  async takeLease(keys: LockKeys, token: string, policy: EntryPolicy): Promise<boolean> {
+    const reply = await this.core.context.l2?.acquire(keys, token, {
+      leaseTtlMs: this.core.context.leaseTtlMs,
+      lockTtlMs: policy.lockTtlMs,
+      wantLock: false,
+      nowMs: this.core.context.clock.now(),
+    });
+    return reply !== undefined && reply !== UNAVAILABLE && reply.acquired;
+  }
+  async loadAndStore(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy, fence: Fence): Promise<T | null> {
+    const started = performance.now();
+    let loaded: T | null | undefined;
+    try {
+      this.core.stats.counters.loads++;
+      loaded = await runLoader(
+        loader as (context: LoaderContext<CacheId>) => T | null | undefined | Promise<T | null | undefined>,
+        id,
+        policy.hardTimeoutMs,
+      );
+    } catch (error) {
+      this.core.stats.counters.loadErrors++;
+      if (fence.locked) {
+        await this.core.context.l2?.release(fence.lockKeys.lock, fence.token, () => this.core.busMessage("rel", key));
+      }
+      throw error;
+    }
+    const loadMs = performance.now() - started;
+    this.core.stats.record("load", loadMs);
+    return this.store(key, loaded, policy, loadMs, fence);
+  }
+  /** Encodes and stores a loaded value: fenced in L2, then L1 unless invalidated meanwhile. Returns the decoded copy. */
+  async store(key: string, loaded: T | null | undefined, policy: EntryPolicy, loadMs: number, fence: Fence): Promise<T | null> {
+    const negative = loaded === null || loaded === undefined;
+    const now = this.core.context.clock.now();
+    const ttlMs = jitterTtl(negative ? policy.negativeTtlMs : policy.ttlMs, policy.jitter, this.core.context.random);
+    const freshUntil = now + ttlMs;
+    const staleUntil = freshUntil + (negative ? 0 : policy.graceMs);
+    let encoded: Buffer;
+    let entry: DecodedEntry<T>;
+    try {
+      encoded = this.core.codec.encode(loaded, { freshUntil, staleUntil, loadMs }).bytes;
+      entry = await this.core.codec.decode(encoded);
+    } catch (error) {
+      // A value the codec or schema rejects is served as loaded but never cached.
+      this.core.countError("encode", error);
+      if (fence.locked) await this.core.context.l2?.release(fence.lockKeys.lock, fence.token, () => this.core.busMessage("rel", key));
+      return negative ? null : (loaded as T);
+    }
+    let accepted = true;
+    if (fence.leased && this.core.context.l2) {
+      const reply = await this.core.context.l2.fill(fence.lockKeys, fence.token, encoded, staleUntil - now, () =>
+        this.core.busMessage("fill", key),
+      );
+      accepted = reply !== false;
+    } else if (fence.locked) {
+      await this.core.context.l2?.release(fence.lockKeys.lock, fence.token, () => this.core.busMessage("rel", key));
+    }
+    this.core.context.bus?.wake(key);
+    if (accepted) {
+      this.core.stats.counters.fills++;
+      this.core.fillL1(key, entry, fence.mark, fence.epoch);
+    } else {
+      this.core.stats.counters.fillsRefused++;
+    }
+    this.core.context.events.emit("fill", () => ({ namespace: this.core.name, key, loadMs, negative, accepted }));
+    return entry.value;
+  }
+}

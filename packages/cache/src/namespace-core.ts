@@ -1,0 +1,127 @@
+import type { CacheContext } from "./cache-context.js";
+import type { DecodedEntry, EntryCodec } from "./entry-codec.js";
+import type { KeySpace } from "./keys.js";
+import { leaseKeyOf, lockKeyOf } from "./keys.js";
+import type { L1Entry } from "./l1-store.js";
+import { UNAVAILABLE } from "./l2-store.js";
+import type { LockKeys } from "./lock-wait.js";
+import type { StaleCandidate } from "./namespace-types.js";
+import type { EntryPolicy } from "./options.js";
+import type { NamespaceStats } from "./stats.js";
+
+/**
+ * The state and small helpers every part of a namespace shares: its keys,
+ * codec, policy and counters, and how it reads L2, fills L1 and counts.
+ * `Namespace` is the public face; the load path, batch loads and early
+ * refresh each work on this core.
+ */
+export class NamespaceCore<T> {
+  readonly useL1: boolean;
+  /** The namespace's clear epoch, shared with the cache (bumped by clear() here or on the bus). */
+  readonly epoch: { readonly value: number };
+  /** The clock reading of the last `freshFromL1` call. */
+  checkedAt = 0;
+
+  constructor(
+    readonly context: CacheContext,
+    readonly name: string,
+    readonly keys: KeySpace,
+    readonly codec: EntryCodec<T>,
+    readonly policy: Readonly<EntryPolicy>,
+    readonly stats: NamespaceStats,
+    useL1: boolean,
+  ) {
+    this.useL1 = useL1 && context.l1 !== undefined;
+    this.epoch = context.epochHolder(keys.namespacePrefix);
+  }
+
+  /**
+   * A fresh L1 entry (counted as a hit), or undefined (counted as an L1 miss).
+   * Leaves the clock reading in `checkedAt` so the caller need not read it again.
+   */
+  freshFromL1(key: string): L1Entry | undefined {
+    const now = this.context.clock.now();
+    this.checkedAt = now;
+    const entry = this.context.l1?.get(key, now);
+    if (entry !== undefined && entry.epoch === this.epoch.value && now < entry.freshUntil) {
+      this.countHit(key, "l1", entry.negative);
+      return entry;
+    }
+    this.stats.counters.l1Misses++;
+    return undefined;
+  }
+
+  lockKeys(key: string): LockKeys {
+    return { value: key, lease: leaseKeyOf(key), lock: lockKeyOf(key) };
+  }
+  busMessage(type: "inv" | "fill" | "rel" | "clear", key: string): { channel: string; message: string } {
+    return this.context.bus ? this.context.bus.message(type, [key]) : { channel: "", message: "" };
+  }
+  /** Reads and decodes one key from L2; undefined when absent, unreachable or undecodable. */
+  async readL2(key: string): Promise<DecodedEntry<T> | undefined> {
+    const raw = await this.context.l2?.get(key);
+    if (raw === undefined || raw === UNAVAILABLE || raw === null) return undefined;
+    const entry = this.decodeOrDrop(key, raw);
+    return entry instanceof Promise ? await entry : entry;
+  }
+  /**
+   * Decodes stored bytes (synchronously unless the schema is async); bytes that
+   * fail to decode or validate are deleted, counted and treated as a miss.
+   */
+  decodeOrDrop(key: string, raw: Buffer | null): DecodedEntry<T> | undefined | Promise<DecodedEntry<T> | undefined> {
+    if (raw === null) return undefined;
+    try {
+      const entry = this.codec.decode(raw);
+      return entry instanceof Promise ? entry.catch((error: unknown) => this.dropUndecodable(key, error)) : entry;
+    } catch (error) {
+      return this.dropUndecodable(key, error);
+    }
+  }
+  async dropUndecodable(key: string, error: unknown): Promise<undefined> {
+    this.stats.counters.decodeErrors++;
+    this.context.log.warn("decode failure", error, { namespace: this.name, key });
+    this.context.events.emit("decodeError", () => ({ namespace: this.name, key, error: error as Error }));
+    await this.context.l2?.delete(key);
+    return undefined;
+  }
+  staleFromL1(key: string): StaleCandidate<T> | undefined {
+    if (!this.useL1) return undefined;
+    const entry = this.context.l1?.get(key, this.context.clock.now());
+    if (!entry || entry.epoch !== this.epoch.value) return undefined;
+    return { value: entry.value as T | null, staleUntil: entry.staleUntil };
+  }
+  /** Puts an entry in L1 unless the key was invalidated (or the namespace cleared) since `mark`/`epoch` were read. */
+  fillL1(key: string, entry: DecodedEntry<T>, mark: number, epoch: number): void {
+    if (!this.useL1 || this.context.invalidatedSince(key, mark) || epoch !== this.epoch.value) return;
+    this.context.l1?.set(key, {
+      value: entry.value,
+      negative: entry.negative,
+      freshUntil: entry.freshUntil,
+      staleUntil: entry.staleUntil,
+      loadMs: entry.loadMs,
+      size: entry.size,
+      epoch,
+    });
+  }
+  serveStale(key: string, stale: StaleCandidate<T>, reason: "loader-error" | "soft-timeout" | "hard-timeout" | "lock-timeout"): T | null {
+    this.stats.counters.staleServed++;
+    this.context.events.emit("staleServed", () => ({ namespace: this.name, key, reason }));
+    return stale.value;
+  }
+  countHit(key: string, tier: "l1" | "l2", negative: boolean): void {
+    const counters = this.stats.counters;
+    if (tier === "l1") counters.l1Hits++;
+    else counters.l2Hits++;
+    if (negative) {
+      counters.negativeHits++;
+      this.context.events.emit("negativeHit", () => ({ namespace: this.name, key, tier }));
+    } else {
+      this.context.events.emit("hit", () => ({ namespace: this.name, key, tier }));
+    }
+  }
+  countError(operation: string, error: unknown): void {
+    this.stats.counters.errors++;
+    this.context.log.warn(`${operation} failure`, error, { namespace: this.name });
+    this.context.events.emit("error", () => ({ namespace: this.name, operation, error: error as Error }));
+  }
+}
