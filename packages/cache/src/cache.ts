@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Cluster } from "ioredis";
 import { LRUCache } from "lru-cache";
 import { BurstLogger, consoleLogger } from "./burst-logger.js";
 import type { CacheContext } from "./cache-context.js";
@@ -22,7 +23,7 @@ import {
   validateCacheOptions,
   validateNamespaceOptions,
 } from "./options.js";
-import { connectRedis, type RedisClient, type ScriptedClient } from "./redis-connection.js";
+import { clusterBusConnection, connectRedis, type RedisClient, type ScriptedClient } from "./redis-connection.js";
 import { SingleFlight } from "./single-flight.js";
 import {
   addCounters,
@@ -146,12 +147,9 @@ export class Cache implements CacheContext {
       // Named so operators (and tests) can find it in CLIENT LIST.
       this.busConnectionName = `${this.prefix}-bus-${randomBytes(6).toString("hex")}`;
       const subscriberOptions = { enableOfflineQueue: true, connectionName: this.busConnectionName };
-      const subscriber: RedisClient = client.isCluster
-        ? (client as { duplicate(nodes: undefined, options: object): RedisClient }).duplicate(undefined, {
-            redisOptions: subscriberOptions,
-            ...subscriberOptions,
-          })
-        : (client as { duplicate(options: object): RedisClient }).duplicate(subscriberOptions);
+      const cluster = client.isCluster ? clusterBusConnection(client as Cluster, subscriberOptions) : undefined;
+      const subscriber: RedisClient =
+        cluster?.subscriber ?? (client as { duplicate(options: object): RedisClient }).duplicate(subscriberOptions);
       subscriber.on("error", (error: Error) => this.log.warn("bus connection error", error));
       this.subscriber = subscriber;
       this.bus = new InvalidationBus(
@@ -174,7 +172,13 @@ export class Cache implements CacheContext {
         },
         this.clock,
       );
-      this.bus.start().catch((error) => this.log.warn("bus subscribe failure", error));
+      const bus = this.bus;
+      const start = () => bus.start().catch((error) => this.log.warn("bus subscribe failure", error));
+      if (cluster)
+        void cluster.placed.then(() => {
+          if (!this.closed) start();
+        });
+      else start();
     }
   }
 

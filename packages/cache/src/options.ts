@@ -45,8 +45,8 @@ export interface CacheOptions {
   /** First segment of every Redis key and of the bus channel; letters, digits, `_`, `-`. @default "hoard" */
   prefix?: string;
   /**
-   * How to reach Redis: a URL, ioredis options, or a ready `Redis` or `Cluster` instance
-   * (then the cache does not close it). `false` turns L2 (and the bus) off.
+   * How to reach Redis: a URL, ioredis options, `{ cluster: ["host:port", ...] }` for Redis Cluster,
+   * or a ready `Redis` or `Cluster` instance (then the cache does not close it). `false` turns L2 (and the bus) off.
    * @default "redis://127.0.0.1:6379"
    */
   redis?: RedisInput | false;

@@ -1,11 +1,20 @@
-import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 import { ACQUIRE_LUA, FILL_LUA, RELEASE_LUA, WRITE_LUA } from "./redis-scripts.js";
 
 /** A standalone client or a cluster client; the cache treats both alike. */
 export type RedisClient = Redis | Cluster;
 
-/** How to reach Redis: a URL, ioredis options, or a ready client (standalone or `Cluster`). */
-export type RedisInput = string | RedisOptions | RedisClient;
+/**
+ * Redis Cluster seed nodes (`"host:port"` or `{ host, port }`); the cache builds the ioredis `Cluster`
+ * with the same timeouts as a standalone client, plus any `clusterOptions`.
+ */
+export interface ClusterInput {
+  cluster: ClusterNode[];
+  clusterOptions?: ClusterOptions;
+}
+
+/** How to reach Redis: a URL, ioredis options, cluster seed nodes, or a ready client (standalone or `Cluster`). */
+export type RedisInput = string | RedisOptions | ClusterInput | RedisClient;
 
 /** The custom commands the cache defines on its clients. */
 export interface HoardCommands {
@@ -67,9 +76,46 @@ export function connectRedis(input: RedisInput, settings: ConnectionSettings): {
   else if (isRedisClient(input)) {
     client = input;
     owned = false;
+  } else if ("cluster" in input) {
+    const { redisOptions, ...clusterOptions } = input.clusterOptions ?? {};
+    const { retryStrategy, enableOfflineQueue, ...perNode } = shared;
+    client = new Cluster(input.cluster.map(parseNode), {
+      enableOfflineQueue,
+      clusterRetryStrategy: retryStrategy,
+      ...clusterOptions,
+      // commandTimeout and auto-pipelining belong to each node connection; MOVED/ASK are followed by the cluster client.
+      redisOptions: { ...perNode, ...redisOptions },
+      enableAutoPipelining: settings.autoPipelining,
+    });
   } else client = new Redis({ ...shared, ...input });
   defineScripts(client);
   return { client: client as ScriptedClient, owned };
+}
+
+/**
+ * The bus's subscriber on a cluster: a plain connection to one node (a PUBLISH reaches every node),
+ * not the Cluster's own subscriber, which silently re-subscribes on another node after a drop, so
+ * the bus could never learn that messages were lost and flush L1. Placed on a master once the
+ * cluster knows its nodes (`placed`), and on the next master at each reconnect (failover).
+ */
+export function clusterBusConnection(cluster: Cluster, options: RedisOptions): { subscriber: Redis; placed: Promise<void> } {
+  const subscriber = new Redis({ ...cluster.options.redisOptions, ...options, lazyConnect: true });
+  let attempt = 0;
+  const place = () => {
+    const masters = cluster.nodes("master");
+    const node = masters[attempt++ % Math.max(1, masters.length)];
+    if (node) Object.assign(subscriber.options, { host: node.options.host, port: node.options.port });
+  };
+  subscriber.on("reconnecting", place);
+  const placed = cluster.status === "ready" ? Promise.resolve() : new Promise<void>((resolve) => cluster.once("ready", () => resolve()));
+  return { subscriber, placed: placed.then(place) };
+}
+
+/** `"host:port"` strings become `{ host, port }` (ioredis reads a bare string as a URL or a port). */
+function parseNode(node: ClusterNode): ClusterNode {
+  if (typeof node !== "string" || node.includes("://")) return node;
+  const at = node.lastIndexOf(":");
+  return at > 0 ? { host: node.slice(0, at), port: Number(node.slice(at + 1)) } : node;
 }
 
 /** Defines the Lua commands (EVALSHA with EVAL fallback, handled by ioredis). */
