@@ -1,6 +1,7 @@
+import type { Cluster } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { waitUntil } from "./support/clock.js";
-import { dropPrefix, inspector, REDIS_URL, uniquePrefix } from "./support/redis.js";
+import { dropPrefix, inspector, REDIS_TARGET, uniquePrefix } from "./support/redis.js";
 import { CacheWorker } from "./support/worker.js";
 
 describe("invalidation bus across processes", () => {
@@ -18,7 +19,7 @@ describe("invalidation bus across processes", () => {
   });
 
   it("an invalidation in A evicts the key from the L1 of B and C", async () => {
-    workers = await Promise.all([0, 1, 2].map(() => CacheWorker.start({ redisUrl: REDIS_URL, prefix })));
+    workers = await Promise.all([0, 1, 2].map(() => CacheWorker.start({ redis: REDIS_TARGET, prefix })));
     const [a, b, c] = workers as [CacheWorker, CacheWorker, CacheWorker];
     await redis.set(`${prefix}:db:k`, "v1");
     for (const worker of [a, b, c]) expect((await worker.call<{ row: string }>("read", { key: "k" })).row).toBe("v1");
@@ -36,7 +37,7 @@ describe("invalidation bus across processes", () => {
   });
 
   it("killing B's subscriber connection (CLIENT KILL) makes B clear its L1", async () => {
-    workers = await Promise.all([0, 1].map(() => CacheWorker.start({ redisUrl: REDIS_URL, prefix })));
+    workers = await Promise.all([0, 1].map(() => CacheWorker.start({ redis: REDIS_TARGET, prefix })));
     const [a, b] = workers as [CacheWorker, CacheWorker];
     await redis.set(`${prefix}:db:x`, "1");
     await redis.set(`${prefix}:db:y`, "1");
@@ -45,11 +46,15 @@ describe("invalidation bus across processes", () => {
     expect((await b.call<string[]>("l1Keys")).sort()).toEqual(["x", "y"]);
 
     const name = await b.call<string>("busClientName");
-    const clients = (await redis.client("LIST")) as string;
-    const line = clients.split("\n").find((entry) => entry.includes(` name=${name} `));
-    expect(line).toBeDefined();
-    const clientId = /id=(\d+)/.exec(line as string)?.[1];
-    await redis.client("KILL", "ID", clientId as string);
+    // On a cluster the bus connection is on one of the masters: look on each.
+    const nodes = redis.isCluster ? (redis as unknown as Cluster).nodes("master") : [redis];
+    let killed = 0;
+    for (const node of nodes) {
+      const line = ((await node.client("LIST")) as string).split("\n").find((entry) => entry.includes(` name=${name} `));
+      const clientId = line ? /id=(\d+)/.exec(line)?.[1] : undefined;
+      if (clientId) killed += Number(await node.client("KILL", "ID", clientId));
+    }
+    expect(killed).toBe(1);
 
     await waitUntil(async () => (await b.call<string[]>("l1Keys")).length === 0, 2_000, "L1 flush after CLIENT KILL");
     await waitUntil(async () => (await b.call<{ bus: { connected: boolean } }>("stats")).bus.connected, 5_000, "bus reconnect");

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { dropPrefix, inspector, REDIS_URL, uniquePrefix } from "./support/redis.js";
+import { dropPrefix, inspector, REDIS_TARGET, uniquePrefix } from "./support/redis.js";
 import { CacheWorker } from "./support/worker.js";
 
 /**
@@ -23,7 +23,7 @@ describe("fenced fills across processes", () => {
 
   for (const protection of ["distributed", "local", "none"] as const) {
     it(`refuses the stale fill with protection "${protection}"`, async () => {
-      workers = await Promise.all([CacheWorker.start({ redisUrl: REDIS_URL, prefix }), CacheWorker.start({ redisUrl: REDIS_URL, prefix })]);
+      workers = await Promise.all([CacheWorker.start({ redis: REDIS_TARGET, prefix }), CacheWorker.start({ redis: REDIS_TARGET, prefix })]);
       const [a, b] = workers as [CacheWorker, CacheWorker];
       const key = `row-${protection}`;
       await redis.set(`${prefix}:db:${key}`, "old");

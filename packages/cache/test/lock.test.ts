@@ -7,7 +7,7 @@ describe("distributed lock", () => {
   it("is released only by its holder's token (compare-and-delete)", async () => {
     const cache = await suite.make();
     const l2 = cache.l2!;
-    const keys = { value: `${suite.prefix}:x`, lease: `${suite.prefix}:x:lease`, lock: `${suite.prefix}:x:lock` };
+    const keys = { value: `${suite.prefix}:{x}`, lease: `${suite.prefix}:{x}:lease`, lock: `${suite.prefix}:{x}:lock` };
     const first = await l2.acquire(keys, "token-a", { leaseTtlMs: 5_000, lockTtlMs: 5_000, wantLock: true, nowMs: Date.now() });
     expect(first).toEqual({ acquired: true, existing: null });
     const second = await l2.acquire(keys, "token-b", { leaseTtlMs: 5_000, lockTtlMs: 5_000, wantLock: true, nowMs: Date.now() });
@@ -22,7 +22,7 @@ describe("distributed lock", () => {
 
   it("frees itself at lockTtlMs when the holder never releases", async () => {
     const cache = await suite.make();
-    const keys = { value: `${suite.prefix}:y`, lease: `${suite.prefix}:y:lease`, lock: `${suite.prefix}:y:lock` };
+    const keys = { value: `${suite.prefix}:{y}`, lease: `${suite.prefix}:{y}:lease`, lock: `${suite.prefix}:{y}:lock` };
     await cache.l2!.acquire(keys, "dead-holder", { leaseTtlMs: 5_000, lockTtlMs: 300, wantLock: true, nowMs: Date.now() });
     const pttl = await suite.redis.pttl(keys.lock);
     expect(pttl).toBeGreaterThan(0);

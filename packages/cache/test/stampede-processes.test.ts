@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { dropPrefix, inspector, REDIS_URL, uniquePrefix } from "./support/redis.js";
+import { dropPrefix, inspector, REDIS_TARGET, uniquePrefix } from "./support/redis.js";
 import { CacheWorker } from "./support/worker.js";
 
 /**
@@ -21,7 +21,7 @@ describe("stampede across 4 processes", () => {
   });
 
   async function startWorkers(count: number, options: object = {}) {
-    workers = await Promise.all(Array.from({ length: count }, () => CacheWorker.start({ redisUrl: REDIS_URL, prefix, options })));
+    workers = await Promise.all(Array.from({ length: count }, () => CacheWorker.start({ redis: REDIS_TARGET, prefix, options })));
   }
 
   async function stampede(key: string, protection: string) {

@@ -3,7 +3,7 @@
  * The "database" is a plain Redis key per id (`{prefix}:db:{id}`), so a test
  * can change a row from outside and see what each process serves.
  */
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import { type Cache, type CacheOptions, createCache, type Namespace, type Protection } from "../../src/index.js";
 
 interface Request {
@@ -41,8 +41,13 @@ function loader(delayMs: number, gate?: string) {
 const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> = {
   async init(args) {
     prefix = args.prefix as string;
-    db = new Redis(args.redisUrl as string);
-    cache = createCache({ prefix, redis: args.redisUrl as string, logger: { warn() {}, error() {} }, ...(args.options as CacheOptions) });
+    const target = args.redis as string | { cluster: string[] };
+    // The "database" lives on the same Redis (or cluster) as the cache.
+    db =
+      typeof target === "string"
+        ? new Redis(target)
+        : (new Cluster(target.cluster.map((node) => ({ host: node.split(":")[0], port: Number(node.split(":")[1]) }))) as unknown as Redis);
+    cache = createCache({ prefix, redis: target, logger: { warn() {}, error() {} }, ...(args.options as CacheOptions) });
     await cache.ready();
     return { pid: process.pid };
   },

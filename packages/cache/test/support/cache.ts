@@ -1,7 +1,7 @@
 import { afterAll, afterEach } from "vitest";
 import type { CacheLogger } from "../../src/burst-logger.js";
 import { type Cache, type CacheOptions, createCache } from "../../src/index.js";
-import { dropPrefix, inspector, REDIS_URL, uniquePrefix } from "./redis.js";
+import { dropPrefix, inspector, REDIS_TARGET, uniquePrefix } from "./redis.js";
 
 /** A logger that records instead of printing. */
 export function recordingLogger(): CacheLogger & { lines: { level: string; object: object; message?: string }[] } {
@@ -14,8 +14,9 @@ export function recordingLogger(): CacheLogger & { lines: { level: string; objec
 }
 
 /**
- * Gives a suite its own key prefix on the shared Redis, a factory for caches
- * under it, and cleans both up after each test.
+ * Gives a suite its own key prefix on the shared Redis (or on the test Redis
+ * Cluster in the `cache-cluster` project), a factory for caches under it, and
+ * cleans both up after each test.
  */
 export function cacheSuite(name: string) {
   const redis = inspector();
@@ -38,7 +39,7 @@ export function cacheSuite(name: string) {
     },
     /** A connected cache under the suite's prefix (bus and L2 ready). */
     async make(options: CacheOptions = {}): Promise<Cache> {
-      const cache = createCache({ prefix, redis: REDIS_URL, logger: recordingLogger(), ...options });
+      const cache = createCache({ prefix, redis: REDIS_TARGET, logger: recordingLogger(), ...options });
       caches.push(cache);
       if (options.redis !== false) await cache.ready();
       return cache;

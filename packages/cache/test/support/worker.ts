@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { RedisTarget } from "./redis.js";
 
 const WORKER = fileURLToPath(new URL("../processes/cache-worker.ts", import.meta.url));
 
@@ -27,7 +28,7 @@ export class CacheWorker {
   }
 
   /** Forks a worker (TypeScript through tsx) and initialises its cache. */
-  static async start(init: { redisUrl: string; prefix: string; options?: object }): Promise<CacheWorker> {
+  static async start(init: { redis: RedisTarget; prefix: string; options?: object }): Promise<CacheWorker> {
     const child = fork(WORKER, [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const worker = new CacheWorker(child);
     await worker.next((event) => event.event === "ready", 20_000);

@@ -1,0 +1,4 @@
+export { FaultProxy } from "./fault-proxy.js";
+export { pollUntil } from "./poll.js";
+export { RedisClusterServers } from "./redis-cluster.js";
+export { OwnRedisServer } from "./redis-server.js";
