@@ -6,6 +6,7 @@ export function percent(ratio: number): string {
 /** Milliseconds with a precision that suits their size: 0.08 ms, 4.2 ms, 812 ms, 3.4 s. */
 export function duration(ms: number): string {
   if (!Number.isFinite(ms)) return "–";
+  if (ms === 0) return "0 ms";
   if (ms >= 10_000) return `${(ms / 1000).toFixed(0)} s`;
   if (ms >= 1000) return `${(ms / 1000).toFixed(1)} s`;
   if (ms >= 100) return `${ms.toFixed(0)} ms`;

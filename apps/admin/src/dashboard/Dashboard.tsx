@@ -82,6 +82,7 @@ function Numbers({ stats }: { stats: CacheStats }) {
 }
 
 const OPS_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
+  legend: { live: false },
   scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(5, max * 1.1)] } },
   series: [
     {},
@@ -107,6 +108,7 @@ function OpsChart({ series }: { series: CacheStats["series"] }) {
 }
 
 const LATENCY_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
+  legend: { live: false },
   scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
   series: [
     {},

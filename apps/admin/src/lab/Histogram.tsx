@@ -12,8 +12,20 @@ export function Histogram({ histogram }: { histogram: StampedeRun["histogram"] }
     (): Omit<uPlot.Options, "width" | "height"> => ({
       legend: { show: false },
       scales: { x: { time: false, range: [-0.5, labels.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
-      series: [{}, { label: "calls", fill: `${COLOURS.blue}cc`, stroke: COLOURS.blue, paths: uPlot.paths.bars?.({ size: [0.7, 80] }) }],
-      axes: [{ incrs: [1], values: (_u, splits) => splits.map((i) => labels[i] ?? ""), size: 40 }, { size: 50 }],
+      series: [
+        {},
+        {
+          label: "calls",
+          fill: `${COLOURS.blue}cc`,
+          stroke: COLOURS.blue,
+          points: { show: false },
+          paths: uPlot.paths.bars?.({ size: [0.7, 80] }),
+        },
+      ],
+      axes: [
+        { splits: () => labels.map((_, i) => i), values: (_u, splits) => splits.map((i) => labels[i] ?? ""), size: 40, gap: 4 },
+        { size: 50 },
+      ],
     }),
     [labels],
   );

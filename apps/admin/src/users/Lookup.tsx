@@ -51,7 +51,10 @@ export function Lookup({ ref }: { ref?: React.Ref<LookupHandle> }) {
         {latest ? (
           <LookupAnswer entry={latest} />
         ) : (
-          <p className="muted">Look an id up twice: the first answer comes from the database, the next from L1.</p>
+          <p className="muted">
+            Look an id up twice: a cold id comes from the database, the next answer from L1. The list below reads its profiles through the
+            cache as well, so listed ids are often warm already.
+          </p>
         )}
       </div>
       {history.length > 0 && (

@@ -15,27 +15,46 @@ export function UsersPage() {
   const lookup = useRef<LookupHandle>(null);
   const [cursors, setCursors] = useState<number[]>([0]);
   const cursor = cursors[cursors.length - 1] ?? 0;
-  const list = useQuery(trpc.user.list.queryOptions({ cursor, limit: PAGE_SIZE }, { placeholderData: (previous) => previous }));
+  // The list reads profiles through the cache, so it is not refetched on its own (writes update or refetch it):
+  // every refetch would warm the keys and hide which read comes first after an invalidation.
+  const list = useQuery(
+    trpc.user.list.queryOptions(
+      { cursor, limit: PAGE_SIZE },
+      { placeholderData: (previous) => previous, staleTime: Number.POSITIVE_INFINITY },
+    ),
+  );
   const [editing, setEditing] = useState<UserProfile | null>(null);
   const [deleting, setDeleting] = useState<UserProfile | null>(null);
   const [notice, setNotice] = useState<{ id: number; text: string } | null>(null);
 
-  const afterWrite = (id: number, text: string) => {
+  const afterWrite = (id: number, text: string, refetchList = false) => {
     setNotice({ id, text });
-    void queryClient.invalidateQueries(trpc.user.pathFilter());
+    if (refetchList) void queryClient.invalidateQueries(trpc.user.list.pathFilter());
     void queryClient.invalidateQueries(trpc.cache.pathFilter());
   };
 
+  const [createFormKey, setCreateFormKey] = useState(0);
   const create = useMutation(
     trpc.user.create.mutationOptions({
-      onSuccess: (user) =>
-        afterWrite(user.id, `Created user ${user.id} (${user.username}). Its id was invalidated in case it had been cached as absent.`),
+      onSuccess: (user) => {
+        setCreateFormKey((key) => key + 1);
+        afterWrite(
+          user.id,
+          `Created user ${user.id} (${user.username}). Its id was invalidated in case it had been cached as absent.`,
+          true,
+        );
+      },
     }),
   );
   const update = useMutation(
     trpc.user.update.mutationOptions({
       onSuccess: (user) => {
         setEditing(null);
+        // Patch the listed row in place rather than refetch the list: a refetch would read the profile
+        // through the cache and hide what the invalidation did; the next lookup should be the first read.
+        queryClient.setQueriesData<{ items: UserProfile[]; nextCursor: number | null }>(trpc.user.list.pathFilter(), (page) =>
+          page ? { ...page, items: page.items.map((item) => (item.id === user.id ? user : item)) } : page,
+        );
         afterWrite(
           user.id,
           `Saved user ${user.id}. Its cache entry was deleted in L2 and in every instance's L1; the next read comes from the database.`,
@@ -47,7 +66,7 @@ export function UsersPage() {
     trpc.user.delete.mutationOptions({
       onSuccess: ({ id }) => {
         setDeleting(null);
-        afterWrite(id, `Deleted user ${id} and invalidated its cache entry; a lookup now finds no such user (and caches that).`);
+        afterWrite(id, `Deleted user ${id} and invalidated its cache entry; a lookup now finds no such user (and caches that).`, true);
       },
     }),
   );
@@ -57,7 +76,7 @@ export function UsersPage() {
       <Lookup ref={lookup} />
       <Panel title="New user">
         <UserForm
-          key={create.data?.id ?? "new"}
+          key={createFormKey}
           submitLabel="Create user"
           busy={create.isPending}
           error={create.error}
