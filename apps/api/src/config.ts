@@ -19,6 +19,14 @@ const envSchema = z.object({
   HOST: z.string().min(1).optional(),
   DATABASE_URL: optionalUrl(["postgres", "postgresql"]),
   REDIS_URL: optionalUrl(["redis", "rediss"]),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value ? value.split(",").map((node) => node.trim()) : undefined))
+    .refine((nodes) => nodes === undefined || nodes.every((node) => /^[^\s:/]+:\d{1,5}$/.test(node)), {
+      message: "expected host:port,host:port,... (seed nodes of a Redis Cluster)",
+    }),
   ADMIN_TOKEN: z
     .string()
     .optional()
@@ -48,6 +56,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Redis URL; unset tries `embeddedRedisProbeUrl`, then an in-process emulation. */
   redisUrl: string | undefined;
+  /** Seed nodes (`host:port`) of a Redis Cluster; set, the cache uses an ioredis Cluster instead of `redisUrl`. */
+  redisClusterNodes: string[] | undefined;
   /** Where the Redis probe looks when `REDIS_URL` is unset. @default "redis://127.0.0.1:6379" */
   embeddedRedisProbeUrl: string;
   /** Bearer token for admin procedures and writes; unset makes one at start. */
@@ -79,12 +89,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid environment: ${problems.join("; ")}`);
   }
   const e = parsed.data;
+  if (e.REDIS_CLUSTER_NODES && e.REDIS_URL) {
+    throw new ConfigError(
+      "Invalid environment: REDIS_CLUSTER_NODES: set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both",
+    );
+  }
   return {
     port: e.PORT,
     cacheReads: e.CACHE_READS === "on",
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES,
     embeddedRedisProbeUrl: "redis://127.0.0.1:6379",
     adminToken: e.ADMIN_TOKEN,
     dbLatencyMs: e.DB_LATENCY_MS,

@@ -69,7 +69,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     cleanups.push(() => database.close());
     await migrateWithLock(database.pool, log);
 
-    const redis = await chooseRedis(config.redisUrl, config.embeddedRedisProbeUrl, log);
+    const redis = await chooseRedis(config.redisUrl, config.embeddedRedisProbeUrl, log, config.redisClusterNodes);
     if (redis.warning) warnings.push(redis.warning);
     const cache = createCache({ prefix: config.cachePrefix, redis: redis.target as never, logger: log.child({ component: "cache" }) });
     cleanups.push(() => cache.close());

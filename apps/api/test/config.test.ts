@@ -22,9 +22,16 @@ it("fails at start with the name of the bad variable", () => {
     [{ ADMIN_TOKEN: "short" }, /ADMIN_TOKEN: use at least 16 characters/],
     [{ DB_LATENCY_MS: "-1" }, /DB_LATENCY_MS/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL/],
+    [{ REDIS_CLUSTER_NODES: "redis://a:1" }, /REDIS_CLUSTER_NODES: expected host:port/],
+    [{ REDIS_CLUSTER_NODES: "a:1", REDIS_URL: "redis://b:2" }, /REDIS_CLUSTER_NODES: set either/],
   ];
   for (const [env, message] of cases) {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
   }
+});
+
+it("reads REDIS_CLUSTER_NODES as a list of seed nodes", () => {
+  expect(loadConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:7000, redis-2:7001" }).redisClusterNodes).toEqual(["10.0.0.1:7000", "redis-2:7001"]);
+  expect(loadConfig({}).redisClusterNodes).toBeUndefined();
 });

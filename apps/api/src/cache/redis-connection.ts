@@ -1,15 +1,16 @@
+import type { ClusterInput } from "@hoard/cache";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { createEmulatedRedis } from "./emulated-redis.js";
 
 /** Where the cache's Redis comes from. */
-export type RedisMode = "external" | "local-default" | "emulated";
+export type RedisMode = "external" | "cluster" | "local-default" | "emulated";
 
 /** What the API connects its cache to. */
 export interface RedisChoice {
   mode: RedisMode;
-  /** A URL for the cache to connect to, or a ready client (the emulation). */
-  target: string | ReturnType<typeof createEmulatedRedis>;
+  /** A URL or cluster seed nodes for the cache to connect to, or a ready client (the emulation). */
+  target: string | ClusterInput | ReturnType<typeof createEmulatedRedis>;
   /** Set when the mode limits what the API can do. */
   warning: string | undefined;
 }
@@ -19,10 +20,16 @@ export const EMULATION_WARNING =
   "This mode is ONE INSTANCE ONLY: nothing is shared with other instances. Set REDIS_URL for a cluster.";
 
 /**
- * REDIS_URL set: use it (if it is down the API still serves, from Postgres,
+ * REDIS_CLUSTER_NODES set: an ioredis Cluster on those seed nodes. REDIS_URL set: use it (if it is down the API still serves, from Postgres,
  * and /readyz says so). Unset: the local default if it answers, else the emulation.
  */
-export async function chooseRedis(redisUrl: string | undefined, probeUrl: string, log: Logger): Promise<RedisChoice> {
+export async function chooseRedis(
+  redisUrl: string | undefined,
+  probeUrl: string,
+  log: Logger,
+  clusterNodes?: string[],
+): Promise<RedisChoice> {
+  if (clusterNodes) return { mode: "cluster", target: { cluster: clusterNodes }, warning: undefined };
   if (redisUrl) return { mode: "external", target: redisUrl, warning: undefined };
   if (await answers(probeUrl)) {
     log.info({ redis: probeUrl }, "REDIS_URL unset: using the Redis that answers on the default address");

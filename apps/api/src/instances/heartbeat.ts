@@ -22,7 +22,7 @@ const TTL_MS = 5_000;
 /**
  * Heartbeats in Redis: `{prefix}:instance:{id}` holds the JSON above with a
  * 5 s TTL, refreshed every second; `{prefix}:instances` is the set of ids, so
- * listing reads the set and MGETs (no SCAN), and prunes ids whose key expired.
+ * listing reads the set and GETs each id (no SCAN), and prunes ids whose key expired.
  */
 export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
@@ -49,7 +49,9 @@ export class Heartbeat {
     if (!this.redis) return [{ ...this.describe(), lastSeenAt: Date.now() }];
     const ids = await this.redis.smembers(this.setKey);
     if (ids.length === 0) return [];
-    const values = await this.redis.mget(...ids.map((id) => this.keyOf(id)));
+    // One GET per id, not MGET: on a Redis Cluster the heartbeat keys live in different slots.
+    const redis = this.redis;
+    const values = await Promise.all(ids.map((id) => redis.get(this.keyOf(id))));
     const dead = ids.filter((_, i) => !values[i]);
     if (dead.length > 0) await this.redis.srem(this.setKey, ...dead);
     return values

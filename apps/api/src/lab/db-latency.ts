@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RedisClient } from "@hoard/cache";
+import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 
 /**
@@ -33,7 +34,10 @@ export class DbLatency {
   async start(): Promise<void> {
     if (!this.redis) return;
     await this.refresh();
-    const subscriber = (this.redis as { duplicate(options: object): RedisClient }).duplicate({ enableOfflineQueue: true });
+    // SUBSCRIBE is queued until the new connection is up (the cache's own clients fail fast instead).
+    const subscriber = this.redis.isCluster
+      ? (this.redis as Cluster).duplicate(undefined, { enableOfflineQueue: true })
+      : (this.redis as Redis).duplicate({ enableOfflineQueue: true });
     subscriber.on("error", (error: Error) => this.log.warn({ err: error }, "db latency subscriber error"));
     subscriber.on("message", (channel: string, message: string) => {
       if (channel === this.channel) this.apply(Number(message));
