@@ -280,7 +280,7 @@ describe("http endpoints", () => {
     }
     const page = await fetch(`${api.url}/`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain("Hoard API");
+    expect(await page.text()).toMatch(/Hoard admin|Hoard API/); // the built admin UI, else the placeholder
     expect((await fetch(`${api.url}/healthz`)).headers.get("x-request-id")).toBeTruthy();
   });
 

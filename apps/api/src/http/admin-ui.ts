@@ -18,13 +18,22 @@ const PLACEHOLDER = `<!doctype html>
 </ul>
 </body></html>`;
 
-/** Serves the built admin UI at `/` (with a fallback to index.html for client routes), or a placeholder page. */
+/** Serves the built admin UI at `/`, or a placeholder page when it is not built. */
 export function adminUi(distDir = ADMIN_DIST): Router {
   const routes = express.Router();
   const index = join(distDir, "index.html");
   if (existsSync(index)) {
-    routes.use(express.static(distDir, { index: "index.html", maxAge: "1h" }));
-    routes.get(/^\/(?!trpc\/|healthz$|readyz$|metrics$).*/, (_req, res) => res.sendFile(index));
+    // The admin routes in the URL fragment (`/#/users`), so `/` and its assets are all it needs: other paths stay 404.
+    // Assets have content hashes in their names; index.html must be revalidated or a rebuild leaves tabs on missing assets.
+    routes.use(
+      express.static(distDir, {
+        index: "index.html",
+        maxAge: "1h",
+        setHeaders: (res, path) => {
+          if (path.endsWith(".html")) res.setHeader("Cache-Control", "no-cache");
+        },
+      }),
+    );
   } else {
     routes.get("/", (_req, res) => {
       res.type("html").send(PLACEHOLDER);
