@@ -31,6 +31,6 @@ export function describeError(error: unknown): string {
 /** Network failures and 5xx are worth retrying; a refused token or bad input is not. */
 export function shouldRetry(failureCount: number, error: unknown): boolean {
   const code = errorCode(error);
-  if (code === "NETWORK" || code === "SERVICE_UNAVAILABLE" || code === "INTERNAL_SERVER_ERROR") return failureCount < 2;
+  if (code === "NETWORK" || code === "SERVICE_UNAVAILABLE" || code === "INTERNAL_SERVER_ERROR") return failureCount < 1;
   return false;
 }

@@ -11,7 +11,7 @@ describe("errors", () => {
 
   it("retries only what may heal", () => {
     expect(shouldRetry(0, new TypeError("Failed to fetch"))).toBe(true);
-    expect(shouldRetry(2, new TypeError("Failed to fetch"))).toBe(false);
+    expect(shouldRetry(1, new TypeError("Failed to fetch"))).toBe(false);
     expect(shouldRetry(0, { data: { code: "BAD_REQUEST" } })).toBe(false);
   });
 });
