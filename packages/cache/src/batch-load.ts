@@ -5,6 +5,7 @@ import { runLoader } from "./loader-runner.js";
 import type { NamespaceCore } from "./namespace-core.js";
 import type { BatchLoader, Resolved } from "./namespace-types.js";
 import { type CallOptions, type EntryPolicy, validateCallOptions } from "./options.js";
+import { mergePolicy } from "./policy.js";
 import { newToken } from "./token.js";
 
 /** `getOrSetMany`: one L1 pass, one L2 round trip, one batch loader call for the misses. */
@@ -22,7 +23,7 @@ export class BatchLoad<T> {
   async getOrSetMany(ids: CacheId[], batchLoader: BatchLoader<T>, options?: CallOptions): Promise<(T | null)[]> {
     this.core.context.assertOpen();
     if (options) validateCallOptions(options);
-    const policy = options ? { ...this.core.policy, ...options } : this.core.policy;
+    const policy = mergePolicy(this.core.policy, options);
     const started = performance.now();
     const keys = ids.map((id) => this.core.keys.valueKey(id));
     const results = new Array<T | null>(ids.length).fill(null);
@@ -82,6 +83,9 @@ export class BatchLoad<T> {
         );
       } else toLoad.push(i);
     }
+    // Observed now, so a failure of a joined flight is never unhandled while this batch's own load runs.
+    const joinedAll = Promise.all(joined);
+    joinedAll.catch(() => {});
     this.core.stats.counters.misses += pending.length;
     if (toLoad.length > 0) {
       const tokens = toLoad.map(() => newToken());
@@ -121,6 +125,6 @@ export class BatchLoad<T> {
         results[i] = (values[n] as Resolved<T>).value;
       });
     }
-    await Promise.all(joined);
+    await joinedAll;
   }
 }

@@ -4,6 +4,7 @@ import type { CacheEvents } from "./events.js";
 import type { InvalidationBus } from "./invalidation-bus.js";
 import type { L1Store } from "./l1-store.js";
 import type { L2Store } from "./l2-store.js";
+import type { PendingInvalidations } from "./pending-invalidations.js";
 import type { SingleFlight } from "./single-flight.js";
 
 /** What namespaces share inside one cache: tiers, bus, clock and bookkeeping. */
@@ -18,6 +19,8 @@ export interface CacheContext {
   readonly events: CacheEvents;
   readonly log: BurstLogger;
   readonly leaseTtlMs: number;
+  /** Invalidations that could not reach Redis, replayed when it answers again. */
+  readonly pending: PendingInvalidations;
   /** A number that grows with every invalidation heard; read it before a load begins. */
   invalidationMark(): number;
   /** Whether `key` was invalidated after `mark` was read (so a load begun then must not fill L1). */

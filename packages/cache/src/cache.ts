@@ -23,6 +23,7 @@ import {
   validateCacheOptions,
   validateNamespaceOptions,
 } from "./options.js";
+import { PendingInvalidations } from "./pending-invalidations.js";
 import { clusterBusConnection, connectRedis, type RedisClient, type ScriptedClient } from "./redis-connection.js";
 import { SingleFlight } from "./single-flight.js";
 import {
@@ -50,7 +51,17 @@ export interface CacheSnapshot {
   hitRate: HitRates;
   namespaces: NamespaceSnapshot[];
   l1: { enabled: boolean; entries: number; bytes: number; maxEntries: number; maxBytes: number };
-  l2: { enabled: boolean; status: string; circuit: CircuitState; circuitOpens: number; roundTrip: LatencySummary };
+  l2: {
+    enabled: boolean;
+    status: string;
+    circuit: CircuitState;
+    circuitOpens: number;
+    roundTrip: LatencySummary;
+    /** Invalidations waiting for Redis to answer again, replayed so far, and dropped when too many were waiting. */
+    pendingInvalidations: number;
+    replayedInvalidations: number;
+    droppedInvalidations: number;
+  };
   bus: BusHealth | null;
   /** In-process loads under way (single flight). */
   inFlight: number;
@@ -76,6 +87,8 @@ export class Cache implements CacheContext {
   readonly events = new CacheEvents();
   readonly log: BurstLogger;
   readonly leaseTtlMs: number;
+  readonly pending = new PendingInvalidations(() => this.scheduleReplay());
+  private replayTimer: NodeJS.Timeout | undefined;
   /** The CLIENT SETNAME of the bus's subscriber connection, if the bus is on. */
   readonly busConnectionName: string | undefined;
   /** The Redis client (standalone or cluster) the cache uses, if L2 is on. */
@@ -116,9 +129,10 @@ export class Cache implements CacheContext {
     this.maxEntries = options.l1 === false ? 0 : (options.l1?.maxEntries ?? 10_000);
     this.maxBytes = options.l1 === false ? 0 : (options.l1?.maxBytes ?? 64 * 1024 * 1024);
     this.l1 = options.l1 === false ? undefined : new L1Store({ maxEntries: this.maxEntries, maxBytes: this.maxBytes });
-    this.breaker = new CircuitBreaker(this.clock, options.breakerThreshold ?? 3, options.breakerCoolDownMs ?? 1_000, (state) =>
-      this.events.emit("circuit", () => ({ state })),
-    );
+    this.breaker = new CircuitBreaker(this.clock, options.breakerThreshold ?? 3, options.breakerCoolDownMs ?? 1_000, (state) => {
+      this.events.emit("circuit", () => ({ state }));
+      if (state === "closed") this.replayPending();
+    });
 
     const redisInput = options.redis ?? "redis://127.0.0.1:6379";
     if (redisInput === false) {
@@ -132,6 +146,8 @@ export class Cache implements CacheContext {
     this.redis = client;
     this.ownsRedis = owned;
     client.on("error", (error: Error) => this.log.warn("redis connection error", error));
+    // Reconnected: send the invalidations that could not be sent meanwhile.
+    client.on("ready", () => this.replayPending());
     this.l2 = new L2Store(
       client as ScriptedClient,
       this.breaker,
@@ -156,9 +172,11 @@ export class Cache implements CacheContext {
         subscriber,
         this.prefix,
         {
-          onKeys: (_type, keys) => {
+          onKeys: (type, keys) => {
             for (const key of keys) {
-              this.noteInvalidation(key);
+              // A fill elsewhere put a newer value in L2: drop our copy, but loads here that read
+              // L2 after it may still fill L1. Sets and deletes void every load begun before them.
+              if (type === "inv") this.noteInvalidation(key);
               this.l1?.delete(key);
             }
           },
@@ -180,6 +198,29 @@ export class Cache implements CacheContext {
         });
       else start();
     }
+  }
+
+  /** Replays invalidations that could not reach Redis (fire and forget; failures keep them pending). */
+  private replayPending(): void {
+    const l2 = this.l2;
+    if (!l2 || this.pending.size === 0 || this.closed) return;
+    const message = (type: "inv" | "clear", key: string) => () => (this.bus ? this.bus.message(type, [key]) : { channel: "", message: "" });
+    this.pending
+      .replay(l2, message)
+      .catch((error) => this.log.warn("invalidation replay failure", error))
+      .finally(() => {
+        if (this.pending.size > 0) this.scheduleReplay();
+      });
+  }
+
+  /** Tries the pending invalidations again in a second (also done on reconnect and when the breaker closes). */
+  private scheduleReplay(): void {
+    if (this.replayTimer || this.closed) return;
+    this.replayTimer = setTimeout(() => {
+      this.replayTimer = undefined;
+      this.replayPending();
+    }, 1_000);
+    this.replayTimer.unref();
   }
 
   /** The invalidation mark at the last L1 flush: loads begun before it must not fill L1. */
@@ -248,6 +289,9 @@ export class Cache implements CacheContext {
         circuit: this.breaker.state,
         circuitOpens: this.breaker.opens,
         roundTrip: this.redisLatency.latencies().redis ?? { count: 0, p50: 0, p95: 0, p99: 0 },
+        pendingInvalidations: this.pending.size,
+        replayedInvalidations: this.pending.replayed,
+        droppedInvalidations: this.pending.dropped,
       },
       bus: this.bus?.health() ?? null,
       inFlight: this.flights.size,
@@ -294,6 +338,7 @@ export class Cache implements CacheContext {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.replayTimer);
     await this.bus?.close();
     if (this.redis && this.ownsRedis) {
       await this.redis.quit().catch(() => this.redis?.disconnect());

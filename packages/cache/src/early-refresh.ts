@@ -4,6 +4,7 @@ import type { LoadPath } from "./load-path.js";
 import type { NamespaceCore } from "./namespace-core.js";
 import type { Loader } from "./namespace-types.js";
 import type { CallOptions, EntryPolicy } from "./options.js";
+import { mergePolicy } from "./policy.js";
 import { newToken } from "./token.js";
 
 /** The single-flight key of a key's background refresh. */
@@ -41,10 +42,11 @@ export class EarlyRefresh<T> {
     // exp(-30) is negligible: skip the random draw while far from expiry.
     if (left > delta * 30) return;
     if (now - delta * Math.log(this.core.context.random() || Number.MIN_VALUE) < entry.freshUntil) return;
-    // Refreshes run under their own flight key: nobody waits on a refresh, since the entry is still fresh.
+    // Refreshes run under their own flight key, apart from the caller's own load flight (an L2 hit is
+    // served inside one): one refresh per key at a time, and nobody waits on it while the entry is fresh.
     const flightKey = refreshFlightKey(key);
-    if (this.core.context.flights.current(key) || this.core.context.flights.current(flightKey)) return;
-    const policy = options ? { ...this.core.policy, ...options } : this.core.policy;
+    if (this.core.context.flights.current(flightKey)) return;
+    const policy = mergePolicy(this.core.policy, options);
     this.core.stats.counters.earlyRefreshes++;
     this.core.context.events.emit("earlyRefresh", () => ({ namespace: this.core.name, key }));
     this.running++;
@@ -52,6 +54,7 @@ export class EarlyRefresh<T> {
       .run(flightKey, () => this.refresh(key, id, loader, policy).finally(() => this.running--))
       .catch((error) => this.core.context.log.warn("early refresh failed", error, { namespace: this.core.name, key }));
   }
+
   /** One background refresh: skipped if another process holds the lock (it is refreshing already). */
   async refresh(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy): Promise<T | null> {
     const mark = this.core.context.invalidationMark();

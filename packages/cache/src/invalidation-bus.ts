@@ -3,6 +3,23 @@ import { type BusMessage, type BusMessageType, decodeBusMessage, encodeBusMessag
 import type { Clock } from "./clock.js";
 import type { RedisClient } from "./redis-connection.js";
 
+/** How long a missing sequence number may be late before it counts as lost. */
+const REORDER_WINDOW_MS = 200;
+/** A jump this large is a gap at once. */
+const MAX_REORDER = 64;
+
+/** What the bus knows of one publisher. */
+interface OriginState {
+  /** Highest sequence number seen. */
+  high: number;
+  /** Numbers below `high` not seen yet. */
+  missing: Set<number>;
+  /** When the last message arrived (epoch ms). */
+  at: number;
+  /** Pending check that turns still-missing numbers into a gap. */
+  timer: NodeJS.Timeout | undefined;
+}
+
 /** What the bus reports about itself. */
 export interface BusHealth {
   /** The subscriber connection is up and subscribed. */
@@ -42,7 +59,7 @@ export class InvalidationBus {
   readonly origin = randomUUID();
   readonly channel: string;
   private seq = 0;
-  private readonly lastSeqByOrigin = new Map<string, { seq: number; at: number }>();
+  private readonly origins = new Map<string, OriginState>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private connected = false;
   private everConnected = false;
@@ -66,9 +83,14 @@ export class InvalidationBus {
     subscriber.on("message", (channel: string, raw: string) => {
       if (channel === this.channel) this.receive(raw);
     });
-    // ioredis resubscribes by itself after a reconnect; "ready" marks that moment.
+    // ioredis resubscribes by itself after a reconnect, but says nothing when that is done:
+    // subscribing again (a no-op for Redis) resolves once messages flow, and only then is L1 flushed.
     subscriber.on("ready", () => {
-      if (this.everConnected) this.onConnected();
+      if (!this.everConnected || this.closed) return;
+      this.subscriber.subscribe(this.channel).then(
+        () => this.onConnected(),
+        () => {},
+      );
     });
     subscriber.on("close", () => this.onDisconnected());
   }
@@ -150,21 +172,51 @@ export class InvalidationBus {
     if (message.t === "fill" || message.t === "rel") for (const key of message.k) this.wake(key);
   }
 
+  /**
+   * Messages from one origin may arrive slightly out of order (on a cluster
+   * they are published from different nodes), so a missing sequence number is
+   * a gap only if it has not arrived within `REORDER_WINDOW_MS`.
+   */
   private trackSequence(message: BusMessage): void {
-    const last = this.lastSeqByOrigin.get(message.o);
     const now = this.clock.now();
-    if (last && message.s > last.seq + 1) {
-      this.stats.gaps++;
-      this.flush("gap");
+    const state = this.origins.get(message.o);
+    if (!state) {
+      this.origins.set(message.o, { high: message.s, missing: new Set(), at: now, timer: undefined });
+      if (this.origins.size > 1_000) this.forgetQuietOrigins(now);
+      return;
     }
-    if (!last || message.s > last.seq) this.lastSeqByOrigin.set(message.o, { seq: message.s, at: now });
-    if (this.lastSeqByOrigin.size > 1_000) this.forgetQuietOrigins(now);
+    state.at = now;
+    if (message.s <= state.high) {
+      state.missing.delete(message.s);
+      return;
+    }
+    if (message.s - state.high > MAX_REORDER) {
+      state.missing.clear();
+      this.gap();
+    } else {
+      for (let seq = state.high + 1; seq < message.s; seq++) state.missing.add(seq);
+    }
+    state.high = message.s;
+    if (state.missing.size > 0 && !state.timer) {
+      state.timer = setTimeout(() => {
+        state.timer = undefined;
+        if (state.missing.size === 0) return;
+        state.missing.clear();
+        this.gap();
+      }, REORDER_WINDOW_MS);
+      state.timer.unref();
+    }
+  }
+
+  private gap(): void {
+    this.stats.gaps++;
+    this.flush("gap");
   }
 
   /** Origins silent for 10 minutes are most likely gone; forgetting them bounds the map. */
   private forgetQuietOrigins(now: number): void {
-    for (const [origin, last] of this.lastSeqByOrigin) {
-      if (now - last.at > 600_000) this.lastSeqByOrigin.delete(origin);
+    for (const [origin, state] of this.origins) {
+      if (now - state.at > 600_000 && !state.timer) this.origins.delete(origin);
     }
   }
 

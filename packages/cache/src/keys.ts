@@ -39,7 +39,12 @@ export function encodeId(id: CacheId): string {
   if (id.length === 0 || id.length > MAX_ID_LENGTH) {
     throw new InvalidKeyError(`Invalid id: ids must be 1-${MAX_ID_LENGTH} characters long (got ${id.length}).`);
   }
-  return PLAIN_ID.test(id) ? id : encodeURIComponent(id).replace(/[^A-Za-z0-9_.~%-]/g, escapeChar);
+  if (PLAIN_ID.test(id)) return id;
+  try {
+    return encodeURIComponent(id).replace(/[^A-Za-z0-9_.~%-]/g, escapeChar);
+  } catch {
+    throw new InvalidKeyError("Invalid id: it is not well-formed Unicode (a lone surrogate).");
+  }
 }
 
 function escapeChar(char: string): string {

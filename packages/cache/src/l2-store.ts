@@ -1,3 +1,4 @@
+import { ReplyError } from "ioredis";
 import type { CircuitBreaker } from "./circuit-breaker.js";
 import { ConnectionError } from "./errors.js";
 import type { RedisClient, ScriptedClient } from "./redis-connection.js";
@@ -54,7 +55,10 @@ export class L2Store {
       this.onRoundTrip(performance.now() - started);
       return result;
     } catch (error) {
-      this.breaker.failure();
+      // Redis answered with an error (a bad argument, a script error): the server is up,
+      // so the breaker is not told. Timeouts and connection failures open it.
+      if (error instanceof ReplyError) this.breaker.success();
+      else this.breaker.failure();
       this.onError(new ConnectionError(`Redis ${operation} failed: ${(error as Error).message}`, { cause: error }));
       return UNAVAILABLE;
     }

@@ -34,9 +34,11 @@ export class LoadPath<T> {
     let locked = false;
     if (this.core.context.l2) {
       if (policy.protection === "distributed") {
+        // With a stale copy at hand, waiting on another process is bounded by the soft timeout too.
+        const softWait = stale !== undefined && policy.softTimeoutMs > 0 && policy.softTimeoutMs < policy.lockWaitTimeoutMs;
         const outcome = await acquireOrWait(this.core.context, this.core.codec, lockKeys, token, {
           lockTtlMs: policy.lockTtlMs,
-          waitTimeoutMs: policy.lockWaitTimeoutMs,
+          waitTimeoutMs: softWait ? policy.softTimeoutMs : policy.lockWaitTimeoutMs,
           onWait: () => this.core.stats.counters.lockWaits++,
         });
         if (outcome.kind === "value") {
@@ -49,6 +51,7 @@ export class LoadPath<T> {
           leased = locked = true;
         }
         if (outcome.kind === "timeout") {
+          if (softWait && stale) return { value: this.core.serveStale(key, stale, "soft-timeout"), source: "stale" };
           this.core.stats.counters.lockTimeouts++;
           if (stale) return { value: this.core.serveStale(key, stale, "lock-timeout"), source: "stale" };
           if (policy.onLockTimeout === "throw") {
@@ -108,7 +111,7 @@ export class LoadPath<T> {
     } catch (error) {
       this.core.stats.counters.loadErrors++;
       if (fence.locked) {
-        await this.core.context.l2?.release(fence.lockKeys.lock, fence.token, () => this.core.busMessage("rel", key));
+        await this.releaseLock(key, fence);
       }
       throw error;
     }
@@ -131,7 +134,7 @@ export class LoadPath<T> {
     } catch (error) {
       // A value the codec or schema rejects is served as loaded but never cached.
       this.core.countError("encode", error);
-      if (fence.locked) await this.core.context.l2?.release(fence.lockKeys.lock, fence.token, () => this.core.busMessage("rel", key));
+      if (fence.locked) await this.releaseLock(key, fence);
       return negative ? null : (loaded as T);
     }
     let accepted = true;
@@ -141,7 +144,7 @@ export class LoadPath<T> {
       );
       accepted = reply !== false;
     } else if (fence.locked) {
-      await this.core.context.l2?.release(fence.lockKeys.lock, fence.token, () => this.core.busMessage("rel", key));
+      await this.releaseLock(key, fence);
     }
     this.core.context.bus?.wake(key);
     if (accepted) {
@@ -152,5 +155,11 @@ export class LoadPath<T> {
     }
     this.core.context.events.emit("fill", () => ({ namespace: this.core.name, key, loadMs, negative, accepted }));
     return entry.value;
+  }
+
+  /** Frees the lock without a fill (compare-and-delete) and wakes waiters here and, through the bus, elsewhere. */
+  private async releaseLock(key: string, fence: Fence): Promise<void> {
+    await this.core.context.l2?.release(fence.lockKeys.lock, fence.token, () => this.core.busMessage("rel", key));
+    this.core.context.bus?.wake(key);
   }
 }

@@ -9,6 +9,9 @@ import type { StaleCandidate } from "./namespace-types.js";
 import type { EntryPolicy } from "./options.js";
 import type { NamespaceStats } from "./stats.js";
 
+/** Longest an entry put in L1 while the bus is disconnected may live there. */
+export const L1_TTL_WHILE_BUS_DOWN_MS = 5_000;
+
 /**
  * The state and small helpers every part of a namespace shares: its keys,
  * codec, policy and counters, and how it reads L2, fills L1 and counts.
@@ -93,11 +96,18 @@ export class NamespaceCore<T> {
   /** Puts an entry in L1 unless the key was invalidated (or the namespace cleared) since `mark`/`epoch` were read. */
   fillL1(key: string, entry: DecodedEntry<T>, mark: number, epoch: number): void {
     if (!this.useL1 || this.context.invalidatedSince(key, mark) || epoch !== this.epoch.value) return;
+    let { freshUntil, staleUntil } = entry;
+    if (this.context.bus && !this.context.bus.isConnected) {
+      // Invalidations from other processes cannot be heard now: keep such entries briefly.
+      const cap = this.context.clock.now() + L1_TTL_WHILE_BUS_DOWN_MS;
+      freshUntil = Math.min(freshUntil, cap);
+      staleUntil = Math.min(staleUntil, cap);
+    }
     this.context.l1?.set(key, {
       value: entry.value,
       negative: entry.negative,
-      freshUntil: entry.freshUntil,
-      staleUntil: entry.staleUntil,
+      freshUntil,
+      staleUntil,
       loadMs: entry.loadMs,
       size: entry.size,
       epoch,

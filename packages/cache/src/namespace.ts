@@ -7,9 +7,11 @@ import { jitterTtl } from "./jitter.js";
 import { type CacheId, type KeySpace, leaseKeyOf } from "./keys.js";
 import { UNAVAILABLE } from "./l2-store.js";
 import { LoadPath } from "./load-path.js";
+import { softTimeout } from "./loader-runner.js";
 import { NamespaceCore } from "./namespace-core.js";
 import type { BatchLoader, DetailedResult, Loader, Resolved } from "./namespace-types.js";
 import { type CallOptions, type EntryPolicy, validateCallOptions } from "./options.js";
+import { mergePolicy } from "./policy.js";
 import type { NamespaceStats } from "./stats.js";
 
 export type { BatchLoader, DetailedResult, Loader, ResultSource } from "./namespace-types.js";
@@ -97,11 +99,22 @@ export class Namespace<T> {
 
   private async getOrSetSlow(key: string, id: CacheId, loader: Loader<T>, options?: CallOptions): Promise<Resolved<T>> {
     if (options) validateCallOptions(options);
-    const policy = options ? { ...this.policy, ...options } : this.policy;
+    const policy = mergePolicy(this.policy, options);
     // An early refresh of this key is under way: its result is about to land; wait for it rather than load again.
     const refreshing = this.refresh.running > 0 ? this.core.context.flights.current(refreshFlightKey(key)) : undefined;
     if (refreshing) {
-      await refreshing.catch(() => {});
+      const settled = refreshing.then(
+        () => undefined,
+        () => undefined,
+      );
+      if (policy.softTimeoutMs > 0) {
+        // Bounded: past the soft timeout the normal path serves the stale copy.
+        const timer = softTimeout(policy.softTimeoutMs);
+        await Promise.race([settled, timer.promise]);
+        timer.cancel();
+      } else {
+        await settled;
+      }
       const refreshed = this.core.useL1 ? this.core.freshFromL1(key) : undefined;
       if (refreshed) return { value: refreshed.value as T | null, source: "l1" };
     }
@@ -176,11 +189,13 @@ export class Namespace<T> {
   /**
    * Stores a value (null stores an "absent" marker). Voids the leases of loads
    * under way, so none of them can overwrite it, and tells other processes.
+   * Resolves false when Redis could not be reached: the key is then deleted
+   * from L2 (and published) as soon as Redis answers again.
    */
-  async set(id: CacheId, value: T | null, options?: Pick<CallOptions, "ttlMs" | "negativeTtlMs" | "graceMs" | "jitter">): Promise<void> {
+  async set(id: CacheId, value: T | null, options?: Pick<CallOptions, "ttlMs" | "negativeTtlMs" | "graceMs" | "jitter">): Promise<boolean> {
     this.core.context.assertOpen();
     if (options) validateCallOptions(options);
-    const policy = options ? { ...this.policy, ...options } : this.policy;
+    const policy = mergePolicy(this.policy, options);
     const started = performance.now();
     const key = this.keys.valueKey(id);
     const negative = value === null || value === undefined;
@@ -191,32 +206,51 @@ export class Namespace<T> {
     const entry = await this.core.codec.decode(encoded);
     this.core.context.noteInvalidation(key);
     const mark = this.core.context.invalidationMark();
-    await this.core.context.l2?.write({ value: key, lease: leaseKeyOf(key) }, encoded, staleUntil - now, () =>
+    const written = await this.core.context.l2?.write({ value: key, lease: leaseKeyOf(key) }, encoded, staleUntil - now, () =>
       this.core.busMessage("inv", key),
     );
-    this.core.fillL1(key, entry, mark, this.core.epoch.value);
     this.core.stats.counters.sets++;
     this.core.stats.record("set", performance.now() - started);
+    if (written === UNAVAILABLE) {
+      // L2 keeps whatever it had: delete it there once Redis answers, and keep this value out of L1 meanwhile.
+      this.core.context.pending.addKey(key);
+      this.core.context.l1?.delete(key);
+      return false;
+    }
+    this.core.fillL1(key, entry, mark, this.core.epoch.value);
+    return true;
   }
 
-  /** Removes an id from both tiers, voids loads under way, and tells other processes. */
-  async delete(id: CacheId): Promise<void> {
+  /**
+   * Removes an id from both tiers, voids loads under way, and tells other
+   * processes. Resolves false when Redis could not be reached: the delete is
+   * then kept and replayed as soon as Redis answers again.
+   */
+  async delete(id: CacheId): Promise<boolean> {
     this.core.context.assertOpen();
     const started = performance.now();
     const key = this.keys.valueKey(id);
     this.core.context.noteInvalidation(key);
     this.core.context.l1?.delete(key);
-    await this.core.context.l2?.write({ value: key, lease: leaseKeyOf(key) }, null, 0, () => this.core.busMessage("inv", key));
+    const written = await this.core.context.l2?.write({ value: key, lease: leaseKeyOf(key) }, null, 0, () =>
+      this.core.busMessage("inv", key),
+    );
     // Drop again: a load that finished while the delete was in flight may have refilled L1.
     this.core.context.l1?.delete(key);
     this.core.stats.counters.deletes++;
     this.core.stats.record("delete", performance.now() - started);
+    if (written === UNAVAILABLE) {
+      this.core.context.pending.addKey(key);
+      return false;
+    }
+    return true;
   }
 
   /**
    * Invalidates every entry of this namespace (all versions): L1 at once by
    * epoch, L2 by SCAN + UNLINK in batches (never KEYS, never blocking Redis),
-   * then other processes through the bus. Returns the L2 keys removed.
+   * then other processes through the bus. Returns the L2 keys removed (0 when
+   * Redis could not be reached: the clear is then replayed when it answers).
    */
   async clear(): Promise<number> {
     this.core.context.assertOpen();
@@ -226,8 +260,14 @@ export class Namespace<T> {
     const l2 = this.core.context.l2;
     if (!l2) return 0;
     const removed = await l2.deleteMatching(this.keys.namespacePattern());
+    // Again after the scan: a read in this process during it may have put an old L2 value in L1.
+    this.core.context.bumpEpoch(prefix);
+    if (removed === UNAVAILABLE) {
+      this.core.context.pending.addNamespace(prefix, this.keys.namespacePattern());
+      return 0;
+    }
     await l2.publish(() => this.core.busMessage("clear", prefix));
-    return removed === UNAVAILABLE ? 0 : removed;
+    return removed;
   }
 
   /**

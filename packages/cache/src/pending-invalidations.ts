@@ -1,0 +1,70 @@
+import { leaseKeyOf } from "./keys.js";
+import { type BusMessageFactory, type L2Store, UNAVAILABLE } from "./l2-store.js";
+
+/** Most keys remembered; past it, the oldest are dropped (and counted: their entries expire by TTL). */
+const MAX_PENDING_KEYS = 100_000;
+
+/**
+ * Invalidations that could not reach Redis (down, or the breaker open). A
+ * write to Postgres followed by a lost delete would leave L2, and every other
+ * process's L1, stale until TTL; so they are kept and replayed, in order,
+ * as soon as Redis answers again.
+ */
+export class PendingInvalidations {
+  private readonly keys = new Set<string>();
+  /** Namespace prefix to its SCAN pattern. */
+  private readonly namespaces = new Map<string, string>();
+  private replaying: Promise<void> | undefined;
+  /** Keys dropped because the set was full. */
+  dropped = 0;
+  /** Invalidations replayed after Redis came back. */
+  replayed = 0;
+
+  /** @param onAdded called whenever something becomes pending (the cache schedules a retry). */
+  constructor(private readonly onAdded: () => void = () => {}) {}
+
+  get size(): number {
+    return this.keys.size + this.namespaces.size;
+  }
+
+  addKey(key: string): void {
+    this.keys.delete(key);
+    this.keys.add(key);
+    if (this.keys.size > MAX_PENDING_KEYS) {
+      const oldest = this.keys.values().next().value as string;
+      this.keys.delete(oldest);
+      this.dropped++;
+    }
+    this.onAdded();
+  }
+
+  addNamespace(prefix: string, pattern: string): void {
+    this.namespaces.set(prefix, pattern);
+    // A namespace clear covers every pending key under it.
+    for (const key of this.keys) if (key.startsWith(prefix)) this.keys.delete(key);
+    this.onAdded();
+  }
+
+  /** Sends what is pending; stops at the first failure and keeps the rest. One replay at a time. */
+  replay(l2: L2Store, message: (type: "inv" | "clear", key: string) => BusMessageFactory): Promise<void> {
+    if (this.size === 0) return Promise.resolve();
+    this.replaying ??= this.run(l2, message).finally(() => {
+      this.replaying = undefined;
+    });
+    return this.replaying;
+  }
+
+  private async run(l2: L2Store, message: (type: "inv" | "clear", key: string) => BusMessageFactory): Promise<void> {
+    for (const [prefix, pattern] of [...this.namespaces]) {
+      if ((await l2.deleteMatching(pattern)) === UNAVAILABLE) return;
+      await l2.publish(message("clear", prefix));
+      this.namespaces.delete(prefix);
+      this.replayed++;
+    }
+    for (const key of [...this.keys]) {
+      if ((await l2.write({ value: key, lease: leaseKeyOf(key) }, null, 0, message("inv", key))) === UNAVAILABLE) return;
+      this.keys.delete(key);
+      this.replayed++;
+    }
+  }
+}
