@@ -76,6 +76,13 @@ export interface Config {
   cacheReads: boolean;
 }
 
+/** This process's environment with `overrides` (undefined removes a variable), for the instances `pnpm cluster` starts. */
+export function instanceEnvironment(overrides: Record<string, string | undefined>): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env, ...overrides };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
+  return env;
+}
+
 /** Thrown when an environment variable is invalid; the message names it. */
 export class ConfigError extends Error {
   override name = "ConfigError";
