@@ -39,7 +39,7 @@ for (let i = 0; i < count; i++) {
   children.push(fork(server, [], { env: instanceEnvironment({ PORT: String(port), ADMIN_TOKEN: adminToken, PUBLIC_URL: undefined }) }));
 }
 const live = new Set(backends);
-children.forEach((child, i) => child.once("exit", () => live.delete(backends[i] as string)));
+for (const [i, child] of children.entries()) child.once("exit", () => live.delete(backends[i] as string));
 
 const entry = await startRoundRobinProxy({ port: entryPort, host: config.host, backends: () => [...live] });
 process.stdout.write(
