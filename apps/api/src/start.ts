@@ -15,7 +15,7 @@ import { UsersRepository } from "./db/users.js";
 import { AdminAuth } from "./http/admin-auth.js";
 import { createApp } from "./http/app.js";
 import { ApiMetrics } from "./http/metrics.js";
-import { Heartbeat } from "./instances/heartbeat.js";
+import { Heartbeat, identityText } from "./instances/heartbeat.js";
 import { DbLatency } from "./lab/db-latency.js";
 import { StampedeLab } from "./lab/stampede.js";
 import type { InstanceIdentity, Services } from "./services.js";
@@ -103,6 +103,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     await listener.start();
 
     const instance: InstanceIdentity = { id: randomUUID(), url: "", port: 0, startedAt: Date.now() };
+    const auth = AdminAuth.create(config.adminToken, (token) => options.revealAdminToken?.(token));
     const series = new StatsSeries(cache);
     const heartbeat = new Heartbeat(
       cache.redis,
@@ -119,6 +120,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       },
       () => latency.refresh(),
       log,
+      (text) => auth.sign(text),
     );
     const services: Services = {
       config,
@@ -131,14 +133,15 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       instance,
       redisMode: redis.mode,
       warnings,
-      auth: AdminAuth.create(config.adminToken, (token) => options.revealAdminToken?.(token)),
+      auth,
       lab: new StampedeLab({
         cache,
         users,
         redis: cache.redis,
         prefix: config.cachePrefix,
         self: () => instance,
-        instances: () => heartbeat.list(),
+        // Spread runs forward the caller's admin token: only to instances whose heartbeat proves they hold it.
+        instances: async () => (await heartbeat.list()).filter((entry) => auth.verifies(identityText(entry), entry.signature)),
         firstUserId: async () => (await repository.pageIds(0, 1))[0],
         log,
       }),

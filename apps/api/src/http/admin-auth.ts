@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 /**
  * The admin bearer token. Only its SHA-256 digest is kept after start, and
@@ -28,6 +28,17 @@ export class AdminAuth {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
     if (!match) return false;
     return timingSafeEqual(sha256(match[1] as string), this.digest);
+  }
+
+  /** An HMAC of `text` keyed by the admin token: only instances that hold the same token can make it. */
+  sign(text: string): string {
+    return createHmac("sha256", this.digest).update(text, "utf8").digest("hex");
+  }
+
+  /** Whether `signature` is `sign(text)`, compared in constant time. */
+  verifies(text: string, signature: unknown): boolean {
+    if (typeof signature !== "string" || !/^[0-9a-f]{64}$/.test(signature)) return false;
+    return timingSafeEqual(Buffer.from(this.sign(text), "hex"), Buffer.from(signature, "hex"));
   }
 }
 

@@ -35,7 +35,7 @@ export function createApp(dependencies: HealthDependencies & { metrics: ApiMetri
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
     }),
   );
-  app.use(metrics.httpMiddleware());
+  app.use(metrics.httpMiddleware(new Set(Object.keys(appRouter._def.procedures))));
   app.use(healthRoutes(dependencies));
   app.get("/metrics", async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -51,20 +51,26 @@ export class ApiMetrics {
   }
 
   /** Express middleware recording every request's duration once the response is sent. */
-  httpMiddleware(): RequestHandler {
+  httpMiddleware(procedures: ReadonlySet<string>): RequestHandler {
     return (req, res, next) => {
       const stop = this.httpDuration.startTimer();
-      res.on("finish", () => stop({ method: req.method, route: routeLabel(req.path), status: String(res.statusCode) }));
+      // Read now: mounted routers rewrite req.url while they handle the request.
+      const route = routeLabel(req.path, procedures);
+      res.on("finish", () => stop({ method: req.method, route, status: String(res.statusCode) }));
       next();
     };
   }
 }
 
-/** A bounded label: the procedure for tRPC calls ("batch" for several), the path for the few fixed routes. */
-function routeLabel(path: string): string {
+/**
+ * A bounded label: the procedure for tRPC calls (only names the router has,
+ * so unknown paths cannot grow the metric), "batch" for several, the path
+ * for the few fixed routes.
+ */
+function routeLabel(path: string, procedures: ReadonlySet<string>): string {
   if (path.startsWith("/trpc/")) {
     const procedure = path.slice("/trpc/".length);
-    return procedure.includes(",") ? "/trpc/(batch)" : /^[A-Za-z0-9_.]{1,64}$/.test(procedure) ? `/trpc/${procedure}` : "/trpc/(other)";
+    return procedure.includes(",") ? "/trpc/(batch)" : procedures.has(procedure) ? `/trpc/${procedure}` : "/trpc/(other)";
   }
   return ["/healthz", "/readyz", "/metrics", "/"].includes(path) ? path : "(other)";
 }

@@ -13,6 +13,13 @@ export interface InstanceInfo {
   redisMode: string;
   /** A compact summary of the instance's cache numbers, for cluster views. */
   summary: Record<string, number>;
+  /** HMAC of `id` and `url` under the admin token (see `identityText`): proves the entry was written by a cluster member. */
+  signature?: string;
+}
+
+/** What an instance signs about itself. */
+export function identityText(info: Pick<InstanceInfo, "id" | "url">): string {
+  return `${info.id}\n${info.url}`;
 }
 
 const INTERVAL_MS = 1_000;
@@ -34,6 +41,8 @@ export class Heartbeat {
     private readonly describe: () => Omit<InstanceInfo, "lastSeenAt">,
     private readonly onBeat: () => Promise<void>,
     private readonly log: Logger,
+    /** Signs `identityText`; an entry without a valid signature is never sent the admin token. */
+    private readonly sign: (text: string) => string = () => "",
   ) {
     this.setKey = `${prefix}:instances`;
   }
@@ -70,7 +79,8 @@ export class Heartbeat {
 
   private async beat(): Promise<void> {
     if (!this.redis) return;
-    const info: InstanceInfo = { ...this.describe(), lastSeenAt: Date.now() };
+    const described = this.describe();
+    const info: InstanceInfo = { ...described, lastSeenAt: Date.now(), signature: this.sign(identityText(described)) };
     try {
       await this.redis.set(this.keyOf(info.id), JSON.stringify(info), "PX", TTL_MS);
       await this.redis.sadd(this.setKey, info.id);

@@ -40,6 +40,7 @@ export function toTrpcError(error: unknown): TRPCError {
   for (const link of chain(error)) {
     if (link instanceof LabBusyError) return new TRPCError({ code: "CONFLICT", message: link.message, cause: link });
     const code = (link as { code?: unknown }).code;
+    if (code === "E_INVALID_KEY") return new TRPCError({ code: "BAD_REQUEST", message: (link as Error).message, cause: link });
     if (code === "23505") {
       const field = UNIQUE_FIELDS[String((link as { constraint?: unknown }).constraint)] ?? "value";
       return new TRPCError({ code: "CONFLICT", message: `That ${field} is already taken.`, cause: link });

@@ -1,0 +1,72 @@
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningApi } from "../src/start.js";
+import { startTestApi } from "./support/api.js";
+import { client, failure, raw } from "./support/client.js";
+import { createTestDatabase, type TestDatabase } from "./support/postgres.js";
+import { dropPrefix, REDIS_URL, uniquePrefix } from "./support/redis.js";
+
+let database: TestDatabase;
+let api: RunningApi;
+const prefix = uniquePrefix("harden");
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  api = await startTestApi({ databaseUrl: database.url, prefix });
+});
+
+afterAll(async () => {
+  await api?.close();
+  await database?.drop();
+  await dropPrefix(prefix);
+});
+
+describe("hardening", () => {
+  it("unknown /trpc paths share one metric label, so they cannot grow /metrics", async () => {
+    for (let i = 0; i < 20; i++) await raw(api.url, `nope${i}`);
+    const text = await (await fetch(`${api.url}/metrics`)).text();
+    expect(text).not.toContain('route="/trpc/nope');
+    expect(text).toContain('route="/trpc/(other)"');
+  });
+
+  it("an id the cache cannot turn into a key is BAD_REQUEST, not a 500", async () => {
+    expect(await failure(client(api.url).cache.invalidate.mutate({ namespace: "user", id: "\ud800" }))).toMatchObject({
+      code: "BAD_REQUEST",
+      status: 400,
+    });
+  });
+
+  it("a spread stampede never sends the admin token to an instance entry it cannot verify", async () => {
+    const redis = new Redis(REDIS_URL);
+    let hits = 0;
+    const { createServer } = await import("node:http");
+    const trap = createServer((request, response) => {
+      hits++;
+      response.end("{}");
+    });
+    await new Promise<void>((resolve) => trap.listen(0, "127.0.0.1", resolve));
+    const trapUrl = `http://127.0.0.1:${(trap.address() as { port: number }).port}`;
+    try {
+      // Someone with write access to Redis plants an instance that points at their own server.
+      const forged = {
+        id: "forged",
+        url: trapUrl,
+        port: 1,
+        pid: 1,
+        startedAt: 0,
+        lastSeenAt: Date.now(),
+        dbLatencyMs: 0,
+        redisMode: "x",
+        summary: {},
+      };
+      await redis.set(`${prefix}:instance:forged`, JSON.stringify({ ...forged, signature: "0".repeat(64) }), "PX", 30_000);
+      await redis.sadd(`${prefix}:instances`, "forged");
+      const result = await client(api.url).lab.stampede.mutate({ concurrency: 4, mode: "distributed", spread: true });
+      expect(result.instances.map((instance) => instance.url)).not.toContain(trapUrl);
+      expect(hits).toBe(0);
+    } finally {
+      trap.close();
+      redis.disconnect();
+    }
+  });
+});
