@@ -25,6 +25,6 @@ describe("explainRun", () => {
 
 describe("bucketLabels", () => {
   it("labels each bound and the overflow bucket", () => {
-    expect(bucketLabels([1, 250, 2_500])).toEqual(["≤1 ms", "≤250 ms", "≤2.5 s", ">2.5 s"]);
+    expect(bucketLabels([1, 250, 2_500])).toEqual(["≤1", "≤250", "≤2.5s", ">2.5s"]);
   });
 });

@@ -33,8 +33,8 @@ export function Histogram({ histogram }: { histogram: StampedeRun["histogram"] }
   const busiest = histogram.counts.reduce((best, value, i) => (value > (histogram.counts[best] ?? 0) ? i : best), 0);
   return (
     <Chart
-      title="Call latency histogram"
-      summary={`most calls took ${labels[busiest]}; p50 ${duration(histogram.p50Ms)}, p95 ${duration(histogram.p95Ms)}, slowest ${duration(histogram.maxMs)}`}
+      title="Call latency histogram (calls per bucket, upper bounds in ms)"
+      summary={`most calls took ${labels[busiest]}${(histogram.boundsMs[busiest] ?? 1000) < 1000 ? " ms" : ""}; p50 ${duration(histogram.p50Ms)}, p95 ${duration(histogram.p95Ms)}, slowest ${duration(histogram.maxMs)}`}
       options={options}
       data={data}
       height={180}

@@ -52,8 +52,8 @@ export function latestPerMode(runs: readonly RecordedRun[]): Partial<Record<Prot
   return latest;
 }
 
-/** Bucket labels of the latency histogram: "≤1 ms" ... "> 5 s". */
+/** Compact bucket labels of the latency histogram (they share one axis): "≤1" ... "≤250" (ms), "≤2.5s", ">5s". */
 export function bucketLabels(boundsMs: readonly number[]): string[] {
-  const label = (ms: number) => (ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`);
+  const label = (ms: number) => (ms >= 1000 ? `${ms / 1000}s` : `${ms}`);
   return [...boundsMs.map((bound) => `≤${label(bound)}`), `>${label(boundsMs[boundsMs.length - 1] ?? 0)}`];
 }
