@@ -204,7 +204,8 @@ export class Cache implements CacheContext {
   private replayPending(): void {
     const l2 = this.l2;
     if (!l2 || this.pending.size === 0 || this.closed) return;
-    const message = (type: "inv" | "clear", key: string) => () => (this.bus ? this.bus.message(type, [key]) : { channel: "", message: "" });
+    const message = (type: "inv" | "clear" | "rel", key: string) => () =>
+      this.bus ? this.bus.message(type, [key]) : { channel: "", message: "" };
     this.pending
       .replay(l2, message)
       .catch((error) => this.log.warn("invalidation replay failure", error))

@@ -143,6 +143,8 @@ export class LoadPath<T> {
         this.core.busMessage("fill", key),
       );
       accepted = reply !== false;
+      // The fill never reached Redis: our lock would hold other processes until lockTtlMs.
+      if (reply === UNAVAILABLE && fence.locked) this.core.context.pending.addRelease(fence.lockKeys.lock, fence.token);
     } else if (fence.locked) {
       await this.releaseLock(key, fence);
     }
@@ -159,7 +161,9 @@ export class LoadPath<T> {
 
   /** Frees the lock without a fill (compare-and-delete) and wakes waiters here and, through the bus, elsewhere. */
   private async releaseLock(key: string, fence: Fence): Promise<void> {
-    await this.core.context.l2?.release(fence.lockKeys.lock, fence.token, () => this.core.busMessage("rel", key));
+    const released = await this.core.context.l2?.release(fence.lockKeys.lock, fence.token, () => this.core.busMessage("rel", key));
+    // Unreachable now: free it when Redis answers again rather than let it hold others until lockTtlMs.
+    if (released === UNAVAILABLE) this.core.context.pending.addRelease(fence.lockKeys.lock, fence.token);
     this.core.context.bus?.wake(key);
   }
 }

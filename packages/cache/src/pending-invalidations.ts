@@ -14,6 +14,8 @@ export class PendingInvalidations {
   private readonly keys = new Set<string>();
   /** Namespace prefix to its SCAN pattern. */
   private readonly namespaces = new Map<string, string>();
+  /** Locks this process holds but could not free: lock key to token. */
+  private readonly releases = new Map<string, string>();
   private replaying: Promise<void> | undefined;
   /** Keys dropped because the set was full. */
   dropped = 0;
@@ -24,7 +26,7 @@ export class PendingInvalidations {
   constructor(private readonly onAdded: () => void = () => {}) {}
 
   get size(): number {
-    return this.keys.size + this.namespaces.size;
+    return this.keys.size + this.namespaces.size + this.releases.size;
   }
 
   addKey(key: string): void {
@@ -38,6 +40,13 @@ export class PendingInvalidations {
     this.onAdded();
   }
 
+  /** A lock to free (compare-and-delete, so only if still ours) once Redis answers. */
+  addRelease(lockKey: string, token: string): void {
+    if (this.releases.size >= MAX_PENDING_KEYS) return; // they expire at lockTtlMs anyway
+    this.releases.set(lockKey, token);
+    this.onAdded();
+  }
+
   addNamespace(prefix: string, pattern: string): void {
     this.namespaces.set(prefix, pattern);
     // A namespace clear covers every pending key under it.
@@ -46,7 +55,7 @@ export class PendingInvalidations {
   }
 
   /** Sends what is pending; stops at the first failure and keeps the rest. One replay at a time. */
-  replay(l2: L2Store, message: (type: "inv" | "clear", key: string) => BusMessageFactory): Promise<void> {
+  replay(l2: L2Store, message: (type: "inv" | "clear" | "rel", key: string) => BusMessageFactory): Promise<void> {
     if (this.size === 0) return Promise.resolve();
     this.replaying ??= this.run(l2, message).finally(() => {
       this.replaying = undefined;
@@ -54,7 +63,12 @@ export class PendingInvalidations {
     return this.replaying;
   }
 
-  private async run(l2: L2Store, message: (type: "inv" | "clear", key: string) => BusMessageFactory): Promise<void> {
+  private async run(l2: L2Store, message: (type: "inv" | "clear" | "rel", key: string) => BusMessageFactory): Promise<void> {
+    for (const [lockKey, token] of [...this.releases]) {
+      const valueKey = lockKey.slice(0, -":lock".length);
+      if ((await l2.release(lockKey, token, message("rel", valueKey))) === UNAVAILABLE) return;
+      this.releases.delete(lockKey);
+    }
     for (const [prefix, pattern] of [...this.namespaces]) {
       if ((await l2.deleteMatching(pattern)) === UNAVAILABLE) return;
       await l2.publish(message("clear", prefix));

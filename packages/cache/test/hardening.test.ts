@@ -151,4 +151,35 @@ describe("invalidations while Redis is unreachable", () => {
     await server.restart();
     await reader.close();
   });
+
+  it("a lock whose fill could not reach Redis is freed when Redis answers again, not at lockTtlMs", async () => {
+    const options = { redis: server.url, prefix: "orphan", logger: recordingLogger(), commandTimeoutMs: 200, breakerCoolDownMs: 100 };
+    const cache = createCache({ ...options, defaults: { lockTtlMs: 60_000 } });
+    await cache.ready();
+    const inspectorClient = createCache({ ...options });
+    await inspectorClient.ready();
+    let finish!: () => void;
+    const loading = cache.namespace<string>("n").getOrSet(
+      1,
+      () =>
+        new Promise<string>((resolve) => {
+          finish = () => resolve("loaded");
+        }),
+    );
+    const lockKey = "orphan:n:v1:{1}:lock";
+    await waitUntil(async () => (await inspectorClient.redis?.exists(lockKey)) === 1, 5_000, "lock taken");
+    server.pause();
+    try {
+      finish();
+      expect(await loading).toBe("loaded"); // served, although the fill could not be stored
+      expect(cache.stats().l2.pendingInvalidations).toBe(1);
+    } finally {
+      server.resume();
+    }
+    // (A paused server may still run the timed-out fill once resumed; either way the lock must go quickly.)
+    await waitUntil(async () => (await inspectorClient.redis?.exists(lockKey)) === 0, 10_000, "lock released");
+    await waitUntil(() => cache.stats().l2.pendingInvalidations === 0, 10_000, "release replayed");
+    await cache.close();
+    await inspectorClient.close();
+  });
 });
