@@ -24,16 +24,17 @@ export function ratioChart(rows: RowReport[]): string {
   const height = 40 + bars.length * (barHeight + gap);
   const max = Math.max(2, ...bars.map((bar) => bar.ratio));
   const scale = (width - left - 60) / max;
-  const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12" role="img">`,
+    "<title>Hoard benchmark ratios against each reference</title>",
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="10" y="20" font-weight="bold">Hoard vs reference (ratio; 1.0 = reference; see each row for which way is better)</text>`,
     `<line x1="${left + scale}" y1="28" x2="${left + scale}" y2="${height - 4}" stroke="#999" stroke-dasharray="4 3"/>`,
   ];
   bars.forEach((bar, i) => {
     const y = 34 + i * (barHeight + gap);
-    parts.push(`<text x="10" y="${y + 13}">${escape(bar.label)}</text>`);
+    parts.push(`<text x="10" y="${y + 13}">${escapeXml(bar.label)}</text>`);
     parts.push(`<rect x="${left}" y="${y}" width="${Math.max(1, bar.ratio * scale)}" height="${barHeight}" fill="#3b6fb6"/>`);
     parts.push(`<text x="${left + bar.ratio * scale + 6}" y="${y + 13}">${bar.ratio.toFixed(2)}x</text>`);
   });

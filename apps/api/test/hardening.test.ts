@@ -40,7 +40,7 @@ describe("hardening", () => {
     const redis = new Redis(REDIS_URL);
     let hits = 0;
     const { createServer } = await import("node:http");
-    const trap = createServer((request, response) => {
+    const trap = createServer((_request, response) => {
       hits++;
       response.end("{}");
     });

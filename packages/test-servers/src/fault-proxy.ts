@@ -56,6 +56,7 @@ export class FaultProxy {
   private accept(client: Socket, target: { host: string; port: number }): void {
     if (this.down) {
       this.refused++;
+      client.on("error", () => {}); // the reset is the point; its echo is not an error here
       client.resetAndDestroy();
       return;
     }

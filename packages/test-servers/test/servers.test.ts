@@ -31,7 +31,11 @@ describe("RedisClusterServers", () => {
 describe("FaultProxy", () => {
   it("forwards, then resets every connection while cut, then forwards again", async () => {
     const { createServer } = await import("node:net");
-    const echo = createServer((socket) => socket.pipe(socket));
+    // The proxy resets its upstream sockets when cut: the echo side sees ECONNRESET, which is expected here.
+    const echo = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.pipe(socket);
+    });
     await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
     const proxy = await FaultProxy.start({ host: "127.0.0.1", port: (echo.address() as { port: number }).port });
     const roundTrip = () =>
