@@ -6,7 +6,7 @@ import { ChaosEnvironment } from "./support/environment.js";
 import { History } from "./support/history.js";
 import { call } from "./support/http.js";
 import { Load } from "./support/load.js";
-import { figures, type ScenarioFigures, seedUsers, timeToRecover, warm } from "./support/scenario.js";
+import { figures, type ScenarioFigures, seedUsers, timeToRecover, warmUntilCached } from "./support/scenario.js";
 
 // Three API instances under steady, bounded load while parts fail. Loopback only:
 // the suite's own redis-server, its own database behind a TCP fault proxy.
@@ -48,9 +48,9 @@ async function scenario(
   try {
     await sleep(STEADY_MS);
     if (fault.writesDuringFault === false) {
-      load.writesPaused = true;
+      await load.pauseWrites();
       // Every read id cached on every instance when the fault begins: its reads must keep working.
-      await warm(environment, readIds);
+      await warmUntilCached(environment, readIds);
     }
     await fault.inject(load);
     await fault.heal(load);

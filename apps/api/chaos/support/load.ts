@@ -28,6 +28,8 @@ export interface LoadOptions {
 export class Load {
   readonly down = new Set<number>();
   writesPaused = false;
+  /** Writes sent and not yet answered. */
+  private writesInFlight = 0;
   private running = false;
   private loops: Promise<void>[] = [];
   private turn = 0;
@@ -79,6 +81,16 @@ export class Load {
     }
   }
 
+  /** Stops new writes and waits (bounded) for those under way to be answered. */
+  async pauseWrites(timeoutMs = 10_000): Promise<void> {
+    this.writesPaused = true;
+    const deadline = Date.now() + timeoutMs;
+    while (this.writesInFlight > 0) {
+      if (Date.now() > deadline) throw new Error(`${this.writesInFlight} writes still unanswered after ${timeoutMs} ms`);
+      await sleep(5);
+    }
+  }
+
   private async writeLoop(writer: number): Promise<void> {
     const mine = this.options.writeIds.filter((_, i) => i % this.options.writers === writer);
     while (this.running) {
@@ -91,12 +103,13 @@ export class Load {
       this.options.versions.set(id, version);
       const instance = this.pick();
       const startAt = Date.now();
+      this.writesInFlight++;
       const result = await call(
         this.options.urls()[instance] as string,
         "user.update",
         { id, patch: { displayName: `v${version}` } },
         true,
-      );
+      ).finally(() => this.writesInFlight--);
       if (result.ok) this.history.addWrite({ id, version, instance, startAt, ackAt: Date.now() });
       else this.history.failedWrites.push({ id, startAt, status: result.status });
       if (result.ok && this.options.chaseWrites) {

@@ -22,6 +22,34 @@ export async function warm(environment: ChaosEnvironment, ids: number[]): Promis
   await Promise.all(environment.urls.map(async (url) => Promise.all(ids.map((id) => call(url, "user.byId", { id })))));
 }
 
+/** Database loads made so far, summed over the instances (from /metrics). */
+async function databaseLoads(environment: ChaosEnvironment): Promise<number> {
+  let total = 0;
+  for (const url of environment.urls) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    for (const line of text.split("\n"))
+      if (line.startsWith("hoard_db_loads_total")) total += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return total;
+}
+
+/**
+ * Warms until a whole pass over every instance reaches Postgres no more:
+ * late invalidations (database notifications of the last writes) have landed
+ * and every id is cached everywhere.
+ */
+export async function warmUntilCached(environment: ChaosEnvironment, ids: number[]): Promise<void> {
+  await until(
+    "every id cached on every instance",
+    async () => {
+      const before = await databaseLoads(environment);
+      await warm(environment, ids);
+      return (await databaseLoads(environment)) === before;
+    },
+    15_000,
+  );
+}
+
 /**
  * Milliseconds from `since` until the cluster works again: every instance is
  * ready, and a write made now is read back by every instance.
