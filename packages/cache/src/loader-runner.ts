@@ -1,6 +1,9 @@
+import { setMaxListeners } from "node:events";
 import { LoaderError, LoaderTimeoutError } from "./errors.js";
 
 const NEVER_ABORTED = new AbortController().signal;
+// Shared by every load without a hard timeout: many concurrent loads may listen to it at once.
+setMaxListeners(0, NEVER_ABORTED);
 
 /** What a loader receives. */
 export interface LoaderContext<Id> {

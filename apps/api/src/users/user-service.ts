@@ -1,4 +1,4 @@
-import type { Cache, Namespace, Protection } from "@hoard/cache";
+import type { Cache, DetailedResult, Namespace, Protection } from "@hoard/cache";
 import type { UserFields, UserProfile, UsersRepository } from "../db/users.js";
 import type { ApiMetrics } from "../http/metrics.js";
 import type { DbLatency } from "../lab/db-latency.js";
@@ -29,15 +29,21 @@ export class UserService {
 
   /** One profile or null; absent ids are cached as absent for `negativeTtlMs`. */
   byId(id: number, protection?: Protection): Promise<UserProfile | null> {
-    const load = async ({ signal }: { signal?: AbortSignal }) => {
-      this.countLoad();
-      const row = await this.repository.findById(id);
-      // The lab's latency comes after the read, so a write can land during it (late fills, stampedes).
-      await this.latency.delay(signal);
-      return row;
-    };
-    if (!this.cacheReads) return load({});
-    return this.namespace.getOrSet(id, load, protection ? { protection } : undefined);
+    if (!this.cacheReads) return this.load(id);
+    return this.namespace.getOrSet(id, ({ signal }) => this.load(id, signal), protection ? { protection } : undefined);
+  }
+
+  /** `byId` that also says where the answer came from (`loader` means Postgres) and how long it took. */
+  byIdDetailed(id: number): Promise<DetailedResult<UserProfile>> {
+    return this.namespace.getOrSetDetailed(id, ({ signal }) => this.load(id, signal));
+  }
+
+  /** One row from Postgres; the lab's latency comes after the read, so a write can land during it (late fills, stampedes). */
+  private async load(id: number, signal?: AbortSignal): Promise<UserProfile | null> {
+    this.countLoad();
+    const row = await this.repository.findById(id);
+    await this.latency.delay(signal);
+    return row;
   }
 
   /** A page of profiles after `cursor` (an id): ids from the index, profiles from the cache in one batch. */
