@@ -1,25 +1,14 @@
 import type { Cluster } from "ioredis";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitUntil } from "./support/clock.js";
-import { dropPrefix, inspector, REDIS_TARGET, uniquePrefix } from "./support/redis.js";
-import { CacheWorker } from "./support/worker.js";
+import { type CacheWorker, workerSuite } from "./support/worker.js";
 
 describe("invalidation bus across processes", () => {
-  const redis = inspector();
-  const prefix = uniquePrefix("bus");
-  let workers: CacheWorker[] = [];
-
-  afterEach(async () => {
-    await Promise.all(workers.map((worker) => worker.kill()));
-    workers = [];
-  });
-  afterAll(async () => {
-    await dropPrefix(redis, prefix);
-    await redis.quit();
-  });
+  const suite = workerSuite("bus");
+  const { redis, prefix } = suite;
 
   it("an invalidation in A evicts the key from the L1 of B and C", async () => {
-    workers = await Promise.all([0, 1, 2].map(() => CacheWorker.start({ redis: REDIS_TARGET, prefix })));
+    const workers = await suite.start(3);
     const [a, b, c] = workers as [CacheWorker, CacheWorker, CacheWorker];
     await redis.set(`${prefix}:db:k`, "v1");
     for (const worker of [a, b, c]) expect((await worker.call<{ row: string }>("read", { key: "k" })).row).toBe("v1");
@@ -37,7 +26,7 @@ describe("invalidation bus across processes", () => {
   });
 
   it("killing B's subscriber connection (CLIENT KILL) makes B clear its L1", async () => {
-    workers = await Promise.all([0, 1].map(() => CacheWorker.start({ redis: REDIS_TARGET, prefix })));
+    const workers = await suite.start(2);
     const [a, b] = workers as [CacheWorker, CacheWorker];
     await redis.set(`${prefix}:db:x`, "1");
     await redis.set(`${prefix}:db:y`, "1");

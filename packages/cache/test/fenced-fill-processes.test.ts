@@ -1,6 +1,5 @@
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { dropPrefix, inspector, REDIS_TARGET, uniquePrefix } from "./support/redis.js";
-import { CacheWorker } from "./support/worker.js";
+import { describe, expect, it } from "vitest";
+import { type CacheWorker, workerSuite } from "./support/worker.js";
 
 /**
  * The late-fill interleaving, forced across two processes:
@@ -8,22 +7,12 @@ import { CacheWorker } from "./support/worker.js";
  * A's fill must be refused (in L2 and in A's L1); the next read sees the new row.
  */
 describe("fenced fills across processes", () => {
-  const redis = inspector();
-  const prefix = uniquePrefix("fence");
-  let workers: CacheWorker[] = [];
-
-  afterEach(async () => {
-    await Promise.all(workers.map((worker) => worker.kill()));
-    workers = [];
-  });
-  afterAll(async () => {
-    await dropPrefix(redis, prefix);
-    await redis.quit();
-  });
+  const suite = workerSuite("fence");
+  const { redis, prefix } = suite;
 
   for (const protection of ["distributed", "local", "none"] as const) {
     it(`refuses the stale fill with protection "${protection}"`, async () => {
-      workers = await Promise.all([CacheWorker.start({ redis: REDIS_TARGET, prefix }), CacheWorker.start({ redis: REDIS_TARGET, prefix })]);
+      const workers = await suite.start(2);
       const [a, b] = workers as [CacheWorker, CacheWorker];
       const key = `row-${protection}`;
       await redis.set(`${prefix}:db:${key}`, "old");

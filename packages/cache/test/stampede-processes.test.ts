@@ -1,32 +1,18 @@
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { dropPrefix, inspector, REDIS_TARGET, uniquePrefix } from "./support/redis.js";
-import { CacheWorker } from "./support/worker.js";
+import { describe, expect, it } from "vitest";
+import { type CacheWorker, workerSuite } from "./support/worker.js";
 
 /**
  * Stampedes across real OS processes: 4 processes x 250 concurrent getOrSet
  * on one cold key, per protection mode.
  */
 describe("stampede across 4 processes", () => {
-  const redis = inspector();
-  const prefix = uniquePrefix("stampede");
-  let workers: CacheWorker[] = [];
+  const suite = workerSuite("stampede");
 
-  afterEach(async () => {
-    await Promise.all(workers.map((worker) => worker.kill()));
-    workers = [];
-  });
-  afterAll(async () => {
-    await dropPrefix(redis, prefix);
-    await redis.quit();
-  });
-
-  async function startWorkers(count: number, options: object = {}) {
-    workers = await Promise.all(Array.from({ length: count }, () => CacheWorker.start({ redis: REDIS_TARGET, prefix, options })));
-  }
+  const startWorkers = (count: number, options: object = {}) => suite.start(count, options);
 
   async function stampede(key: string, protection: string) {
     const results = await Promise.all(
-      workers.map((worker) =>
+      suite.workers.map((worker) =>
         worker.call<{ loads: number; latencies: number[] }>("burst", { key, concurrency: 250, protection, loaderMs: 100 }),
       ),
     );
@@ -56,7 +42,7 @@ describe("stampede across 4 processes", () => {
     const lockTtlMs = 1_000;
     const lockWaitTimeoutMs = 5_000;
     await startWorkers(4, { defaults: { lockTtlMs, lockWaitTimeoutMs } });
-    const [holder, ...others] = workers as [CacheWorker, ...CacheWorker[]];
+    const [holder, ...others] = suite.workers as [CacheWorker, ...CacheWorker[]];
     const hanging = holder.next((event) => event.event === "hanging");
     await holder.call("hang", { key: "orphan" });
     await hanging;

@@ -1,6 +1,8 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { afterAll, afterEach } from "vitest";
 import type { RedisTarget } from "./redis.js";
+import { dropPrefix, inspector, REDIS_TARGET, uniquePrefix } from "./redis.js";
 
 const WORKER = fileURLToPath(new URL("../processes/cache-worker.ts", import.meta.url));
 
@@ -68,4 +70,35 @@ export class CacheWorker {
     this.child.kill(signal);
     return exited;
   }
+}
+
+/**
+ * Gives a suite its own key prefix and a pool of worker processes: `start(n)`
+ * forks n workers; each test's workers are killed after it, and the prefix is
+ * dropped after the suite.
+ */
+export function workerSuite(name: string) {
+  const redis = inspector();
+  const prefix = uniquePrefix(name);
+  let workers: CacheWorker[] = [];
+  afterEach(async () => {
+    await Promise.all(workers.map((worker) => worker.kill()));
+    workers = [];
+  });
+  afterAll(async () => {
+    await dropPrefix(redis, prefix);
+    await redis.quit();
+  });
+  return {
+    redis,
+    prefix,
+    /** Forks `count` workers on the suite's prefix (cache options passed to each). */
+    async start(count: number, options: object = {}): Promise<CacheWorker[]> {
+      workers = await Promise.all(Array.from({ length: count }, () => CacheWorker.start({ redis: REDIS_TARGET, prefix, options })));
+      return workers;
+    },
+    get workers(): CacheWorker[] {
+      return workers;
+    },
+  };
 }
