@@ -4,7 +4,7 @@ import { LRUCache } from "lru-cache";
 import { BurstLogger, consoleLogger } from "./burst-logger.js";
 import type { CacheContext } from "./cache-context.js";
 import { CircuitBreaker, type CircuitState } from "./circuit-breaker.js";
-import { type Clock, systemClock } from "./clock.js";
+import { type Clock, monotonicClock, systemClock } from "./clock.js";
 import { jsonCodec } from "./codec.js";
 import { EntryCodec } from "./entry-codec.js";
 import { CacheClosedError, InvalidOptionError } from "./errors.js";
@@ -129,7 +129,8 @@ export class Cache implements CacheContext {
     this.maxEntries = options.l1 === false ? 0 : (options.l1?.maxEntries ?? 10_000);
     this.maxBytes = options.l1 === false ? 0 : (options.l1?.maxBytes ?? 64 * 1024 * 1024);
     this.l1 = options.l1 === false ? undefined : new L1Store({ maxEntries: this.maxEntries, maxBytes: this.maxBytes });
-    this.breaker = new CircuitBreaker(this.clock, options.breakerThreshold ?? 3, options.breakerCoolDownMs ?? 1_000, (state) => {
+    // The breaker measures real elapsed time (a cool-down must pass even when tests freeze the cache clock).
+    this.breaker = new CircuitBreaker(monotonicClock, options.breakerThreshold ?? 3, options.breakerCoolDownMs ?? 1_000, (state) => {
       this.events.emit("circuit", () => ({ state }));
       if (state === "closed") this.replayPending();
     });
@@ -139,7 +140,7 @@ export class Cache implements CacheContext {
       this.ownsRedis = false;
       return;
     }
-    const { client, owned } = connectRedis(redisInput, {
+    const { client, owned, watchdog } = connectRedis(redisInput, {
       commandTimeoutMs: options.commandTimeoutMs ?? 250,
       autoPipelining: options.autoPipelining ?? true,
     });
@@ -157,6 +158,7 @@ export class Cache implements CacheContext {
       },
       (ms) => this.redisLatency.record("redis", ms),
     );
+    if (watchdog) this.l2.startWatchdog(options.commandTimeoutMs ?? 250);
     if (options.bus !== false) {
       // A subscribed connection can do nothing else: the bus gets a connection of its own.
       // Its SUBSCRIBE may wait in the offline queue until the connection is up.
@@ -340,6 +342,7 @@ export class Cache implements CacheContext {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.replayTimer);
+    this.l2?.stopWatchdog();
     await this.bus?.close();
     if (this.redis && this.ownsRedis) {
       await this.redis.quit().catch(() => this.redis?.disconnect());

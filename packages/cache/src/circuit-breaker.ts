@@ -46,6 +46,15 @@ export class CircuitBreaker {
     }
   }
 
+  /** Opens at once (a stalled connection needs no more evidence). */
+  trip(): void {
+    if (this.current === "open") return;
+    this.probing = false;
+    this.openedAt = this.clock.now();
+    this.opens++;
+    this.transition("open");
+  }
+
   failure(): void {
     this.failures++;
     if (this.current === "half-open" || (this.current === "closed" && this.failures >= this.failureThreshold)) {

@@ -6,3 +6,6 @@ export interface Clock {
 
 /** The real clock. */
 export const systemClock: Clock = { now: Date.now };
+
+/** Milliseconds on a monotonic clock: for durations (cool-downs), never for expiry times. */
+export const monotonicClock: Clock = { now: () => performance.now() };

@@ -10,6 +10,8 @@ export interface Codec {
   readonly name: string;
   encode(value: unknown): Buffer;
   decode(bytes: Buffer): unknown;
+  /** Optional: decodes `bytes` from `offset` on without a sliced copy of the view (the hot L2 path uses it). */
+  decodeFrom?(bytes: Buffer, offset: number): unknown;
 }
 
 /**
@@ -20,6 +22,7 @@ export const jsonCodec: Codec = {
   name: "json",
   encode: (value) => Buffer.from(JSON.stringify(value), "utf8"),
   decode: (bytes) => JSON.parse(bytes.toString("utf8")),
+  decodeFrom: (bytes, offset) => JSON.parse(bytes.toString("utf8", offset)),
 };
 
 /**

@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { Codec } from "./codec.js";
-import { type EntryMeta, unwrapEnvelope, wrapEnvelope } from "./envelope.js";
+import { type EntryMeta, HEADER_BYTES, readEnvelope, wrapEnvelope } from "./envelope.js";
 import { DecodeError, EncodeError } from "./errors.js";
 
 /** A decoded entry: its value (null when negative) and its times. */
@@ -38,25 +38,23 @@ export class EntryCodec<T> {
    * Synchronous unless the schema validates asynchronously.
    */
   decode(bytes: Buffer): DecodedEntry<T> | Promise<DecodedEntry<T>> {
-    const { meta, payload } = unwrapEnvelope(bytes);
-    if (meta.negative) return { ...meta, value: null, size: bytes.length };
+    const meta = readEnvelope(bytes);
+    if (meta.negative) return entryOf<T>(meta, null, bytes.length);
     let raw: unknown;
     try {
-      raw = this.codec.decode(payload);
+      raw = this.codec.decodeFrom ? this.codec.decodeFrom(bytes, HEADER_BYTES) : this.codec.decode(bytes.subarray(HEADER_BYTES));
     } catch (error) {
       throw new DecodeError(`The ${this.codec.name} codec could not decode the stored value: ${(error as Error).message}`, {
         cause: error,
       });
     }
     const value = this.validate(raw);
-    return value instanceof Promise
-      ? value.then((valid) => ({ ...meta, value: valid, size: bytes.length }))
-      : { ...meta, value, size: bytes.length };
+    return value instanceof Promise ? value.then((valid) => entryOf(meta, valid, bytes.length)) : entryOf(meta, value, bytes.length);
   }
 
   /** Only the header (for `has` and freshness checks); throws {@link DecodeError}. */
   meta(bytes: Buffer): EntryMeta {
-    return unwrapEnvelope(bytes).meta;
+    return readEnvelope(bytes);
   }
 
   private validate(raw: unknown): T | Promise<T> {
@@ -64,6 +62,11 @@ export class EntryCodec<T> {
     const result = this.schema["~standard"].validate(raw);
     return result instanceof Promise ? result.then(checked) : checked(result);
   }
+}
+
+/** One object literal (no spread): this runs on every L2 hit. */
+function entryOf<T>(meta: EntryMeta, value: T | null, size: number): DecodedEntry<T> {
+  return { negative: meta.negative, freshUntil: meta.freshUntil, staleUntil: meta.staleUntil, loadMs: meta.loadMs, value, size };
 }
 
 function checked<T>(result: StandardSchemaV1.Result<T>): T {

@@ -33,9 +33,15 @@ function writeTime(out: Buffer, at: number, ms: number): void {
   out.write(String(Math.min(MAX_TIME, Math.max(0, Math.round(ms)))).padStart(TIME_DIGITS, "0"), at, "latin1");
 }
 
+/** Reads 13 ASCII digits without allocating; NaN if any byte is not a digit. */
 function readTime(bytes: Buffer, at: number): number {
-  const text = bytes.toString("latin1", at, at + TIME_DIGITS);
-  return /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+  let value = 0;
+  for (let i = at; i < at + TIME_DIGITS; i++) {
+    const digit = (bytes[i] as number) - 48;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 /** Prepends the header to an encoded payload. */
@@ -51,23 +57,18 @@ export function wrapEnvelope(meta: EntryMeta, payload: Buffer): Buffer {
   return out;
 }
 
-/** Splits stored bytes into header and payload; throws {@link DecodeError} on anything else. */
-export function unwrapEnvelope(bytes: Buffer): { meta: EntryMeta; payload: Buffer } {
+/** Reads the header of stored bytes (the payload starts at {@link HEADER_BYTES}); throws {@link DecodeError} on anything else. */
+export function readEnvelope(bytes: Buffer): EntryMeta {
   if (bytes.length < HEADER_BYTES || bytes[0] !== MAGIC || bytes[1] !== FORMAT) {
     throw new DecodeError(`Stored bytes are not a Hoard entry (length ${bytes.length}).`);
   }
   const freshUntil = readTime(bytes, FRESH_AT);
   const staleUntil = readTime(bytes, STALE_AT);
-  if (!Number.isFinite(freshUntil) || !Number.isFinite(staleUntil) || staleUntil < freshUntil) {
-    throw new DecodeError("Stored entry has corrupt expiry times.");
-  }
-  return {
-    meta: {
-      negative: ((bytes[2] ?? 0) & FLAG_NEGATIVE) !== 0,
-      freshUntil,
-      staleUntil,
-      loadMs: bytes.readUInt32LE(LOAD_MS_AT),
-    },
-    payload: bytes.subarray(HEADER_BYTES),
-  };
+  if (!(staleUntil >= freshUntil)) throw new DecodeError("Stored entry has corrupt expiry times.");
+  return { negative: ((bytes[2] ?? 0) & FLAG_NEGATIVE) !== 0, freshUntil, staleUntil, loadMs: bytes.readUInt32LE(LOAD_MS_AT) };
+}
+
+/** Splits stored bytes into header and payload; throws {@link DecodeError} on anything else. */
+export function unwrapEnvelope(bytes: Buffer): { meta: EntryMeta; payload: Buffer } {
+  return { meta: readEnvelope(bytes), payload: bytes.subarray(HEADER_BYTES) };
 }

@@ -87,14 +87,14 @@ export class Namespace<T> {
     return this.batch.getOrSetMany(ids, batchLoader, options);
   }
 
-  private async getOrSetTimed(key: string, id: CacheId, loader: Loader<T>, options?: CallOptions): Promise<Resolved<T>> {
+  /** The slow path, timed: single flight (per protection), then L2 and the loader. */
+  private getOrSetTimed(key: string, id: CacheId, loader: Loader<T>, options?: CallOptions): Promise<Resolved<T>> {
     this.core.context.assertOpen();
     const started = performance.now();
-    try {
-      return await this.getOrSetSlow(key, id, loader, options);
-    } finally {
-      this.core.stats.record("getOrSet", performance.now() - started);
-    }
+    const resolved = this.getOrSetSlow(key, id, loader, options);
+    const record = () => this.core.stats.record("getOrSet", performance.now() - started);
+    resolved.then(record, record);
+    return resolved;
   }
 
   private async getOrSetSlow(key: string, id: CacheId, loader: Loader<T>, options?: CallOptions): Promise<Resolved<T>> {
@@ -133,7 +133,10 @@ export class Namespace<T> {
     const mark = this.core.context.invalidationMark();
     const epoch = this.core.epoch.value;
     let stale = this.core.staleFromL1(key);
-    const fromL2 = await this.core.readL2(key);
+    // Inlined readL2: one await fewer on the path every L2 hit takes.
+    const raw = await this.core.context.l2?.get(key);
+    let fromL2 = raw === undefined || raw === UNAVAILABLE || raw === null ? undefined : this.core.decodeOrDrop(key, raw);
+    if (fromL2 instanceof Promise) fromL2 = await fromL2;
     if (fromL2) {
       const now = this.core.context.clock.now();
       if (now < fromL2.freshUntil) {

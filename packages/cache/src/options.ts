@@ -59,7 +59,12 @@ export interface CacheOptions {
         maxBytes?: number;
       }
     | false;
-  /** Timeout of every Redis command the cache sends on clients it creates, in ms. @default 250 */
+  /**
+   * How long a Redis command may wait on a client the cache creates, in ms. On
+   * a single Redis, a connection that answers nothing for this long while
+   * commands wait is dropped (failing them at once) and the breaker opens; on
+   * a cluster it is each command's timeout. @default 250
+   */
   commandTimeoutMs?: number;
   /** Auto-pipelining on clients the cache creates: concurrent commands share socket writes. @default true */
   autoPipelining?: boolean;

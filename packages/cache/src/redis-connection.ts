@@ -59,10 +59,22 @@ export interface ConnectionSettings {
   autoPipelining: boolean;
 }
 
-/** Creates (or adopts) the client and defines the cache's Lua commands on it. */
-export function connectRedis(input: RedisInput, settings: ConnectionSettings): { client: ScriptedClient; owned: boolean } {
+/**
+ * Creates (or adopts) the client and defines the cache's Lua commands on it.
+ * `watchdog` is true for standalone clients the cache made: their command
+ * timeout is enforced by the L2 store's stall watchdog (one timer for the
+ * connection) instead of a timer per command.
+ */
+export function connectRedis(
+  input: RedisInput,
+  settings: ConnectionSettings,
+): { client: ScriptedClient; owned: boolean; watchdog: boolean } {
+  const perCommand: RedisOptions = { commandTimeout: settings.commandTimeoutMs };
+  const standalone: RedisOptions = {
+    // A stalled connection is dropped by the watchdog; what was sent on it must fail, not be re-sent later.
+    autoResendUnfulfilledCommands: false,
+  };
   const shared: RedisOptions = {
-    commandTimeout: settings.commandTimeoutMs,
     // Commands issued in the same tick share one write: many concurrent callers, few syscalls.
     enableAutoPipelining: settings.autoPipelining,
     maxRetriesPerRequest: 1,
@@ -72,11 +84,14 @@ export function connectRedis(input: RedisInput, settings: ConnectionSettings): {
   };
   let client: RedisClient;
   let owned = true;
-  if (typeof input === "string") client = new Redis(input, shared);
+  let watchdog = true;
+  if (typeof input === "string") client = new Redis(input, { ...shared, ...standalone });
   else if (isRedisClient(input)) {
     client = input;
     owned = false;
+    watchdog = false;
   } else if ("cluster" in input) {
+    watchdog = false;
     const { redisOptions, ...clusterOptions } = input.clusterOptions ?? {};
     const { retryStrategy, enableOfflineQueue, ...perNode } = shared;
     client = new Cluster(input.cluster.map(parseNode), {
@@ -84,12 +99,12 @@ export function connectRedis(input: RedisInput, settings: ConnectionSettings): {
       clusterRetryStrategy: retryStrategy,
       ...clusterOptions,
       // commandTimeout and auto-pipelining belong to each node connection; MOVED/ASK are followed by the cluster client.
-      redisOptions: { ...perNode, ...redisOptions },
+      redisOptions: { ...perNode, ...perCommand, ...redisOptions },
       enableAutoPipelining: settings.autoPipelining,
     });
-  } else client = new Redis({ ...shared, ...input });
+  } else client = new Redis({ ...shared, ...standalone, ...input });
   defineScripts(client);
-  return { client: client as ScriptedClient, owned };
+  return { client: client as ScriptedClient, owned, watchdog };
 }
 
 /**
