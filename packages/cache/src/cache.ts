@@ -142,7 +142,7 @@ export class Cache implements CacheContext {
     }
     const { client, owned, watchdog } = connectRedis(redisInput, {
       commandTimeoutMs: options.commandTimeoutMs ?? 250,
-      autoPipelining: options.autoPipelining ?? true,
+      batchReads: options.batchReads ?? true,
     });
     this.redis = client;
     this.ownsRedis = owned;
@@ -159,6 +159,7 @@ export class Cache implements CacheContext {
       (ms) => this.redisLatency.record("redis", ms),
     );
     if (watchdog) this.l2.startWatchdog(options.commandTimeoutMs ?? 250);
+    if (owned && (options.batchReads ?? true)) this.l2.batchReads();
     if (options.bus !== false) {
       // A subscribed connection can do nothing else: the bus gets a connection of its own.
       // Its SUBSCRIBE may wait in the offline queue until the connection is up.

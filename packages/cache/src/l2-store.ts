@@ -1,6 +1,7 @@
 import { ReplyError } from "ioredis";
 import type { CircuitBreaker } from "./circuit-breaker.js";
 import { ConnectionError } from "./errors.js";
+import { ReadBatcher } from "./read-batcher.js";
 import type { RedisClient, ScriptedClient } from "./redis-connection.js";
 
 /** Returned by every L2 call that could not reach Redis; callers fall through to the loader. */
@@ -39,6 +40,23 @@ export class L2Store {
 
   get isCluster(): boolean {
     return this.client.isCluster === true;
+  }
+
+  /** Coalesces concurrent GETs into MGETs (single Redis, when enabled). */
+  private batcher: ReadBatcher | undefined;
+
+  /** Turns on read batching (see {@link ReadBatcher}); not for clusters. */
+  batchReads(): void {
+    if (this.isCluster) return;
+    this.batcher = new ReadBatcher(
+      (key) => this.client.getBuffer(key),
+      (keys) => this.client.mgetBuffer(...keys),
+    );
+  }
+
+  /** Reads per command sent by the batcher (1 when reads are not batched). */
+  get readsPerCommand(): number {
+    return this.batcher && this.batcher.commands > 0 ? this.batcher.reads / this.batcher.commands : 1;
   }
 
   /** Commands sent and not answered yet, and when the last one was answered (or the first sent). */
@@ -134,9 +152,11 @@ export class L2Store {
   async get(key: string): Promise<Buffer | null | Unavailable> {
     if (this.client.status !== "ready" || !this.breaker.allow()) return UNAVAILABLE;
     const started = performance.now();
+    // With nothing else waiting on Redis there is nothing to batch with: send at once.
+    const batch = this.batcher !== undefined && this.inFlight > 0;
     this.sent();
     try {
-      const value = await this.client.getBuffer(key);
+      const value = await (batch ? (this.batcher as ReadBatcher).get(key) : this.client.getBuffer(key));
       this.answered();
       this.breaker.success();
       this.onRoundTrip(performance.now() - started);

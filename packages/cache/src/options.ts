@@ -66,8 +66,12 @@ export interface CacheOptions {
    * a cluster it is each command's timeout. @default 250
    */
   commandTimeoutMs?: number;
-  /** Auto-pipelining on clients the cache creates: concurrent commands share socket writes. @default true */
-  autoPipelining?: boolean;
+  /**
+   * Batch concurrent reads: on a single Redis, the GETs issued in one turn of
+   * the event loop go out as one MGET (a lone read is still a plain GET, with
+   * no added delay); on a cluster, ioredis auto-pipelining. @default true
+   */
+  batchReads?: boolean;
   /** Consecutive Redis failures that open the circuit breaker. @default 3 */
   breakerThreshold?: number;
   /** How long an open breaker skips Redis before one probe, in ms. @default 1_000 */
@@ -153,7 +157,7 @@ const cacheOptionsSchema = z.strictObject({
   redis: z.union([z.string().min(1), z.literal(false), z.object({}).passthrough()]).optional(),
   l1: z.union([z.literal(false), z.strictObject({ maxEntries: positiveMs.optional(), maxBytes: positiveMs.optional() })]).optional(),
   commandTimeoutMs: positiveMs.optional(),
-  autoPipelining: z.boolean().optional(),
+  batchReads: z.boolean().optional(),
   breakerThreshold: positiveMs.optional(),
   breakerCoolDownMs: positiveMs.optional(),
   bus: z.boolean().optional(),

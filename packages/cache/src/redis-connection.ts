@@ -56,7 +56,8 @@ export function isRedisClient(input: unknown): input is RedisClient {
 /** Connection settings the cache applies to clients it creates. */
 export interface ConnectionSettings {
   commandTimeoutMs: number;
-  autoPipelining: boolean;
+  /** Batch concurrent reads: on a cluster through ioredis auto-pipelining (a single Redis batches GETs into MGETs in the L2 store instead). */
+  batchReads: boolean;
 }
 
 /**
@@ -75,8 +76,6 @@ export function connectRedis(
     autoResendUnfulfilledCommands: false,
   };
   const shared: RedisOptions = {
-    // Commands issued in the same tick share one write: many concurrent callers, few syscalls.
-    enableAutoPipelining: settings.autoPipelining,
     maxRetriesPerRequest: 1,
     // Fail fast while disconnected: the cache falls through to the loader instead of queueing.
     enableOfflineQueue: false,
@@ -100,7 +99,8 @@ export function connectRedis(
       ...clusterOptions,
       // commandTimeout and auto-pipelining belong to each node connection; MOVED/ASK are followed by the cluster client.
       redisOptions: { ...perNode, ...perCommand, ...redisOptions },
-      enableAutoPipelining: settings.autoPipelining,
+      // Commands issued in the same tick share one write per node (an MGET may not span slots).
+      enableAutoPipelining: settings.batchReads,
     });
   } else client = new Redis({ ...shared, ...standalone, ...input });
   defineScripts(client);
