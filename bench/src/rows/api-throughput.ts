@@ -10,6 +10,7 @@ import type { RowReport } from "../report.js";
 
 const API_ENTRY = fileURLToPath(new URL("../../../apps/api/dist/server.js", import.meta.url));
 const HELLO = fileURLToPath(new URL("../probes/hello-server.ts", import.meta.url));
+const TRPC = fileURLToPath(new URL("../probes/trpc-server.ts", import.meta.url));
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const DATABASE = "hoard_bench";
 const TOKEN = "bench-admin-token-0123456789";
@@ -61,7 +62,7 @@ export async function apiThroughput(): Promise<RowReport> {
   if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE}`);
   await admin.end();
 
-  const [cachedPort, uncachedPort, helloPort] = await Promise.all([getPort(), getPort(), getPort()]);
+  const [cachedPort, uncachedPort, helloPort, trpcPort] = await Promise.all([getPort(), getPort(), getPort(), getPort()]);
   const cached = await startApi(cachedPort as number, "on");
   const uncached = await startApi(uncachedPort as number, "off");
   const hello = fork(HELLO, [], {
@@ -70,6 +71,13 @@ export async function apiThroughput(): Promise<RowReport> {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   await waitForHttp(`http://127.0.0.1:${helloPort}/hello`);
+  const trpc = fork(TRPC, [], {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, PORT: String(trpcPort) },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const trpcById = `http://127.0.0.1:${trpcPort}/trpc/user.byId?input=${encodeURIComponent(JSON.stringify({ id: 1 }))}`;
+  await waitForHttp(trpcById);
   try {
     const created = await fetch(`http://127.0.0.1:${cachedPort}/trpc/user.create`, {
       method: "POST",
@@ -88,6 +96,7 @@ export async function apiThroughput(): Promise<RowReport> {
     const results = await interleave(
       [
         { name: "Express 5 hello-world (JSON)", measure: () => requestsPerSecond(`http://127.0.0.1:${helloPort}/hello`, seconds) },
+        { name: "Express 5 + tRPC 11, a query returning a constant", measure: () => requestsPerSecond(trpcById, seconds) },
         { name: "API user.byId, hot key, cache on", measure: () => requestsPerSecond(byId(cachedPort as number), seconds) },
         {
           name: "API user.byId, same key, cache off (CACHE_READS=off)",
@@ -101,7 +110,8 @@ export async function apiThroughput(): Promise<RowReport> {
       headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
       body: JSON.stringify({ id }),
     });
-    const [helloM, cachedM, uncachedM] = results as [
+    const [helloM, trpcM, cachedM, uncachedM] = results as [
+      ReturnType<typeof summarize>,
       ReturnType<typeof summarize>,
       ReturnType<typeof summarize>,
       ReturnType<typeof summarize>,
@@ -116,15 +126,18 @@ export async function apiThroughput(): Promise<RowReport> {
         ...results.map((m) => `| ${m.name} | ${spread(m)} | ${formatNumber(m.median / helloM.median, 2)}x |`),
       ],
       target: ">= 0.8x hello-world requests/s",
-      result: `${formatNumber(ratio, 2)}x hello-world; ${formatNumber(cachedM.median / uncachedM.median, 2)}x the API with the cache off`,
+      result: `${formatNumber(ratio, 2)}x hello-world (the tRPC ceiling is ${formatNumber(trpcM.median / helloM.median, 2)}x; the API reaches ${formatNumber(cachedM.median / trpcM.median, 2)}x of it); ${formatNumber(cachedM.median / uncachedM.median, 2)}x the API with the cache off`,
       met: ratio >= 0.8,
       bars: [
         { label: "API hot key / Express hello-world", ratio },
         { label: "API cache on / cache off", ratio: cachedM.median / uncachedM.median },
       ],
-      notes: ["autocannon runs in the benchmark process on the same 2 cores as the server, for every side alike."],
+      notes: [
+        "autocannon runs in the benchmark process on the same 2 cores as the server, for every side alike.",
+        "The ceiling is tRPC's, not the cache's: tRPC 11's Express adapter turns every Node request into a Fetch Request and back (undici streams, an AbortSignal per request), which a profile of the API under this load shows as the largest cost; a constant-returning tRPC query reaches the ratio in the second row. Inside that ceiling the hot-key path adds request logging (pino-http, ~15%), metrics and the cache hit itself.",
+      ],
     };
   } finally {
-    for (const child of [cached, uncached, hello]) child.kill("SIGTERM");
+    for (const child of [cached, uncached, hello, trpc]) child.kill("SIGTERM");
   }
 }
