@@ -122,11 +122,13 @@ export class NamespaceCore<T> {
     const counters = this.stats.counters;
     if (tier === "l1") counters.l1Hits++;
     else counters.l2Hits++;
+    const events = this.context.events;
+    // Checked here so the payload closure is not even allocated on the hot path when nobody listens.
     if (negative) {
       counters.negativeHits++;
-      this.context.events.emit("negativeHit", () => ({ namespace: this.name, key, tier }));
-    } else {
-      this.context.events.emit("hit", () => ({ namespace: this.name, key, tier }));
+      if (events.listened.has("negativeHit")) events.emit("negativeHit", () => ({ namespace: this.name, key, tier }));
+    } else if (events.listened.has("hit")) {
+      events.emit("hit", () => ({ namespace: this.name, key, tier }));
     }
   }
   countError(operation: string, error: unknown): void {
