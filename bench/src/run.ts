@@ -47,7 +47,8 @@ rows.sort((a, b) => a.id - b.id);
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const versions = [
-  "@hoard/cache (this repo)",
+  "@hoard/cache and @hoard/api (this repo)",
+  "express 5.3.0, @trpc/server 11.22.1, autocannon 9.0.0",
   "ioredis 6.0.0",
   "bentocache 1.6.1",
   "cache-manager 7.2.9",
