@@ -25,6 +25,9 @@ export interface InspectPage {
   cursor: string;
 }
 
+/** SCAN steps one L2 page may take at most. */
+const MAX_SCAN_STEPS = 64;
+
 /** Lists this process's L1 entries of one namespace version (no recency change). */
 export function inspectL1(context: CacheContext, keys: KeySpace, limit: number, offset: number): InspectPage {
   const now = context.clock.now();
@@ -50,8 +53,8 @@ export function inspectL1(context: CacheContext, keys: KeySpace, limit: number, 
 }
 
 /**
- * Lists L2 entries of one namespace version with SCAN (one batch per call,
- * so browsing never blocks Redis). On a cluster it reads the first master only.
+ * Lists L2 entries of one namespace version with SCAN, a page at a time
+ * (SCAN never blocks Redis); on a cluster it walks every master.
  */
 export async function inspectL2(
   context: CacheContext,
@@ -62,9 +65,18 @@ export async function inspectL2(
 ): Promise<InspectPage> {
   const l2 = context.l2;
   if (!l2) return { entries: [], cursor: "0" };
-  const page = await l2.scanPage(`${keys.versionPrefix}{*}`, cursor, Math.max(limit, 100));
-  if (page === UNAVAILABLE) return { entries: [], cursor: "0" };
-  const valueKeys = page.keys.filter((key) => key.endsWith("}")).slice(0, limit);
+  // One SCAN step may match few or none of a namespace's keys: step on until the page is full or the
+  // scan is done (bounded, so browsing never holds Redis). A step's keys are all kept, never cut at
+  // `limit`, since the cursor has moved past them.
+  const valueKeys: string[] = [];
+  let next = cursor;
+  for (let step = 0; step < MAX_SCAN_STEPS; step++) {
+    const page = await l2.scanPage(`${keys.versionPrefix}{*}`, next, Math.max(limit, 100));
+    if (page === UNAVAILABLE) return { entries: [], cursor: "0" };
+    for (const key of page.keys) if (key.endsWith("}")) valueKeys.push(key);
+    next = page.cursor;
+    if (next === "0" || valueKeys.length >= limit) break;
+  }
   const raw = await l2.mget(valueKeys);
   if (raw === UNAVAILABLE) return { entries: [], cursor: "0" };
   const now = context.clock.now();
@@ -88,5 +100,5 @@ export async function inspectL2(
       // Undecodable entries are skipped here; a read deletes them.
     }
   });
-  return { entries, cursor: page.cursor };
+  return { entries, cursor: next };
 }

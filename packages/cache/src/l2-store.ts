@@ -233,20 +233,25 @@ export class L2Store {
     return reply === UNAVAILABLE ? UNAVAILABLE : Number(reply) === 1;
   }
 
-  /** One SCAN step over `pattern` (first master of a cluster). */
+  /** One SCAN step over `pattern` (on a cluster, over each master in turn). */
   scanPage(pattern: string, cursor: string, count: number): Promise<{ keys: string[]; cursor: string } | Unavailable> {
     return this.run("SCAN", async () => {
-      const node = this.isCluster
-        ? ((this.client as unknown as { nodes(role: string): RedisClient[] }).nodes("master")[0] ?? this.client)
-        : this.client;
+      // On a cluster the cursor is "<master index>.<that master's cursor>": the scan walks every master in turn.
+      const masters = this.isCluster ? (this.client as unknown as { nodes(role: string): RedisClient[] }).nodes("master") : [this.client];
+      const [nodeText, nodeCursor] = this.isCluster && cursor.includes(".") ? cursor.split(".") : ["0", cursor];
+      const index = Number(nodeText);
+      const node = masters[index];
+      if (!node) return { keys: [], cursor: "0" };
       const [next, keys] = await (node as unknown as { scan(...args: (string | number)[]): Promise<[string, string[]]> }).scan(
-        cursor,
+        nodeCursor ?? "0",
         "MATCH",
         pattern,
         "COUNT",
         count,
       );
-      return { keys, cursor: next };
+      if (!this.isCluster) return { keys, cursor: next };
+      if (next !== "0") return { keys, cursor: `${index}.${next}` };
+      return { keys, cursor: index + 1 < masters.length ? `${index + 1}.0` : "0" };
     });
   }
 

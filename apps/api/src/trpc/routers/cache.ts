@@ -29,7 +29,7 @@ export const cacheRouter = router({
         limit: z.number().int().min(1).max(1_000).default(50),
         cursor: z
           .string()
-          .regex(/^[0-9]{1,19}$/, "use the cursor a previous page returned")
+          .regex(/^([0-9]{1,4}\.)?[0-9]{1,19}$/, "use the cursor a previous page returned")
           .default("0"),
       }),
     )
