@@ -87,12 +87,15 @@ async function scenario(
   }
 }
 
+/** How long each Redis fault lasts: the length of the outage being simulated, not a wait for a condition. */
+const OUTAGE_MS = 1_500;
+
 describe("chaos", () => {
   it("Redis killed, then restarted", async () => {
     const row = await scenario("redis-kill", {
       inject: async () => {
         await environment.redis.stop();
-        await sleep(1_500);
+        await sleep(OUTAGE_MS);
       },
       heal: () => environment.redis.restart(),
     });
@@ -105,7 +108,7 @@ describe("chaos", () => {
     const row = await scenario("redis-pause", {
       inject: async () => {
         environment.redis.pause();
-        await sleep(1_500); // command timeout is 250 ms
+        await sleep(OUTAGE_MS); // well past the 250 ms command timeout
       },
       heal: async () => environment.redis.resume(),
     });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client } from "./support/client.js";
+import { expectEveryInstanceListed, expectWriteSeenEverywhere } from "./support/cluster-checks.js";
 import { until } from "./support/poll.js";
 import { createTestDatabase, type TestDatabase } from "./support/postgres.js";
 import { type ApiProcess, spawnApi, waitReady } from "./support/processes.js";
@@ -36,26 +37,11 @@ describe("a cluster of three API processes", () => {
   });
 
   it("lists every live instance from the heartbeats", async () => {
-    const [a] = clients;
-    const live = await until("three heartbeats", async () => {
-      const list = await a!.instances.list.query();
-      return list.length === 3 ? list : undefined;
-    });
-    expect(new Set(live.map((instance) => instance.url))).toEqual(new Set(instances.map((instance) => instance.url)));
+    await expectEveryInstanceListed(clients, instances);
   });
 
   it("an API write on one instance invalidates the others within a second", async () => {
-    const [a, b, c] = clients as [ReturnType<typeof client>, ReturnType<typeof client>, ReturnType<typeof client>];
-    const user = await a.user.create.mutate({ username: "shared", email: "shared@example.com", displayName: "Before" });
-    for (const each of clients) expect((await each.user.byId.query({ id: user.id }))?.displayName).toBe("Before");
-    await a.user.update.mutate({ id: user.id, patch: { displayName: "After" } });
-    for (const each of [b, c]) {
-      await until(
-        "the other instance to read the update",
-        async () => (await each.user.byId.query({ id: user.id }))?.displayName === "After",
-        1_000,
-      );
-    }
+    await expectWriteSeenEverywhere(clients, "shared");
   });
 
   it("a direct SQL UPDATE leaves no stale profile on any instance after a second", async () => {

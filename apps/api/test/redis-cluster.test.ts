@@ -1,6 +1,7 @@
 import { RedisClusterServers } from "@hoard/test-servers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client } from "./support/client.js";
+import { expectEveryInstanceListed, expectWriteSeenEverywhere } from "./support/cluster-checks.js";
 import { until } from "./support/poll.js";
 import { createTestDatabase, type TestDatabase } from "./support/postgres.js";
 import { type ApiProcess, spawnApi, waitReady } from "./support/processes.js";
@@ -32,25 +33,11 @@ describe("three API processes on a Redis Cluster", () => {
     const [a] = clients;
     const stats = await a!.cache.stats.query();
     expect(stats.instance.redisMode).toBe("cluster");
-    const live = await until("three heartbeats", async () => {
-      const list = await a!.instances.list.query();
-      return list.length === 3 ? list : undefined;
-    });
-    expect(new Set(live.map((instance) => instance.url))).toEqual(new Set(instances.map((instance) => instance.url)));
+    await expectEveryInstanceListed(clients, instances);
   });
 
   it("a write on one instance reaches the others through the bus", async () => {
-    const [a, b, c] = clients as [ReturnType<typeof client>, ReturnType<typeof client>, ReturnType<typeof client>];
-    const user = await a.user.create.mutate({ username: "clustered", email: "clustered@example.com", displayName: "Before" });
-    for (const each of clients) expect((await each.user.byId.query({ id: user.id }))?.displayName).toBe("Before");
-    await a.user.update.mutate({ id: user.id, patch: { displayName: "After" } });
-    for (const each of [b, c]) {
-      await until(
-        "the update on another instance",
-        async () => (await each.user.byId.query({ id: user.id }))?.displayName === "After",
-        1_000,
-      );
-    }
+    await expectWriteSeenEverywhere(clients, "clustered");
   });
 
   it("a distributed stampede spread over the three processes loads the row once", async () => {

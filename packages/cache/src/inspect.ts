@@ -1,5 +1,6 @@
 import type { CacheContext } from "./cache-context.js";
 import type { EntryCodec } from "./entry-codec.js";
+import type { EntryMeta } from "./envelope.js";
 import type { KeySpace } from "./keys.js";
 import { UNAVAILABLE } from "./l2-store.js";
 
@@ -25,6 +26,19 @@ export interface InspectPage {
   cursor: string;
 }
 
+/** One entry as browsed, from its key and header times (the same shape for both tiers). */
+function inspected(key: string, id: string, keys: KeySpace, meta: EntryMeta, size: number, now: number): InspectedEntry {
+  return {
+    key,
+    id,
+    version: keys.version,
+    freshForMs: meta.freshUntil - now,
+    expiresInMs: meta.staleUntil - now,
+    size,
+    negative: meta.negative,
+  };
+}
+
 /** SCAN steps one L2 page may take at most. */
 const MAX_SCAN_STEPS = 64;
 
@@ -38,15 +52,7 @@ export function inspectL1(context: CacheContext, keys: KeySpace, limit: number, 
     const id = keys.idOf(key);
     if (id === undefined || entry.epoch !== epoch || now >= entry.staleUntil) continue;
     if (skipped++ < offset) continue;
-    found.push({
-      key,
-      id,
-      version: keys.version,
-      freshForMs: entry.freshUntil - now,
-      expiresInMs: entry.staleUntil - now,
-      size: entry.size,
-      negative: entry.negative,
-    });
+    found.push(inspected(key, id, keys, entry, entry.size, now));
     if (found.length >= limit) return { entries: found, cursor: String(offset + found.length) };
   }
   return { entries: found, cursor: "0" };
@@ -86,16 +92,7 @@ export async function inspectL2(
     const id = keys.idOf(key);
     if (!bytes || id === undefined) return;
     try {
-      const meta = codec.meta(bytes);
-      entries.push({
-        key,
-        id,
-        version: keys.version,
-        freshForMs: meta.freshUntil - now,
-        expiresInMs: meta.staleUntil - now,
-        size: bytes.length,
-        negative: meta.negative,
-      });
+      entries.push(inspected(key, id, keys, codec.meta(bytes), bytes.length, now));
     } catch {
       // Undecodable entries are skipped here; a read deletes them.
     }
