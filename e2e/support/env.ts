@@ -8,9 +8,9 @@ export const E2E = {
   ports: [Number(process.env.E2E_PORT ?? 3917), Number(process.env.E2E_PORT ?? 3917) + 1] as const,
   adminToken: "e2e-admin-token-0123456789abcdef",
   postgresAdminUrl: process.env.E2E_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
-  database: "hoard_e2e",
+  database: process.env.E2E_DATABASE ?? "hoard_e2e",
   redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-  cachePrefix: "hoard-e2e",
+  cachePrefix: process.env.E2E_CACHE_PREFIX ?? "hoard-e2e",
 } as const;
 
 export const databaseUrl = E2E.postgresAdminUrl.replace(/\/[^/]*$/, `/${E2E.database}`);
