@@ -1,31 +1,17 @@
 import { randomBytes } from "node:crypto";
 import type { Cluster } from "ioredis";
 import { LRUCache } from "lru-cache";
-import { BurstLogger, consoleLogger } from "./burst-logger.js";
-import type { CacheContext } from "./cache-context.js";
-import { CircuitBreaker, type CircuitState } from "./circuit-breaker.js";
-import { type Clock, monotonicClock, systemClock } from "./clock.js";
-import { jsonCodec } from "./codec.js";
-import { EntryCodec } from "./entry-codec.js";
+import { type BusHealth, InvalidationBus } from "./coordination/invalidation-bus.js";
+import { PendingInvalidations } from "./coordination/pending-invalidations.js";
+import { SingleFlight } from "./coordination/single-flight.js";
+import { jsonCodec } from "./encoding/codec.js";
+import { EntryCodec } from "./encoding/entry-codec.js";
+import { assertName, KeySpace } from "./encoding/keys.js";
 import { CacheClosedError, InvalidOptionError } from "./errors.js";
-import { CacheEvents } from "./events.js";
-import { type BusHealth, InvalidationBus } from "./invalidation-bus.js";
-import { assertName, KeySpace } from "./keys.js";
-import { L1Store } from "./l1-store.js";
-import { L2Store } from "./l2-store.js";
-import type { LatencySummary } from "./latency-window.js";
 import { Namespace } from "./namespace.js";
-import {
-  type CacheOptions,
-  DEFAULT_POLICY,
-  type EntryPolicy,
-  type NamespaceOptions,
-  validateCacheOptions,
-  validateNamespaceOptions,
-} from "./options.js";
-import { PendingInvalidations } from "./pending-invalidations.js";
-import { clusterBusConnection, connectRedis, type RedisClient, type ScriptedClient } from "./redis-connection.js";
-import { SingleFlight } from "./single-flight.js";
+import { BurstLogger, consoleLogger } from "./observability/burst-logger.js";
+import { CacheEvents } from "./observability/events.js";
+import type { LatencySummary } from "./observability/latency-window.js";
 import {
   addCounters,
   emptyCounters,
@@ -34,7 +20,21 @@ import {
   type NamespaceCounters,
   NamespaceStats,
   type TimedOperation,
-} from "./stats.js";
+} from "./observability/stats.js";
+import {
+  type CacheOptions,
+  DEFAULT_POLICY,
+  type EntryPolicy,
+  type NamespaceOptions,
+  validateCacheOptions,
+  validateNamespaceOptions,
+} from "./options.js";
+import type { CacheContext } from "./read/cache-context.js";
+import { CircuitBreaker, type CircuitState } from "./tiers/circuit-breaker.js";
+import { L1Store } from "./tiers/l1-store.js";
+import { L2Store } from "./tiers/l2-store.js";
+import { clusterBusConnection, connectRedis, type RedisClient, type ScriptedClient } from "./tiers/redis-connection.js";
+import { type Clock, monotonicClock, systemClock } from "./time/clock.js";
 
 /** A snapshot of one namespace's numbers. */
 export interface NamespaceSnapshot {

@@ -1,20 +1,20 @@
-import { BatchLoad } from "./batch-load.js";
-import type { CacheContext } from "./cache-context.js";
-import { EarlyRefresh, refreshFlightKey } from "./early-refresh.js";
-import type { EntryCodec } from "./entry-codec.js";
-import { type InspectPage, inspectL1, inspectL2 } from "./inspect.js";
-import { jitterTtl } from "./jitter.js";
-import { type CacheId, type KeySpace, leaseKeyOf } from "./keys.js";
-import { UNAVAILABLE } from "./l2-store.js";
-import { LoadPath } from "./load-path.js";
-import { softTimeout } from "./loader-runner.js";
-import { NamespaceCore } from "./namespace-core.js";
-import type { BatchLoader, DetailedResult, Loader, Resolved } from "./namespace-types.js";
+import type { EntryCodec } from "./encoding/entry-codec.js";
+import { type CacheId, type KeySpace, leaseKeyOf } from "./encoding/keys.js";
+import type { NamespaceStats } from "./observability/stats.js";
 import { type CallOptions, type EntryPolicy, validateCallOptions } from "./options.js";
-import { mergePolicy } from "./policy.js";
-import type { NamespaceStats } from "./stats.js";
+import { BatchLoad } from "./read/batch-load.js";
+import type { CacheContext } from "./read/cache-context.js";
+import { EarlyRefresh, refreshFlightKey } from "./read/early-refresh.js";
+import { LoadPath } from "./read/load-path.js";
+import { softTimeout } from "./read/loader-runner.js";
+import { NamespaceCore } from "./read/namespace-core.js";
+import type { BatchLoader, DetailedResult, Loader, Resolved } from "./read/namespace-types.js";
+import { mergePolicy } from "./read/policy.js";
+import { type InspectPage, inspectL1, inspectL2 } from "./tiers/inspect.js";
+import { UNAVAILABLE } from "./tiers/l2-store.js";
+import { jitterTtl } from "./time/ttl.js";
 
-export type { BatchLoader, DetailedResult, Loader, ResultSource } from "./namespace-types.js";
+export type { BatchLoader, DetailedResult, Loader, ResultSource } from "./read/namespace-types.js";
 
 /**
  * A typed view of one namespace: `{prefix}:{name}:v{version}:{id}`.

@@ -1,10 +1,10 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { z } from "zod";
-import type { CacheLogger } from "./burst-logger.js";
-import type { Clock } from "./clock.js";
-import type { Codec } from "./codec.js";
+import type { Codec } from "./encoding/codec.js";
 import { InvalidOptionError } from "./errors.js";
-import type { RedisInput } from "./redis-connection.js";
+import type { CacheLogger } from "./observability/burst-logger.js";
+import type { RedisInput } from "./tiers/redis-connection.js";
+import type { Clock } from "./time/clock.js";
 
 /**
  * How a miss is protected against stampedes.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { InvalidKeyError } from "../src/errors.js";
 import { createCache } from "../src/index.js";
-import { L1_TTL_WHILE_BUS_DOWN_MS } from "../src/namespace-core.js";
+import { L1_TTL_WHILE_BUS_DOWN_MS } from "../src/read/namespace-core.js";
 import { cacheSuite, recordingLogger } from "./support/cache.js";
 import { ManualClock, waitUntil } from "./support/clock.js";
 import { OwnRedisServer } from "./support/redis-server.js";

@@ -1,7 +1,7 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import type { CacheEventMap } from "../src/events.js";
-import { registerCacheMetrics } from "../src/prometheus.js";
+import type { CacheEventMap } from "../src/observability/events.js";
+import { registerCacheMetrics } from "../src/observability/prometheus.js";
 import { cacheSuite } from "./support/cache.js";
 
 describe("events, stats and metrics", () => {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach } from "vitest";
-import type { CacheLogger } from "../../src/burst-logger.js";
 import { type Cache, type CacheOptions, createCache } from "../../src/index.js";
+import type { CacheLogger } from "../../src/observability/burst-logger.js";
 import { dropPrefix, inspector, REDIS_TARGET, uniquePrefix } from "./redis.js";
 
 /** A logger that records instead of printing. */

@@ -1,13 +1,13 @@
+import type { LockKeys } from "../coordination/lock-wait.js";
+import type { DecodedEntry, EntryCodec } from "../encoding/entry-codec.js";
+import type { KeySpace } from "../encoding/keys.js";
+import { leaseKeyOf, lockKeyOf } from "../encoding/keys.js";
+import type { NamespaceStats } from "../observability/stats.js";
+import type { EntryPolicy } from "../options.js";
+import type { L1Entry } from "../tiers/l1-store.js";
+import { UNAVAILABLE } from "../tiers/l2-store.js";
 import type { CacheContext } from "./cache-context.js";
-import type { DecodedEntry, EntryCodec } from "./entry-codec.js";
-import type { KeySpace } from "./keys.js";
-import { leaseKeyOf, lockKeyOf } from "./keys.js";
-import type { L1Entry } from "./l1-store.js";
-import { UNAVAILABLE } from "./l2-store.js";
-import type { LockKeys } from "./lock-wait.js";
 import type { StaleCandidate } from "./namespace-types.js";
-import type { EntryPolicy } from "./options.js";
-import type { NamespaceStats } from "./stats.js";
 
 /** Longest an entry put in L1 while the bus is disconnected may live there. */
 export const L1_TTL_WHILE_BUS_DOWN_MS = 5_000;

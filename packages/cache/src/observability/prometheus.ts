@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from "prom-client";
-import type { Cache } from "./cache.js";
+import type { Cache } from "../cache.js";
 import type { NamespaceCounters } from "./stats.js";
 
 /** Options of {@link registerCacheMetrics}. */

@@ -1,6 +1,6 @@
 import { ReplyError } from "ioredis";
+import { ConnectionError } from "../errors.js";
 import type { CircuitBreaker } from "./circuit-breaker.js";
-import { ConnectionError } from "./errors.js";
 import { ReadBatcher } from "./read-batcher.js";
 import type { RedisClient, ScriptedClient } from "./redis-connection.js";
 

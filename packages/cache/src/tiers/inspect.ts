@@ -1,7 +1,7 @@
-import type { CacheContext } from "./cache-context.js";
-import type { EntryCodec } from "./entry-codec.js";
-import type { EntryMeta } from "./envelope.js";
-import type { KeySpace } from "./keys.js";
+import type { EntryCodec } from "../encoding/entry-codec.js";
+import type { EntryMeta } from "../encoding/envelope.js";
+import type { KeySpace } from "../encoding/keys.js";
+import type { CacheContext } from "../read/cache-context.js";
 import { UNAVAILABLE } from "./l2-store.js";
 
 /** One entry as shown by `namespace.inspect()`. */

@@ -1,11 +1,11 @@
-import type { BurstLogger } from "./burst-logger.js";
-import type { Clock } from "./clock.js";
-import type { CacheEvents } from "./events.js";
-import type { InvalidationBus } from "./invalidation-bus.js";
-import type { L1Store } from "./l1-store.js";
-import type { L2Store } from "./l2-store.js";
-import type { PendingInvalidations } from "./pending-invalidations.js";
-import type { SingleFlight } from "./single-flight.js";
+import type { InvalidationBus } from "../coordination/invalidation-bus.js";
+import type { PendingInvalidations } from "../coordination/pending-invalidations.js";
+import type { SingleFlight } from "../coordination/single-flight.js";
+import type { BurstLogger } from "../observability/burst-logger.js";
+import type { CacheEvents } from "../observability/events.js";
+import type { L1Store } from "../tiers/l1-store.js";
+import type { L2Store } from "../tiers/l2-store.js";
+import type { Clock } from "../time/clock.js";
 
 /** What namespaces share inside one cache: tiers, bus, clock and bookkeeping. */
 export interface CacheContext {

@@ -1,12 +1,12 @@
-import type { CacheId } from "./keys.js";
-import { UNAVAILABLE } from "./l2-store.js";
+import { newToken } from "../coordination/token.js";
+import type { CacheId } from "../encoding/keys.js";
+import { type CallOptions, type EntryPolicy, validateCallOptions } from "../options.js";
+import { UNAVAILABLE } from "../tiers/l2-store.js";
 import type { LoadPath } from "./load-path.js";
 import { runLoader } from "./loader-runner.js";
 import type { NamespaceCore } from "./namespace-core.js";
 import type { BatchLoader, Resolved } from "./namespace-types.js";
-import { type CallOptions, type EntryPolicy, validateCallOptions } from "./options.js";
 import { mergePolicy } from "./policy.js";
-import { newToken } from "./token.js";
 
 /** `getOrSetMany`: one L1 pass, one L2 round trip, one batch loader call for the misses. */
 export class BatchLoad<T> {

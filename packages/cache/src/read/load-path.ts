@@ -1,14 +1,14 @@
-import type { DecodedEntry } from "./entry-codec.js";
-import { type CacheError, LockTimeoutError } from "./errors.js";
-import { jitterTtl } from "./jitter.js";
-import type { CacheId } from "./keys.js";
-import { UNAVAILABLE } from "./l2-store.js";
+import { acquireOrWait, type LockKeys } from "../coordination/lock-wait.js";
+import { newToken } from "../coordination/token.js";
+import type { DecodedEntry } from "../encoding/entry-codec.js";
+import type { CacheId } from "../encoding/keys.js";
+import { type CacheError, LockTimeoutError } from "../errors.js";
+import type { EntryPolicy } from "../options.js";
+import { UNAVAILABLE } from "../tiers/l2-store.js";
+import { jitterTtl } from "../time/ttl.js";
 import { type LoaderContext, runLoader, SOFT_TIMEOUT, softTimeout } from "./loader-runner.js";
-import { acquireOrWait, type LockKeys } from "./lock-wait.js";
 import type { NamespaceCore } from "./namespace-core.js";
 import type { Fence, Loader, Resolved, StaleCandidate } from "./namespace-types.js";
-import type { EntryPolicy } from "./options.js";
-import { newToken } from "./token.js";
 
 /**
  * The miss path of one namespace: take the lock and/or lease as the policy

@@ -1,4 +1,4 @@
-import { DecodeError } from "./errors.js";
+import { DecodeError } from "../errors.js";
 
 /**
  * What the cache stores per key, in both tiers: the encoded value plus the

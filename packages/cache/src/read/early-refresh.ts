@@ -1,11 +1,11 @@
-import type { CacheId } from "./keys.js";
-import { UNAVAILABLE } from "./l2-store.js";
+import { newToken } from "../coordination/token.js";
+import type { CacheId } from "../encoding/keys.js";
+import type { CallOptions, EntryPolicy } from "../options.js";
+import { UNAVAILABLE } from "../tiers/l2-store.js";
 import type { LoadPath } from "./load-path.js";
 import type { NamespaceCore } from "./namespace-core.js";
 import type { Loader } from "./namespace-types.js";
-import type { CallOptions, EntryPolicy } from "./options.js";
 import { mergePolicy } from "./policy.js";
-import { newToken } from "./token.js";
 
 /** The single-flight key of a key's background refresh. */
 export function refreshFlightKey(key: string): string {
