@@ -1,7 +1,9 @@
+// The public door of @hoard/cache: what a user needs to create a cache, type its namespaces and
+// loaders, handle its errors and read its events and stats. Everything else is internal.
 export { Cache, type CacheSnapshot, createCache, type NamespaceSnapshot } from "./cache.js";
 export type { BusHealth } from "./coordination/invalidation-bus.js";
 export { type Codec, jsonCodec, msgpackCodec } from "./encoding/codec.js";
-export { type CacheId, decodeId, encodeId, KeySpace } from "./encoding/keys.js";
+export type { CacheId } from "./encoding/keys.js";
 export {
   CacheClosedError,
   CacheError,
@@ -15,7 +17,7 @@ export {
   LoaderTimeoutError,
   LockTimeoutError,
 } from "./errors.js";
-export type { BatchLoader, DetailedResult, Loader, Namespace, ResultSource } from "./namespace.js";
+export type { BatchLoader, DetailedResult, Loader, Namespace, ResultSource, SetOptions } from "./namespace.js";
 export type { CacheLogger } from "./observability/burst-logger.js";
 export type { CacheEventMap, CacheEventName, StaleReason, Tier } from "./observability/events.js";
 export type { LatencySummary } from "./observability/latency-window.js";
@@ -24,5 +26,5 @@ export type { CacheOptions, CallOptions, EntryPolicy, NamespaceOptions, Protecti
 export type { LoaderContext } from "./read/loader-runner.js";
 export type { CircuitState } from "./tiers/circuit-breaker.js";
 export type { InspectedEntry, InspectPage } from "./tiers/inspect.js";
-export type { ClusterInput, RedisClient, RedisInput } from "./tiers/redis-connection.js";
-export { type Clock, systemClock } from "./time/clock.js";
+export type { ClusterInput, RedisInput } from "./tiers/redis-connection.js";
+export type { Clock } from "./time/clock.js";

@@ -1,7 +1,7 @@
-import type { RedisClient } from "@hoard/cache";
 import type { Router } from "express";
 import express from "express";
 import type pg from "pg";
+import type { AppRedis } from "../cache/redis-connection.js";
 import { pingDatabase } from "../db/client.js";
 import type { ListenerState } from "../db/notify-listener.js";
 import type { Services } from "../services.js";
@@ -14,7 +14,7 @@ export interface HealthDependencies {
 }
 
 /** Whether Redis answers PING within `timeoutMs`. */
-async function pingRedis(redis: RedisClient | undefined, timeoutMs = 1_000): Promise<{ ok: boolean; error?: string }> {
+async function pingRedis(redis: AppRedis | undefined, timeoutMs = 1_000): Promise<{ ok: boolean; error?: string }> {
   if (!redis) return { ok: false, error: "no Redis configured" };
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -43,7 +43,7 @@ export function healthRoutes({ services, pool, postgresMode, listener }: HealthD
     res.json({ status: "ok", instance: services.instance.id, uptimeMs: Date.now() - services.instance.startedAt });
   });
   routes.get("/readyz", async (_req, res) => {
-    const [postgres, redis] = await Promise.all([pingDatabase(pool), pingRedis(services.cache.redis)]);
+    const [postgres, redis] = await Promise.all([pingDatabase(pool), pingRedis(services.redis)]);
     const ready = postgres.ok && redis.ok;
     res.status(ready ? 200 : 503).json({
       status: ready ? "ready" : "not-ready",

@@ -26,7 +26,7 @@ const MAX_POLL_MS = 500;
  * waits past `waitTimeoutMs`.
  */
 export async function acquireOrWait<T>(
-  context: CacheContext,
+  context: Pick<CacheContext, "l2" | "bus" | "leaseTtlMs" | "clock">,
   codec: EntryCodec<T>,
   keys: LockKeys,
   token: string,

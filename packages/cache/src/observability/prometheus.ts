@@ -1,5 +1,5 @@
-import { Gauge, type Registry } from "prom-client";
-import type { Cache } from "../cache.js";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { type Cache, type CacheSnapshot, cacheInternals } from "../cache.js";
 import type { NamespaceCounters } from "./stats.js";
 
 /** Options of {@link registerCacheMetrics}. */
@@ -38,78 +38,79 @@ function snakeCase(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
 }
 
+/** Latency buckets, in seconds: from an L1-speed call to a slow loader. */
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
 /**
- * Registers the cache's numbers on a prom-client registry; they are read from
- * `cache.stats()` at scrape time, so the hot path pays nothing.
+ * Registers the cache's numbers on a prom-client registry, read at scrape
+ * time so the hot path pays nothing: counters as Counters (`_total`),
+ * latencies as a Histogram, health as Gauges. One scrape takes one
+ * `cache.stats()` snapshot, shared by every metric.
  */
 export function registerCacheMetrics(cache: Cache, options: CacheMetricsOptions): void {
   const prefix = options.prefix ?? "hoard_cache_";
   const registers = [options.registry];
+  // prom-client calls every collect() of one scrape in one synchronous loop: they share one
+  // snapshot, dropped at the next microtask so the next scrape takes a new one.
+  let snapshot: CacheSnapshot | undefined;
+  const stats = (): CacheSnapshot => {
+    if (!snapshot) {
+      snapshot = cache.stats();
+      queueMicrotask(() => {
+        snapshot = undefined;
+      });
+    }
+    return snapshot;
+  };
   for (const counter of Object.keys(COUNTER_HELP) as (keyof NamespaceCounters)[]) {
-    new Gauge({
+    new Counter({
       name: `${prefix}${snakeCase(counter)}_total`,
-      help: `${COUNTER_HELP[counter]} (monotonic)`,
+      help: COUNTER_HELP[counter],
       labelNames: ["namespace"],
       registers,
       collect() {
-        for (const ns of cache.stats().namespaces) this.set({ namespace: ns.name }, ns.counters[counter]);
+        // The cache's counters only grow: reset and add the current value (a Counter has no set()).
+        this.reset();
+        for (const ns of stats().namespaces) this.inc({ namespace: ns.name }, ns.counters[counter]);
       },
     });
   }
-  new Gauge({
-    name: `${prefix}latency_seconds`,
-    help: "Recent latency percentiles per operation",
-    labelNames: ["namespace", "operation", "quantile"],
+  // Fed at scrape time with the samples recorded since the last scrape (each operation keeps its last 2 048).
+  const seen = new Map<string, number>();
+  new Histogram({
+    name: `${prefix}operation_duration_seconds`,
+    help: "Duration of cache operations (getOrSet past L1, get, set, delete, load) and Redis round trips",
+    labelNames: ["namespace", "operation"],
+    buckets: LATENCY_BUCKETS,
     registers,
     collect() {
-      for (const ns of cache.stats().namespaces) {
-        for (const [operation, summary] of Object.entries(ns.latency)) {
-          if (!summary) continue;
-          this.set({ namespace: ns.name, operation, quantile: "0.5" }, summary.p50 / 1000);
-          this.set({ namespace: ns.name, operation, quantile: "0.95" }, summary.p95 / 1000);
-          this.set({ namespace: ns.name, operation, quantile: "0.99" }, summary.p99 / 1000);
+      for (const ns of stats().namespaces) {
+        for (const [operation, samples] of Object.entries(cacheInternals(cache).latencySamplesSince(ns.name, seen))) {
+          for (const ms of samples) this.observe({ namespace: ns.name, operation }, ms / 1000);
         }
       }
     },
   });
-  new Gauge({
-    name: `${prefix}l1_entries`,
-    help: "Entries held in L1",
-    registers,
-    collect() {
-      this.set(cache.stats().l1.entries);
-    },
-  });
-  new Gauge({
-    name: `${prefix}l1_bytes`,
-    help: "Encoded bytes held in L1",
-    registers,
-    collect() {
-      this.set(cache.stats().l1.bytes);
-    },
-  });
-  new Gauge({
-    name: `${prefix}redis_circuit_open`,
-    help: "1 while the Redis circuit breaker skips L2",
-    registers,
-    collect() {
-      this.set(cache.stats().l2.circuit === "closed" ? 0 : 1);
-    },
-  });
-  new Gauge({
-    name: `${prefix}bus_connected`,
-    help: "1 while the invalidation bus is subscribed",
-    registers,
-    collect() {
-      this.set(cache.stats().bus?.connected ? 1 : 0);
-    },
-  });
-  new Gauge({
+  const gauge = (name: string, help: string, read: (s: CacheSnapshot) => number) =>
+    new Gauge({
+      name: `${prefix}${name}`,
+      help,
+      registers,
+      collect() {
+        this.set(read(stats()));
+      },
+    });
+  gauge("l1_entries", "Entries held in L1", (s) => s.l1.entries);
+  gauge("l1_bytes", "Encoded bytes held in L1", (s) => s.l1.bytes);
+  gauge("redis_circuit_open", "1 while the Redis circuit breaker skips L2", (s) => (s.l2.circuit === "closed" ? 0 : 1));
+  gauge("bus_connected", "1 while the invalidation bus is subscribed", (s) => (s.bus?.connected ? 1 : 0));
+  new Counter({
     name: `${prefix}bus_l1_flushes_total`,
     help: "L1 clears caused by a lost bus connection or a sequence gap",
     registers,
     collect() {
-      this.set(cache.stats().bus?.flushes ?? 0);
+      this.reset();
+      this.inc(stats().bus?.flushes ?? 0);
     },
   });
 }

@@ -45,7 +45,7 @@ const MAX_SCAN_STEPS = 64;
 /** Lists this process's L1 entries of one namespace version (no recency change). */
 export function inspectL1(context: CacheContext, keys: KeySpace, limit: number, offset: number): InspectPage {
   const now = context.clock.now();
-  const epoch = context.epochOf(keys.namespacePrefix);
+  const epoch = context.marks.epoch(keys.namespacePrefix).value;
   const found: InspectedEntry[] = [];
   let skipped = 0;
   for (const [key, entry] of context.l1?.entries() ?? []) {

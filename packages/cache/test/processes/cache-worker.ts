@@ -4,6 +4,7 @@
  * can change a row from outside and see what each process serves.
  */
 import { Cluster, Redis } from "ioredis";
+import { cacheInternals } from "../../src/cache.js";
 import { type Cache, type CacheOptions, createCache, type Namespace, type Protection } from "../../src/index.js";
 
 interface Request {
@@ -108,7 +109,7 @@ const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> =
     return { totals: cache.stats().totals, bus: cache.stats().bus, loads };
   },
   async busClientName() {
-    return cache.busConnectionName;
+    return cacheInternals(cache).busConnectionName;
   },
 };
 
