@@ -164,9 +164,7 @@ const cacheOptionsSchema = z.strictObject({
   leaseTtlMs: positiveMs.optional(),
   defaults: policySchema.partial().optional(),
   codec: codecSchema.optional(),
-  logger: z
-    .custom<CacheLogger>((value) => typeof (value as CacheLogger)?.warn === "function", "expected a logger with warn() and error()")
-    .optional(),
+  logger: z.custom<CacheLogger>((value) => typeof (value as CacheLogger)?.warn === "function", "expected a logger with warn()").optional(),
   errorLogIntervalMs: ms.optional(),
   clock: z.custom<Clock>((value) => typeof (value as Clock)?.now === "function", "expected { now(): number }").optional(),
   random: z.custom<() => number>((value) => typeof value === "function", "expected a function").optional(),

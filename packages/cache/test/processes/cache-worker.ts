@@ -48,7 +48,7 @@ const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> =
       typeof target === "string"
         ? new Redis(target)
         : (new Cluster(target.cluster.map((node) => ({ host: node.split(":")[0], port: Number(node.split(":")[1]) }))) as unknown as Redis);
-    cache = createCache({ prefix, redis: target, logger: { warn() {}, error() {} }, ...(args.options as CacheOptions) });
+    cache = createCache({ prefix, redis: target, logger: { warn() {} }, ...(args.options as CacheOptions) });
     await cache.ready();
     return { pid: process.pid };
   },

@@ -9,7 +9,6 @@ export function recordingLogger(): CacheLogger & { lines: { level: string; objec
   return {
     lines,
     warn: (object, message) => lines.push({ level: "warn", object, message }),
-    error: (object, message) => lines.push({ level: "error", object, message }),
   };
 }
 
