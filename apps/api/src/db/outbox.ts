@@ -23,6 +23,13 @@ export interface OutboxOptions {
    * @default 250
    */
   wakeDelayMs?: number;
+  /**
+   * Rows changed less than this long ago are left to their writer, which settles them itself within
+   * milliseconds of the commit; the drains take them after that (the writer died, the change came from SQL).
+   * Without it a periodic tick landing between a commit and its settle deletes the key a second time.
+   * Keep it below `wakeDelayMs`. @default 200
+   */
+  writerGraceMs?: number;
   /** How long `settle` waits for a row another drainer holds before giving up on it (lock_timeout). @default 2000 */
   settleLockTimeoutMs?: number;
 }
@@ -58,6 +65,8 @@ export class InvalidationOutbox {
   private readonly batchSize: number;
   private readonly wakeDelayMs: number;
   private readonly settleLockTimeoutMs: number;
+  private readonly writerGraceMs: number;
+  private wakeAgain = false;
   private timer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
@@ -75,6 +84,7 @@ export class InvalidationOutbox {
     this.batchSize = options.batchSize ?? 200;
     this.wakeDelayMs = options.wakeDelayMs ?? 250;
     this.settleLockTimeoutMs = options.settleLockTimeoutMs ?? 2_000;
+    this.writerGraceMs = options.writerGraceMs ?? 200;
   }
 
   /** Drains what earlier runs (of any instance) left, then keeps draining every `intervalMs`. */
@@ -84,12 +94,23 @@ export class InvalidationOutbox {
     this.timer.unref();
   }
 
-  /** A NOTIFY arrived (or the listener reconnected): drain soon. Several wakes fold into one drain. */
+  /**
+   * A NOTIFY arrived: drain in `wakeDelayMs`. Wakes while one is pending fold into one more drain after it,
+   * so every notified row is at least `wakeDelayMs` (past the writer's grace) old when a drain runs.
+   */
   wake(): void {
-    if (this.wakeTimer || this.closed) return;
+    if (this.closed) return;
+    if (this.wakeTimer) {
+      this.wakeAgain = true;
+      return;
+    }
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = undefined;
       this.drain();
+      if (this.wakeAgain) {
+        this.wakeAgain = false;
+        this.wake();
+      }
     }, this.wakeDelayMs);
     this.wakeTimer.unref();
   }
@@ -181,9 +202,10 @@ export class InvalidationOutbox {
     try {
       await client.query("BEGIN");
       const { rows } = await client.query<{ id: string; namespace: string; cache_id: string }>(
-        `SELECT id, namespace, cache_id FROM ${TABLE} WHERE namespace = ANY($1)
+        `SELECT id, namespace, cache_id FROM ${TABLE}
+         WHERE namespace = ANY($1) AND last_changed_at <= now() - make_interval(secs => $3)
          ORDER BY first_changed_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [[...this.targets.keys()], this.batchSize],
+        [[...this.targets.keys()], this.batchSize, this.writerGraceMs / 1000],
       );
       const results = await Promise.all(rows.map((row) => this.deliver(this.target(row.namespace), row.cache_id)));
       const done = rows.filter((_, index) => results[index]).map((row) => row.id);
