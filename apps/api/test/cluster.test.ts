@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, metric } from "./support/client.js";
 import { expectEveryInstanceListed, expectWriteSeenEverywhere } from "./support/cluster-checks.js";
 import { until } from "./support/poll.js";
@@ -50,7 +50,9 @@ describe("a cluster of three API processes", () => {
     await subscriber.subscribe(`${prefix}:bus`);
     try {
       for (const each of clients) expect((await each.user.byId.query({ id: user.id }))?.displayName).toBe("v0");
-      const deletesBefore = (await Promise.all(instances.map((each) => metric(each.url, "hoard_cache_deletes_total")))).reduce((x, y) => x + y);
+      const deletesBefore = (await Promise.all(instances.map((each) => metric(each.url, "hoard_cache_deletes_total")))).reduce(
+        (x, y) => x + y,
+      );
       const writes = 15;
       let readOwnWrite = 0;
       for (let version = 1; version <= writes; version++) {
@@ -70,7 +72,9 @@ describe("a cluster of three API processes", () => {
       );
       const deletes =
         (await Promise.all(instances.map((each) => metric(each.url, "hoard_cache_deletes_total")))).reduce((x, y) => x + y) - deletesBefore;
-      console.log(`${writes} writes over 3 instances: ${deletes} cache deletes, ${invalidations} bus invalidations, ${readOwnWrite} read back at once by their writer`);
+      console.log(
+        `${writes} writes over 3 instances: ${deletes} cache deletes, ${invalidations} bus invalidations, ${readOwnWrite} read back at once by their writer`,
+      );
       expect(readOwnWrite).toBe(writes);
       expect(deletes).toBe(writes);
       expect(invalidations).toBe(writes);

@@ -14,12 +14,17 @@ let client: DatabaseClient;
 const outboxes: InvalidationOutbox[] = [];
 
 async function depth(): Promise<{ cache_id: string; changes: number }[]> {
-  return (await database.query<{ cache_id: string; changes: number }>("SELECT cache_id, changes FROM cache_invalidation_outbox ORDER BY id"))
-    .rows;
+  return (
+    await database.query<{ cache_id: string; changes: number }>("SELECT cache_id, changes FROM cache_invalidation_outbox ORDER BY id")
+  ).rows;
 }
 
 function outbox(target: InvalidationTarget, options = {}): InvalidationOutbox {
-  const created = new InvalidationOutbox(client.pool, new Map([["user", target]]), log, { intervalMs: 60_000, writerGraceMs: 0, ...options });
+  const created = new InvalidationOutbox(client.pool, new Map([["user", target]]), log, {
+    intervalMs: 60_000,
+    writerGraceMs: 0,
+    ...options,
+  });
   outboxes.push(created);
   return created;
 }
@@ -56,9 +61,9 @@ describe("invalidation outbox", () => {
     await database.query("UPDATE users SET bio = 'x' WHERE id = ANY($1)", [[a, b]]);
     await database.query("DELETE FROM users WHERE id = $1", [c]);
     // A rolled-back change leaves no row.
-    await database.query("DO $$ BEGIN UPDATE users SET bio = 'gone' WHERE id = (SELECT max(id) FROM users); RAISE EXCEPTION 'rollback'; END $$").catch(
-      () => {},
-    );
+    await database
+      .query("DO $$ BEGIN UPDATE users SET bio = 'gone' WHERE id = (SELECT max(id) FROM users); RAISE EXCEPTION 'rollback'; END $$")
+      .catch(() => {});
     expect(await depth()).toEqual([
       { cache_id: String(a), changes: 51 },
       { cache_id: String(b), changes: 1 },
@@ -97,7 +102,10 @@ describe("invalidation outbox", () => {
     };
     const drains = [outbox(target, { batchSize: 50 }), outbox(target, { batchSize: 50 }), outbox(target, { batchSize: 50 })];
     await Promise.all(drains.map((each) => each.drain()));
-    await until("the outbox to be empty", async () => (await depth()).length === 0 || (await Promise.all(drains.map((d) => d.drain())), false));
+    await until(
+      "the outbox to be empty",
+      async () => (await depth()).length === 0 || (await Promise.all(drains.map((d) => d.drain())), false),
+    );
     expect(deliveries.size).toBe(600);
     expect([...deliveries.values()].every((count) => count === 1)).toBe(true);
     const shares = await Promise.all(drains.map(async (each) => (await each.state()).delivered));
