@@ -110,6 +110,8 @@ describe("chaos", () => {
       inject: async (load) => {
         await environment.redis.stop();
         await sleep(OUTAGE_MS);
+        // A rolling deploy while Redis is down. Known limit: redis-server restarts empty (--save ''), which hides
+        // the pre-outbox bug here; test/durable-invalidation.test.ts keeps Redis's data and shows it.
         // A rolling deploy while Redis is down: invalidations of the writes so far exist only in the outbox.
         for (const index of [0, 1, 2]) {
           load.down.add(index);
@@ -117,7 +119,7 @@ describe("chaos", () => {
           await environment.respawn(index, "listening");
           load.down.delete(index);
         }
-        outboxAtHeal = (await (await fetch(`${environment.urls[0]}/readyz`)).json()).outbox;
+        outboxAtHeal = ((await (await fetch(`${environment.urls[0]}/readyz`)).json()) as { outbox: unknown }).outbox;
       },
       heal: () => environment.redis.restart(),
     });

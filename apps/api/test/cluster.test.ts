@@ -65,7 +65,12 @@ describe("a cluster of three API processes", () => {
       await until(
         "every instance to drain after the last write",
         async () => {
-          const states = await Promise.all(instances.map(async (each) => (await (await fetch(`${each.url}/readyz`)).json()).outbox));
+          const states = await Promise.all(
+            instances.map(
+              async (each) =>
+                ((await (await fetch(`${each.url}/readyz`)).json()) as { outbox: { depth: number; lastDrainAt: number } | null }).outbox,
+            ),
+          );
           return states.every((state) => state && state.depth === 0 && state.lastDrainAt > lastWriteAt + 300);
         },
         5_000,
