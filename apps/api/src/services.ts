@@ -1,6 +1,6 @@
 import type { Cache } from "@hoard/cache";
 import type { Logger } from "pino";
-import type { RedisMode } from "./cache/redis-connection.js";
+import type { AppRedis, RedisMode } from "./cache/redis-connection.js";
 import type { StatsSeries } from "./cache/stats-series.js";
 import type { Config } from "./config.js";
 import type { InvalidationOutbox } from "./db/outbox.js";
@@ -33,6 +33,8 @@ export interface Services {
   auth: AdminAuth;
   instance: InstanceIdentity;
   redisMode: RedisMode;
+  /** The app's own Redis connection (heartbeats, the lab lock, DB latency, health), apart from the cache's. */
+  redis: AppRedis | undefined;
   /** Warnings about the mode the instance runs in (emulated Redis, embedded Postgres). */
   warnings: string[];
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { createCache } from "@hoard/cache";
 import { registerCacheMetrics } from "@hoard/cache/prometheus";
 import { type Logger, pino } from "pino";
-import { chooseRedis } from "./cache/redis-connection.js";
+import { chooseRedis, connectAppRedis } from "./cache/redis-connection.js";
 import { StatsSeries } from "./cache/stats-series.js";
 import type { Config } from "./config.js";
 import { createDatabaseClient } from "./db/client.js";
@@ -75,13 +75,25 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     if (redis.warning) warnings.push(redis.warning);
     const cache = createCache({ prefix: config.cachePrefix, redis: redis.target as never, logger: log.child({ component: "cache" }) });
     cleanups.push(() => cache.close());
+    const appRedis = connectAppRedis(redis);
+    appRedis.on("error", (error: Error) => log.debug({ err: error }, "app redis connection error"));
+    // Bounded, like cache.ready(): without Redis the API still serves, from Postgres.
+    await whenReady(appRedis, 3_000);
+    cleanups.push(() =>
+      appRedis === redis.target
+        ? undefined
+        : appRedis.quit().then(
+            () => undefined,
+            () => appRedis.disconnect(),
+          ),
+    );
     await cache
       .ready(3_000)
       .catch((error: Error) => log.warn({ err: error }, "Redis is not ready: serving from L1 and Postgres until it is"));
 
     const metrics = new ApiMetrics();
     registerCacheMetrics(cache, { registry: metrics.registry });
-    const latency = new DbLatency(config.dbLatencyMs, cache.redis, config.cachePrefix, log);
+    const latency = new DbLatency(config.dbLatencyMs, appRedis, config.cachePrefix, log);
     cleanups.push(() => latency.close());
     await latency.start().catch((error: Error) => log.warn({ err: error }, "db latency: could not read or subscribe"));
     const repository = new UsersRepository(database.db, metrics);
@@ -116,7 +128,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     const auth = AdminAuth.create(config.adminToken, (token) => options.revealAdminToken?.(token));
     const series = new StatsSeries(cache);
     const heartbeat = new Heartbeat(
-      cache.redis,
+      appRedis,
       config.cachePrefix,
       () => {
         const stats = cache.stats();
@@ -143,12 +155,13 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       series,
       instance,
       redisMode: redis.mode,
+      redis: appRedis,
       warnings,
       auth,
       lab: new StampedeLab({
         cache,
         users,
-        redis: cache.redis,
+        redis: appRedis,
         prefix: config.cachePrefix,
         self: () => instance,
         // Spread runs forward the caller's admin token: only to instances whose heartbeat proves they hold it.
@@ -191,4 +204,17 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     await close();
     throw error;
   }
+}
+
+/** Resolves when `client` is ready or after `timeoutMs`, whichever comes first. */
+function whenReady(client: { status: string; once(event: "ready", listener: () => void): unknown }, timeoutMs: number): Promise<void> {
+  if (client.status === "ready") return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+    client.once("ready", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

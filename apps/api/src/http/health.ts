@@ -1,7 +1,7 @@
-import type { RedisClient } from "@hoard/cache";
 import type { Router } from "express";
 import express from "express";
 import type pg from "pg";
+import type { AppRedis } from "../cache/redis-connection.js";
 import { pingDatabase } from "../db/client.js";
 import type { ListenerState } from "../db/notify-listener.js";
 import type { Services } from "../services.js";
@@ -14,7 +14,7 @@ export interface HealthDependencies {
 }
 
 /** Whether Redis answers PING within `timeoutMs`. */
-async function pingRedis(redis: RedisClient | undefined, timeoutMs = 1_000): Promise<{ ok: boolean; error?: string }> {
+async function pingRedis(redis: AppRedis | undefined, timeoutMs = 1_000): Promise<{ ok: boolean; error?: string }> {
   if (!redis) return { ok: false, error: "no Redis configured" };
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -56,7 +56,7 @@ export function healthRoutes({ services, pool, postgresMode, listener }: HealthD
   routes.get("/readyz", async (_req, res) => {
     const [postgres, redis, outbox] = await Promise.all([
       pingDatabase(pool),
-      pingRedis(services.cache.redis),
+      pingRedis(services.redis),
       withTimeout(services.outbox.state(), 1_000).catch(() => null),
     ]);
     const ready = postgres.ok && redis.ok;

@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import type { EntryMeta } from "./envelope.js";
+import type { EntryMeta } from "../encoding/envelope.js";
 
 /**
  * Estimated heap bytes of one L1 entry: the decoded value (measured at about

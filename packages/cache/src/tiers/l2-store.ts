@@ -1,6 +1,6 @@
 import { ReplyError } from "ioredis";
+import { ConnectionError } from "../errors.js";
 import type { CircuitBreaker } from "./circuit-breaker.js";
-import { ConnectionError } from "./errors.js";
 import { ReadBatcher } from "./read-batcher.js";
 import type { RedisClient, ScriptedClient } from "./redis-connection.js";
 
@@ -63,8 +63,6 @@ export class L2Store {
   private inFlight = 0;
   private lastProgressAt = 0;
   private watchdog: NodeJS.Timeout | undefined;
-  /** Times the watchdog dropped a stalled connection. */
-  stalls = 0;
 
   /**
    * Enforces `timeoutMs` with one timer for the whole connection: when
@@ -78,7 +76,6 @@ export class L2Store {
     const every = Math.min(100, Math.max(5, Math.floor(timeoutMs / 4)));
     this.watchdog = setInterval(() => {
       if (this.inFlight > 0 && performance.now() - this.lastProgressAt > timeoutMs) {
-        this.stalls++;
         this.inFlight = 0;
         this.breaker.trip();
         const client = this.client as unknown as { flushQueue?(error: Error): void; disconnect(reconnect?: boolean): void };

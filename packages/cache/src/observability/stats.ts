@@ -96,6 +96,17 @@ export class NamespaceStats {
     window.record(ms);
   }
 
+  /** Per operation, the samples recorded since the counts in `seen` (keyed `${scope}:${operation}`), which it then advances. */
+  samplesSince(scope: string, seen: Map<string, number>): Partial<Record<TimedOperation, number[]>> {
+    const out: Partial<Record<TimedOperation, number[]>> = {};
+    for (const [operation, window] of this.latency) {
+      const key = `${scope}:${operation}`;
+      out[operation] = window.samplesSince(seen.get(key) ?? 0);
+      seen.set(key, window.total);
+    }
+    return out;
+  }
+
   latencies(): Partial<Record<TimedOperation, LatencySummary>> {
     const out: Partial<Record<TimedOperation, LatencySummary>> = {};
     for (const [operation, window] of this.latency) out[operation] = window.summary();

@@ -1,4 +1,4 @@
-import type { CallOptions, EntryPolicy } from "./options.js";
+import type { CallOptions, EntryPolicy } from "../options.js";
 
 /**
  * The policy for one call: `base` with the overrides that are set. An

@@ -1,13 +1,22 @@
+import type { InvalidationBus } from "../coordination/invalidation-bus.js";
+import type { InvalidationMarks } from "../coordination/invalidation-marks.js";
+import type { LockKeys } from "../coordination/lock-wait.js";
+import type { PendingInvalidations } from "../coordination/pending-invalidations.js";
+import type { SingleFlight } from "../coordination/single-flight.js";
+import type { DecodedEntry, EntryCodec } from "../encoding/entry-codec.js";
+import type { KeySpace } from "../encoding/keys.js";
+import { leaseKeyOf, lockKeyOf } from "../encoding/keys.js";
+import type { BurstLogger } from "../observability/burst-logger.js";
+import type { CacheEvents } from "../observability/events.js";
+import type { NamespaceStats } from "../observability/stats.js";
+import type { EntryPolicy } from "../options.js";
+import type { L1Entry, L1Store } from "../tiers/l1-store.js";
+import type { L2Store } from "../tiers/l2-store.js";
+import { UNAVAILABLE } from "../tiers/l2-store.js";
+import type { Clock } from "../time/clock.js";
+import { capExpiry } from "../time/ttl.js";
 import type { CacheContext } from "./cache-context.js";
-import type { DecodedEntry, EntryCodec } from "./entry-codec.js";
-import type { KeySpace } from "./keys.js";
-import { leaseKeyOf, lockKeyOf } from "./keys.js";
-import type { L1Entry } from "./l1-store.js";
-import { UNAVAILABLE } from "./l2-store.js";
-import type { LockKeys } from "./lock-wait.js";
 import type { StaleCandidate } from "./namespace-types.js";
-import type { EntryPolicy } from "./options.js";
-import type { NamespaceStats } from "./stats.js";
 
 /** Longest an entry put in L1 while the bus is disconnected may live there. */
 export const L1_TTL_WHILE_BUS_DOWN_MS = 5_000;
@@ -24,9 +33,21 @@ export class NamespaceCore<T> {
   readonly epoch: { readonly value: number };
   /** The clock reading of the last `freshFromL1` call. */
   checkedAt = 0;
+  readonly l1: L1Store | undefined;
+  readonly l2: L2Store | undefined;
+  readonly bus: InvalidationBus | undefined;
+  readonly flights: SingleFlight;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly events: CacheEvents;
+  readonly log: BurstLogger;
+  readonly leaseTtlMs: number;
+  readonly pending: PendingInvalidations;
+  readonly marks: InvalidationMarks;
+  readonly assertOpen: () => void;
 
   constructor(
-    readonly context: CacheContext,
+    context: CacheContext,
     readonly name: string,
     readonly keys: KeySpace,
     readonly codec: EntryCodec<T>,
@@ -34,8 +55,22 @@ export class NamespaceCore<T> {
     readonly stats: NamespaceStats,
     useL1: boolean,
   ) {
+    ({
+      l1: this.l1,
+      l2: this.l2,
+      bus: this.bus,
+      flights: this.flights,
+      clock: this.clock,
+      random: this.random,
+      events: this.events,
+      log: this.log,
+      leaseTtlMs: this.leaseTtlMs,
+      pending: this.pending,
+      marks: this.marks,
+      assertOpen: this.assertOpen,
+    } = context);
     this.useL1 = useL1 && context.l1 !== undefined;
-    this.epoch = context.epochHolder(keys.namespacePrefix);
+    this.epoch = context.marks.epoch(keys.namespacePrefix);
   }
 
   /**
@@ -43,9 +78,9 @@ export class NamespaceCore<T> {
    * Leaves the clock reading in `checkedAt` so the caller need not read it again.
    */
   freshFromL1(key: string): L1Entry | undefined {
-    const now = this.context.clock.now();
+    const now = this.clock.now();
     this.checkedAt = now;
-    const entry = this.context.l1?.get(key, now);
+    const entry = this.l1?.get(key, now);
     if (entry !== undefined && entry.epoch === this.epoch.value && now < entry.freshUntil) {
       this.countHit(key, "l1", entry.negative);
       return entry;
@@ -58,11 +93,11 @@ export class NamespaceCore<T> {
     return { value: key, lease: leaseKeyOf(key), lock: lockKeyOf(key) };
   }
   busMessage(type: "inv" | "fill" | "rel" | "clear", key: string): { channel: string; message: string } {
-    return this.context.bus ? this.context.bus.message(type, [key]) : { channel: "", message: "" };
+    return this.bus ? this.bus.message(type, [key]) : { channel: "", message: "" };
   }
   /** Reads and decodes one key from L2; undefined when absent, unreachable or undecodable. */
   async readL2(key: string): Promise<DecodedEntry<T> | undefined> {
-    const raw = await this.context.l2?.get(key);
+    const raw = await this.l2?.get(key);
     if (raw === undefined || raw === UNAVAILABLE || raw === null) return undefined;
     const entry = this.decodeOrDrop(key, raw);
     return entry instanceof Promise ? await entry : entry;
@@ -82,28 +117,24 @@ export class NamespaceCore<T> {
   }
   async dropUndecodable(key: string, error: unknown): Promise<undefined> {
     this.stats.counters.decodeErrors++;
-    this.context.log.warn("decode failure", error, { namespace: this.name, key });
-    this.context.events.emit("decodeError", () => ({ namespace: this.name, key, error: error as Error }));
-    await this.context.l2?.delete(key);
+    this.log.warn("decode failure", error, { namespace: this.name, key });
+    this.events.emit("decodeError", () => ({ namespace: this.name, key, error: error as Error }));
+    await this.l2?.delete(key);
     return undefined;
   }
   staleFromL1(key: string): StaleCandidate<T> | undefined {
     if (!this.useL1) return undefined;
-    const entry = this.context.l1?.get(key, this.context.clock.now());
+    const entry = this.l1?.get(key, this.clock.now());
     if (!entry || entry.epoch !== this.epoch.value) return undefined;
     return { value: entry.value as T | null, staleUntil: entry.staleUntil };
   }
   /** Puts an entry in L1 unless the key was invalidated (or the namespace cleared) since `mark`/`epoch` were read. */
   fillL1(key: string, entry: DecodedEntry<T>, mark: number, epoch: number): void {
-    if (!this.useL1 || this.context.invalidatedSince(key, mark) || epoch !== this.epoch.value) return;
-    let { freshUntil, staleUntil } = entry;
-    if (this.context.bus && !this.context.bus.isConnected) {
-      // Invalidations from other processes cannot be heard now: keep such entries briefly.
-      const cap = this.context.clock.now() + L1_TTL_WHILE_BUS_DOWN_MS;
-      freshUntil = Math.min(freshUntil, cap);
-      staleUntil = Math.min(staleUntil, cap);
-    }
-    this.context.l1?.set(key, {
+    if (!this.useL1 || this.marks.invalidatedSince(key, mark) || epoch !== this.epoch.value) return;
+    // Invalidations from other processes cannot be heard while the bus is down: keep such entries briefly.
+    const { freshUntil, staleUntil } =
+      this.bus && !this.bus.isConnected ? capExpiry(entry, this.clock.now() + L1_TTL_WHILE_BUS_DOWN_MS) : entry;
+    this.l1?.set(key, {
       value: entry.value,
       negative: entry.negative,
       freshUntil,
@@ -115,14 +146,14 @@ export class NamespaceCore<T> {
   }
   serveStale(key: string, stale: StaleCandidate<T>, reason: "loader-error" | "soft-timeout" | "hard-timeout" | "lock-timeout"): T | null {
     this.stats.counters.staleServed++;
-    this.context.events.emit("staleServed", () => ({ namespace: this.name, key, reason }));
+    this.events.emit("staleServed", () => ({ namespace: this.name, key, reason }));
     return stale.value;
   }
   countHit(key: string, tier: "l1" | "l2", negative: boolean): void {
     const counters = this.stats.counters;
     if (tier === "l1") counters.l1Hits++;
     else counters.l2Hits++;
-    const events = this.context.events;
+    const events = this.events;
     // Checked here so the payload closure is not even allocated on the hot path when nobody listens.
     if (negative) {
       counters.negativeHits++;
@@ -133,7 +164,7 @@ export class NamespaceCore<T> {
   }
   countError(operation: string, error: unknown): void {
     this.stats.counters.errors++;
-    this.context.log.warn(`${operation} failure`, error, { namespace: this.name });
-    this.context.events.emit("error", () => ({ namespace: this.name, operation, error: error as Error }));
+    this.log.warn(`${operation} failure`, error, { namespace: this.name });
+    this.events.emit("error", () => ({ namespace: this.name, operation, error: error as Error }));
   }
 }

@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { LoaderError, LoaderTimeoutError } from "./errors.js";
+import { LoaderError, LoaderTimeoutError } from "../errors.js";
 
 const NEVER_ABORTED = new AbortController().signal;
 // Shared by every load without a hard timeout: many concurrent loads may listen to it at once.

@@ -1,13 +1,11 @@
 /** The logging surface the cache needs; pino, console and most loggers fit. */
 export interface CacheLogger {
   warn(object: object, message?: string): void;
-  error(object: object, message?: string): void;
 }
 
 /** Writes warnings to stderr as one JSON line each. */
 export const consoleLogger: CacheLogger = {
   warn: (object, message) => console.warn(JSON.stringify({ level: "warn", msg: message, ...object })),
-  error: (object, message) => console.error(JSON.stringify({ level: "error", msg: message, ...object })),
 };
 
 /**

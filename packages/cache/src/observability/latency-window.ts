@@ -1,3 +1,5 @@
+import { percentile } from "./percentile.js";
+
 /** Latency percentiles over the most recent samples, in ms. */
 export interface LatencySummary {
   count: number;
@@ -28,10 +30,17 @@ export class LatencyWindow {
     this.total++;
   }
 
+  /** The samples recorded after the first `seen` ones (at most the last `capacity`), oldest first. */
+  samplesSince(seen: number): number[] {
+    const count = Math.min(this.total - seen, this.filled);
+    const out: number[] = [];
+    for (let i = count; i > 0; i--) out.push(this.samples[(this.next - i + this.samples.length) % this.samples.length] as number);
+    return out;
+  }
+
   summary(): LatencySummary {
     if (this.filled === 0) return { count: 0, p50: 0, p95: 0, p99: 0 };
     const sorted = this.samples.slice(0, this.filled).sort();
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-    return { count: this.total, p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+    return { count: this.total, p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99) };
   }
 }

@@ -1,4 +1,4 @@
-import { DecodeError } from "./errors.js";
+import { DecodeError } from "../errors.js";
 
 /**
  * What the cache stores per key, in both tiers: the encoded value plus the
@@ -66,9 +66,4 @@ export function readEnvelope(bytes: Buffer): EntryMeta {
   const staleUntil = readTime(bytes, STALE_AT);
   if (!(staleUntil >= freshUntil)) throw new DecodeError("Stored entry has corrupt expiry times.");
   return { negative: ((bytes[2] ?? 0) & FLAG_NEGATIVE) !== 0, freshUntil, staleUntil, loadMs: bytes.readUInt32LE(LOAD_MS_AT) };
-}
-
-/** Splits stored bytes into header and payload; throws {@link DecodeError} on anything else. */
-export function unwrapEnvelope(bytes: Buffer): { meta: EntryMeta; payload: Buffer } {
-  return { meta: readEnvelope(bytes), payload: bytes.subarray(HEADER_BYTES) };
 }

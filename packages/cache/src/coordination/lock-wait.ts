@@ -1,6 +1,6 @@
-import type { CacheContext } from "./cache-context.js";
-import type { DecodedEntry, EntryCodec } from "./entry-codec.js";
-import { UNAVAILABLE } from "./l2-store.js";
+import type { DecodedEntry, EntryCodec } from "../encoding/entry-codec.js";
+import type { CacheContext } from "../read/cache-context.js";
+import { UNAVAILABLE } from "../tiers/l2-store.js";
 
 /** How a caller got the right to load, or why it did not. */
 export type AcquireOutcome<T> =
@@ -26,7 +26,7 @@ const MAX_POLL_MS = 500;
  * waits past `waitTimeoutMs`.
  */
 export async function acquireOrWait<T>(
-  context: CacheContext,
+  context: Pick<CacheContext, "l2" | "bus" | "leaseTtlMs" | "clock">,
   codec: EntryCodec<T>,
   keys: LockKeys,
   token: string,

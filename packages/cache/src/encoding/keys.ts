@@ -1,4 +1,4 @@
-import { InvalidKeyError } from "./errors.js";
+import { InvalidKeyError } from "../errors.js";
 
 /** Namespace names and prefixes: letters, digits, `_` and `-`, so they never need escaping. */
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,7 +1,7 @@
-import type { DecodedEntry } from "./entry-codec.js";
-import type { CacheId } from "./keys.js";
+import type { LockKeys } from "../coordination/lock-wait.js";
+import type { DecodedEntry } from "../encoding/entry-codec.js";
+import type { CacheId } from "../encoding/keys.js";
 import type { LoaderContext } from "./loader-runner.js";
-import type { LockKeys } from "./lock-wait.js";
 
 /** A loader for one id; return null/undefined for "does not exist" (cached as a negative entry). */
 export type Loader<T, Id extends CacheId = CacheId> = (context: LoaderContext<Id>) => T | null | undefined | Promise<T | null | undefined>;

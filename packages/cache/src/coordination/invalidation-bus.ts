@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
+import type { RedisClient } from "../tiers/redis-connection.js";
+import type { Clock } from "../time/clock.js";
 import { type BusMessage, type BusMessageType, decodeBusMessage, encodeBusMessage } from "./bus-message.js";
-import type { Clock } from "./clock.js";
-import type { RedisClient } from "./redis-connection.js";
 
 /** How long a missing sequence number may be late before it counts as lost. */
 const REORDER_WINDOW_MS = 200;

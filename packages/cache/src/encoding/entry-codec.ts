@@ -1,7 +1,7 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { DecodeError, EncodeError } from "../errors.js";
 import type { Codec } from "./codec.js";
 import { type EntryMeta, HEADER_BYTES, readEnvelope, wrapEnvelope } from "./envelope.js";
-import { DecodeError, EncodeError } from "./errors.js";
 
 /** A decoded entry: its value (null when negative) and its times. */
 export interface DecodedEntry<T> extends EntryMeta {

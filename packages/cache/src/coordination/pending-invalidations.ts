@@ -1,5 +1,5 @@
-import { leaseKeyOf } from "./keys.js";
-import { type BusMessageFactory, type L2Store, UNAVAILABLE } from "./l2-store.js";
+import { leaseKeyOf } from "../encoding/keys.js";
+import { type BusMessageFactory, type L2Store, UNAVAILABLE } from "../tiers/l2-store.js";
 
 /** Most keys remembered; past it, the oldest are dropped (and counted: their entries expire by TTL). */
 const MAX_PENDING_KEYS = 100_000;

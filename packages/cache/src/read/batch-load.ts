@@ -1,19 +1,16 @@
-import type { CacheId } from "./keys.js";
-import { UNAVAILABLE } from "./l2-store.js";
-import type { LoadPath } from "./load-path.js";
+import { newToken } from "../coordination/token.js";
+import type { CacheId } from "../encoding/keys.js";
+import { type CallOptions, type EntryPolicy, validateCallOptions } from "../options.js";
+import { UNAVAILABLE } from "../tiers/l2-store.js";
 import { runLoader } from "./loader-runner.js";
-import type { NamespaceCore } from "./namespace-core.js";
 import type { BatchLoader, Resolved } from "./namespace-types.js";
-import { type CallOptions, type EntryPolicy, validateCallOptions } from "./options.js";
 import { mergePolicy } from "./policy.js";
-import { newToken } from "./token.js";
+import type { ReadPath } from "./read-path.js";
 
 /** `getOrSetMany`: one L1 pass, one L2 round trip, one batch loader call for the misses. */
 export class BatchLoad<T> {
-  constructor(
-    private readonly core: NamespaceCore<T>,
-    private readonly loadPath: LoadPath<T>,
-  ) {}
+  /** `core` is the namespace's read path: batch loads store through its fenced fill. */
+  constructor(private readonly core: ReadPath<T>) {}
 
   /**
    * Fetches many ids with one read per tier and one `batchLoader` call for the
@@ -21,7 +18,7 @@ export class BatchLoad<T> {
    * `getOrSet` calls for ids being loaded here join this load.
    */
   async getOrSetMany(ids: CacheId[], batchLoader: BatchLoader<T>, options?: CallOptions): Promise<(T | null)[]> {
-    this.core.context.assertOpen();
+    this.core.assertOpen();
     if (options) validateCallOptions(options);
     const policy = mergePolicy(this.core.policy, options);
     const started = performance.now();
@@ -33,12 +30,12 @@ export class BatchLoad<T> {
       if (entry) results[i] = entry.value as T | null;
       else pending.push(i);
     }
-    const mark = this.core.context.invalidationMark();
+    const mark = this.core.marks.current();
     const epoch = this.core.epoch.value;
-    if (pending.length > 0 && this.core.context.l2) {
-      const raw = await this.core.context.l2.mget(pending.map((i) => keys[i] as string));
+    if (pending.length > 0 && this.core.l2) {
+      const raw = await this.core.l2.mget(pending.map((i) => keys[i] as string));
       if (raw !== UNAVAILABLE) {
-        const now = this.core.context.clock.now();
+        const now = this.core.clock.now();
         const stillMissing: number[] = [];
         for (let p = 0; p < pending.length; p++) {
           const i = pending[p] as number;
@@ -73,7 +70,7 @@ export class BatchLoad<T> {
     const joined: Promise<void>[] = [];
     const toLoad: number[] = [];
     for (const i of pending) {
-      const running = coalesce ? this.core.context.flights.current<Resolved<T>>(keys[i] as string) : undefined;
+      const running = coalesce ? this.core.flights.current<Resolved<T>>(keys[i] as string) : undefined;
       if (running) {
         this.core.stats.counters.coalesced++;
         joined.push(
@@ -90,7 +87,7 @@ export class BatchLoad<T> {
     if (toLoad.length > 0) {
       const tokens = toLoad.map(() => newToken());
       const leases = await Promise.all(
-        toLoad.map((i, n) => this.loadPath.takeLease(this.core.lockKeys(keys[i] as string), tokens[n] as string, policy)),
+        toLoad.map((i, n) => this.core.takeLease(this.core.lockKeys(keys[i] as string), tokens[n] as string, policy)),
       );
       const started = performance.now();
       this.core.stats.counters.loads++;
@@ -114,10 +111,10 @@ export class BatchLoad<T> {
         };
         const work = async (): Promise<Resolved<T>> => {
           const loaded = (await batch)[n] as T | null | undefined;
-          return { value: await this.loadPath.store(key, loaded, policy, performance.now() - started, fence), source: "loader" };
+          return { value: await this.core.store(key, loaded, policy, performance.now() - started, fence), source: "loader" };
         };
         // Registered as this key's flight, so a concurrent getOrSet of the same id joins the batch.
-        return coalesce ? this.core.context.flights.run(key, work) : work();
+        return coalesce ? this.core.flights.run(key, work) : work();
       });
       batch.catch(() => this.core.stats.counters.loadErrors++);
       const values = await Promise.all(stored);

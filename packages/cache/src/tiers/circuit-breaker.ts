@@ -1,4 +1,4 @@
-import type { Clock } from "./clock.js";
+import type { Clock } from "../time/clock.js";
 
 /** `closed`: calls pass. `open`: calls are skipped until the cool-down ends. `half-open`: one probe is in flight. */
 export type CircuitState = "closed" | "open" | "half-open";

@@ -1,11 +1,10 @@
-import type { CacheId } from "./keys.js";
-import { UNAVAILABLE } from "./l2-store.js";
-import type { LoadPath } from "./load-path.js";
-import type { NamespaceCore } from "./namespace-core.js";
+import { newToken } from "../coordination/token.js";
+import type { CacheId } from "../encoding/keys.js";
+import type { CallOptions, EntryPolicy } from "../options.js";
+import { UNAVAILABLE } from "../tiers/l2-store.js";
 import type { Loader } from "./namespace-types.js";
-import type { CallOptions, EntryPolicy } from "./options.js";
 import { mergePolicy } from "./policy.js";
-import { newToken } from "./token.js";
+import type { ReadPath } from "./read-path.js";
 
 /** The single-flight key of a key's background refresh. */
 export function refreshFlightKey(key: string): string {
@@ -17,10 +16,8 @@ export class EarlyRefresh<T> {
   /** Background refreshes under way (so the miss path looks them up only when there are some). */
   running = 0;
 
-  constructor(
-    private readonly core: NamespaceCore<T>,
-    private readonly loadPath: LoadPath<T>,
-  ) {}
+  /** `core` is the read path this refresh belongs to: it stores what the refresh loads. */
+  constructor(private readonly core: ReadPath<T>) {}
 
   /**
    * XFetch (Vattani et al.): refresh before expiry with probability
@@ -41,31 +38,31 @@ export class EarlyRefresh<T> {
     const left = entry.freshUntil - now;
     // exp(-30) is negligible: skip the random draw while far from expiry.
     if (left > delta * 30) return;
-    if (now - delta * Math.log(this.core.context.random() || Number.MIN_VALUE) < entry.freshUntil) return;
+    if (now - delta * Math.log(this.core.random() || Number.MIN_VALUE) < entry.freshUntil) return;
     // Refreshes run under their own flight key, apart from the caller's own load flight (an L2 hit is
     // served inside one): one refresh per key at a time, and nobody waits on it while the entry is fresh.
     const flightKey = refreshFlightKey(key);
-    if (this.core.context.flights.current(flightKey)) return;
+    if (this.core.flights.current(flightKey)) return;
     const policy = mergePolicy(this.core.policy, options);
     this.core.stats.counters.earlyRefreshes++;
-    this.core.context.events.emit("earlyRefresh", () => ({ namespace: this.core.name, key }));
+    this.core.events.emit("earlyRefresh", () => ({ namespace: this.core.name, key }));
     this.running++;
-    this.core.context.flights
+    this.core.flights
       .run(flightKey, () => this.refresh(key, id, loader, policy).finally(() => this.running--))
-      .catch((error) => this.core.context.log.warn("early refresh failed", error, { namespace: this.core.name, key }));
+      .catch((error) => this.core.log.warn("early refresh failed", error, { namespace: this.core.name, key }));
   }
 
   /** One background refresh: skipped if another process holds the lock (it is refreshing already). */
   async refresh(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy): Promise<T | null> {
-    const mark = this.core.context.invalidationMark();
+    const mark = this.core.marks.current();
     const epoch = this.core.epoch.value;
     const lockKeys = this.core.lockKeys(key);
     const token = newToken();
     let leased = false;
     let locked = false;
-    if (this.core.context.l2) {
-      const reply = await this.core.context.l2.acquire(lockKeys, token, {
-        leaseTtlMs: this.core.context.leaseTtlMs,
+    if (this.core.l2) {
+      const reply = await this.core.l2.acquire(lockKeys, token, {
+        leaseTtlMs: this.core.leaseTtlMs,
         lockTtlMs: policy.lockTtlMs,
         wantLock: policy.protection === "distributed",
         // Far future: an entry that is still fresh must not stop its own refresh.
@@ -77,6 +74,6 @@ export class EarlyRefresh<T> {
         locked = policy.protection === "distributed";
       }
     }
-    return this.loadPath.loadAndStore(key, id, loader, policy, { token, leased, locked, mark, epoch, lockKeys });
+    return this.core.loadAndStore(key, id, loader, policy, { token, leased, locked, mark, epoch, lockKeys });
   }
 }

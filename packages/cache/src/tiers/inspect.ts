@@ -1,7 +1,7 @@
-import type { CacheContext } from "./cache-context.js";
-import type { EntryCodec } from "./entry-codec.js";
-import type { EntryMeta } from "./envelope.js";
-import type { KeySpace } from "./keys.js";
+import type { EntryCodec } from "../encoding/entry-codec.js";
+import type { EntryMeta } from "../encoding/envelope.js";
+import type { KeySpace } from "../encoding/keys.js";
+import type { CacheContext } from "../read/cache-context.js";
 import { UNAVAILABLE } from "./l2-store.js";
 
 /** One entry as shown by `namespace.inspect()`. */
@@ -45,7 +45,7 @@ const MAX_SCAN_STEPS = 64;
 /** Lists this process's L1 entries of one namespace version (no recency change). */
 export function inspectL1(context: CacheContext, keys: KeySpace, limit: number, offset: number): InspectPage {
   const now = context.clock.now();
-  const epoch = context.epochOf(keys.namespacePrefix);
+  const epoch = context.marks.epoch(keys.namespacePrefix).value;
   const found: InspectedEntry[] = [];
   let skipped = 0;
   for (const [key, entry] of context.l1?.entries() ?? []) {
