@@ -24,5 +24,6 @@ export type { LatencySummary } from "./latency-window.js";
 export type { LoaderContext } from "./loader-runner.js";
 export type { BatchLoader, DetailedResult, Loader, Namespace, ResultSource } from "./namespace.js";
 export type { CacheOptions, CallOptions, EntryPolicy, NamespaceOptions, Protection } from "./options.js";
+export type { PeekedCopy, PeekedEntry } from "./peek.js";
 export type { ClusterInput, RedisClient, RedisInput } from "./redis-connection.js";
 export type { HitRates, NamespaceCounters, TimedOperation } from "./stats.js";

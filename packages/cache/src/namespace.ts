@@ -11,6 +11,7 @@ import { softTimeout } from "./loader-runner.js";
 import { NamespaceCore } from "./namespace-core.js";
 import type { BatchLoader, DetailedResult, Loader, Resolved } from "./namespace-types.js";
 import { type CallOptions, type EntryPolicy, validateCallOptions } from "./options.js";
+import { type PeekedEntry, peekEntry } from "./peek.js";
 import { mergePolicy } from "./policy.js";
 import type { NamespaceStats } from "./stats.js";
 
@@ -284,5 +285,14 @@ export class Namespace<T> {
         ? inspectL1(this.core.context, this.keys, limit, Number(options.cursor ?? "0") || 0)
         : { entries: [], cursor: "0" };
     return inspectL2(this.core.context, this.keys, this.core.codec as EntryCodec<unknown>, limit, options.cursor ?? "0");
+  }
+
+  /**
+   * What both tiers hold for one id (this process's L1, and L2 with its raw
+   * bytes), without touching recency, filling or counting. For tools.
+   */
+  peek(id: CacheId): Promise<PeekedEntry> {
+    this.core.context.assertOpen();
+    return peekEntry(this.core.context, this.keys, this.core.codec as EntryCodec<unknown>, id, this.core.useL1);
   }
 }
