@@ -2,15 +2,19 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { useId, useState } from "react";
 import { ConfirmDialog } from "../components/Dialog.js";
 import { ErrorNotice, Panel, QueryView } from "../components/Panel.js";
+import { TableWrap } from "../components/TableWrap.js";
+import { lookupShares } from "../dashboard/metrics.js";
 import { bytes, count, countdown, percent } from "../format.js";
 import { type RouterInputs, useTRPC, useTRPCClient } from "../trpc.js";
+import { EntryDetails } from "./EntryDetails.js";
+import { EntryFilter } from "./EntryFilter.js";
 import { remainingMs, useNow } from "./use-now.js";
 
 type NamespaceName = RouterInputs["cache"]["entries"]["namespace"];
 type Tier = "l1" | "l2";
 
 const PAGE_SIZE = 50;
-/** Counting L2 walks SCAN pages; stop after this many keys and say "at least". */
+/** Counting L2 walks SCAN pages (only when asked); stop after this many keys and say "at least". */
 const COUNT_CAP = 20_000;
 
 /** Namespaces with their versions and entry counts; entries with their TTL counting down; invalidate and clear. */
@@ -20,6 +24,7 @@ export function CacheBrowser() {
   const [selected, setSelected] = useState<NamespaceName | null>(null);
   const [clearing, setClearing] = useState<NamespaceName | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [opened, setOpened] = useState<string | null>(null);
   const queryClient = useQueryClient();
   const clear = useMutation(
     trpc.cache.clear.mutationOptions({
@@ -48,7 +53,7 @@ export function CacheBrowser() {
             data.namespaces.length === 0 ? (
               <p className="muted">No namespace has been used yet on this instance.</p>
             ) : (
-              <div className="table-wrap">
+              <TableWrap label="Namespaces">
                 <table aria-label="Namespaces">
                   <thead>
                     <tr>
@@ -56,8 +61,10 @@ export function CacheBrowser() {
                       <th scope="col">Version</th>
                       <th scope="col">L1 entries (this instance)</th>
                       <th scope="col">L2 entries (Redis)</th>
-                      <th scope="col">Hit rate</th>
-                      <th scope="col">Actions</th>
+                      <th scope="col">Hit rate (L1 + L2)</th>
+                      <th scope="col" className="actions-cell">
+                        Actions
+                      </th>
                     </tr>
                   </thead>
                   <tbody>
@@ -71,8 +78,8 @@ export function CacheBrowser() {
                         <td>
                           <EntryCount namespace={ns.name as NamespaceName} tier="l2" />
                         </td>
-                        <td>{percent(ns.hitRate.overall)}</td>
-                        <td className="row-actions">
+                        <td>{percent(lookupShares(ns.counters).hitRate)}</td>
+                        <td className="row-actions actions-cell">
                           <button type="button" className="secondary" onClick={() => setSelected(ns.name as NamespaceName)}>
                             Browse {ns.name}
                           </button>
@@ -84,12 +91,18 @@ export function CacheBrowser() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
             )
           }
         </QueryView>
+        <p className="hint">
+          Entry counts are taken when you ask (they page through the keys with SCAN), not on every refresh. The hit rate is the dashboard's:
+          lookups answered from L1 or L2, of all lookups of the namespace on this instance.
+        </p>
       </Panel>
-      {namespace && <Entries key={namespace} namespace={namespace} onNotice={setNotice} />}
+      {namespace && <EntryFilter namespace={namespace} onOpen={setOpened} />}
+      {namespace && opened !== null && <EntryDetails key={opened} namespace={namespace} id={opened} onClose={() => setOpened(null)} />}
+      {namespace && <Entries key={namespace} namespace={namespace} onNotice={setNotice} onOpen={setOpened} />}
       <ConfirmDialog
         title={`Clear namespace ${clearing ?? ""}?`}
         open={clearing !== null}
@@ -111,12 +124,12 @@ export function CacheBrowser() {
   );
 }
 
-/** Counts a namespace's entries in one tier by paging through them (SCAN in Redis, so Redis is never blocked). */
+/** Counts a namespace's entries in one tier when asked, by paging through them (SCAN in Redis, so Redis is never blocked). */
 function EntryCount({ namespace, tier }: { namespace: NamespaceName; tier: Tier }) {
   const client = useTRPCClient();
   const counted = useQuery({
     queryKey: ["entry-count", namespace, tier],
-    refetchInterval: 3_000,
+    enabled: false,
     queryFn: async () => {
       let total = 0;
       let cursor = "0";
@@ -125,20 +138,43 @@ function EntryCount({ namespace, tier }: { namespace: NamespaceName; tier: Tier 
         total += page.entries.filter((entry) => entry.expiresInMs > 0).length;
         cursor = page.cursor;
       } while (cursor !== "0" && total < COUNT_CAP);
-      return { total, capped: cursor !== "0" };
+      return { total, capped: cursor !== "0", at: Date.now() };
     },
   });
-  if (counted.isPending) return <span className="muted">…</span>;
-  if (counted.isError) return <span className="muted">unavailable</span>;
+  const where = tier === "l1" ? "L1" : "L2";
   return (
-    <span>
-      {counted.data.capped ? "≥ " : ""}
-      {count(counted.data.total)}
+    <span className="count">
+      {counted.isError ? (
+        <span className="muted">unavailable</span>
+      ) : counted.data ? (
+        <span>
+          {counted.data.capped ? "≥ " : ""}
+          {count(counted.data.total)}
+          <span className="muted"> at {new Date(counted.data.at).toLocaleTimeString()}</span>
+        </span>
+      ) : null}{" "}
+      <button
+        type="button"
+        className="secondary small"
+        aria-label={`Count ${namespace} entries in ${where}`}
+        disabled={counted.isFetching}
+        onClick={() => void counted.refetch()}
+      >
+        {counted.isFetching ? "Counting…" : counted.data ? "Recount" : "Count"}
+      </button>
     </span>
   );
 }
 
-function Entries({ namespace, onNotice }: { namespace: NamespaceName; onNotice: (text: string) => void }) {
+function Entries({
+  namespace,
+  onNotice,
+  onOpen,
+}: {
+  namespace: NamespaceName;
+  onNotice: (text: string) => void;
+  onOpen: (id: string) => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [tier, setTier] = useState<Tier>("l2");
@@ -200,7 +236,7 @@ function Entries({ namespace, onNotice }: { namespace: NamespaceName; onNotice: 
                   Nothing cached in {tier === "l1" ? "this instance's L1" : "Redis"} for this namespace. Look a user up to fill it.
                 </p>
               ) : (
-                <div className="table-wrap">
+                <TableWrap label={`Entries in ${tier === "l1" ? "L1" : "L2"}`}>
                   <table aria-label={`Entries in ${tier === "l1" ? "L1" : "L2"}`}>
                     <thead>
                       <tr>
@@ -210,7 +246,9 @@ function Entries({ namespace, onNotice }: { namespace: NamespaceName; onNotice: 
                         <th scope="col">Gone in</th>
                         <th scope="col">Size</th>
                         <th scope="col">Kind</th>
-                        <th scope="col">Actions</th>
+                        <th scope="col" className="actions-cell">
+                          Actions
+                        </th>
                       </tr>
                     </thead>
                     <tbody>
@@ -219,14 +257,22 @@ function Entries({ namespace, onNotice }: { namespace: NamespaceName; onNotice: 
                         return (
                           <tr key={entry.key}>
                             <td>
-                              <code>{entry.key}</code>
+                              <code className="key">{entry.key}</code>
                             </td>
                             <td>{entry.id}</td>
                             <td>{fresh > 0 ? countdown(fresh) : <span className="pill warn">stale</span>}</td>
                             <td>{countdown(remainingMs(entry.expiresInMs, entries.dataUpdatedAt, now))}</td>
                             <td>{bytes(entry.size)}</td>
                             <td>{entry.negative ? <span className="pill negative">negative</span> : "value"}</td>
-                            <td>
+                            <td className="row-actions actions-cell">
+                              <button
+                                type="button"
+                                className="secondary"
+                                aria-label={`Open ${namespace} ${entry.id}`}
+                                onClick={() => onOpen(entry.id)}
+                              >
+                                Open
+                              </button>
                               <button
                                 type="button"
                                 className="secondary"
@@ -242,7 +288,7 @@ function Entries({ namespace, onNotice }: { namespace: NamespaceName; onNotice: 
                       })}
                     </tbody>
                   </table>
-                </div>
+                </TableWrap>
               )}
               <div className="pager">
                 <button type="button" className="secondary" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>

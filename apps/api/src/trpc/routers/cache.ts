@@ -119,7 +119,7 @@ export const cacheRouter = router({
 });
 
 /** An L1 copy's envelope times, as `cache.entry` reports them per instance. */
-interface L1Copy {
+export interface L1Copy {
   negative: boolean;
   freshUntil: number;
   staleUntil: number;
