@@ -156,7 +156,7 @@ function EntryCount({ namespace, tier }: { namespace: NamespaceName; tier: Tier 
       <button
         type="button"
         className="secondary small"
-        aria-label={`Count ${namespace} entries in ${where}`}
+        aria-label={`${counted.data ? "Recount" : "Count"} ${namespace} entries in ${where}`}
         disabled={counted.isFetching}
         onClick={() => void counted.refetch()}
       >
