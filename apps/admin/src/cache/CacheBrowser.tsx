@@ -69,25 +69,15 @@ export function CacheBrowser() {
                   </thead>
                   <tbody>
                     {data.namespaces.map((ns) => (
-                      <tr key={ns.name} aria-current={ns.name === namespace ? "true" : undefined}>
-                        <th scope="row">{ns.name}</th>
-                        <td>v{ns.version}</td>
-                        <td>
-                          <EntryCount namespace={ns.name as NamespaceName} tier="l1" />
-                        </td>
-                        <td>
-                          <EntryCount namespace={ns.name as NamespaceName} tier="l2" />
-                        </td>
-                        <td>{percent(lookupShares(ns.counters).hitRate)}</td>
-                        <td className="row-actions actions-cell">
-                          <button type="button" className="secondary" onClick={() => setSelected(ns.name as NamespaceName)}>
-                            Browse {ns.name}
-                          </button>
-                          <button type="button" className="danger" onClick={() => setClearing(ns.name as NamespaceName)}>
-                            Clear {ns.name}
-                          </button>
-                        </td>
-                      </tr>
+                      <NamespaceRow
+                        key={ns.name}
+                        namespace={ns.name as NamespaceName}
+                        version={ns.version}
+                        hitRate={lookupShares(ns.counters).hitRate}
+                        current={ns.name === namespace}
+                        onBrowse={() => setSelected(ns.name as NamespaceName)}
+                        onClear={() => setClearing(ns.name as NamespaceName)}
+                      />
                     ))}
                   </tbody>
                 </table>
@@ -124,10 +114,10 @@ export function CacheBrowser() {
   );
 }
 
-/** Counts a namespace's entries in one tier when asked, by paging through them (SCAN in Redis, so Redis is never blocked). */
-function EntryCount({ namespace, tier }: { namespace: NamespaceName; tier: Tier }) {
+/** A namespace's entries in one tier, counted when asked by paging through them (SCAN in Redis, so Redis is never blocked). */
+function useEntryCount(namespace: NamespaceName, tier: Tier) {
   const client = useTRPCClient();
-  const counted = useQuery({
+  return useQuery({
     queryKey: ["entry-count", namespace, tier],
     enabled: false,
     queryFn: async () => {
@@ -141,28 +131,72 @@ function EntryCount({ namespace, tier }: { namespace: NamespaceName; tier: Tier 
       return { total, capped: cursor !== "0", at: Date.now() };
     },
   });
-  const where = tier === "l1" ? "L1" : "L2";
+}
+
+function Counted({ counted }: { counted: ReturnType<typeof useEntryCount> }) {
+  if (counted.isFetching) return <span className="muted">counting…</span>;
+  if (counted.isError) return <span className="muted">unavailable</span>;
+  if (!counted.data) return <span className="muted">not counted</span>;
   return (
-    <span className="count">
-      {counted.isError ? (
-        <span className="muted">unavailable</span>
-      ) : counted.data ? (
-        <span>
-          {counted.data.capped ? "≥ " : ""}
-          {count(counted.data.total)}
-          <span className="muted"> at {new Date(counted.data.at).toLocaleTimeString()}</span>
-        </span>
-      ) : null}{" "}
-      <button
-        type="button"
-        className="secondary small"
-        aria-label={`${counted.data ? "Recount" : "Count"} ${namespace} entries in ${where}`}
-        disabled={counted.isFetching}
-        onClick={() => void counted.refetch()}
-      >
-        {counted.isFetching ? "Counting…" : counted.data ? "Recount" : "Count"}
-      </button>
+    <span>
+      {counted.data.capped ? "≥ " : ""}
+      {count(counted.data.total)} <span className="muted">at {new Date(counted.data.at).toLocaleTimeString()}</span>
     </span>
+  );
+}
+
+/** One namespace: version, entry counts (on demand), hit rate, and its actions (kept in view at any width). */
+function NamespaceRow({
+  namespace,
+  version,
+  hitRate,
+  current,
+  onBrowse,
+  onClear,
+}: {
+  namespace: NamespaceName;
+  version: number;
+  hitRate: number;
+  current: boolean;
+  onBrowse: () => void;
+  onClear: () => void;
+}) {
+  const l1 = useEntryCount(namespace, "l1");
+  const l2 = useEntryCount(namespace, "l2");
+  const counting = l1.isFetching || l2.isFetching;
+  const counted = l1.data !== undefined || l2.data !== undefined;
+  return (
+    <tr aria-current={current ? "true" : undefined}>
+      <th scope="row">{namespace}</th>
+      <td>v{version}</td>
+      <td>
+        <Counted counted={l1} />
+      </td>
+      <td>
+        <Counted counted={l2} />
+      </td>
+      <td>{percent(hitRate)}</td>
+      <td className="row-actions actions-cell">
+        <button
+          type="button"
+          className="secondary"
+          disabled={counting}
+          aria-label={`${counted ? "Recount" : "Count"} ${namespace} entries`}
+          onClick={() => {
+            void l1.refetch();
+            void l2.refetch();
+          }}
+        >
+          {counting ? "Counting…" : counted ? "Recount" : "Count"}
+        </button>
+        <button type="button" className="secondary" onClick={onBrowse}>
+          Browse {namespace}
+        </button>
+        <button type="button" className="danger" onClick={onClear}>
+          Clear {namespace}
+        </button>
+      </td>
+    </tr>
   );
 }
 
