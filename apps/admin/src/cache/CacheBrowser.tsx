@@ -9,6 +9,7 @@ import { type RouterInputs, useTRPC, useTRPCClient } from "../trpc.js";
 import { EntryDetails } from "./EntryDetails.js";
 import { EntryFilter } from "./EntryFilter.js";
 import { remainingMs, useNow } from "./use-now.js";
+import { VersionDemo } from "./VersionDemo.js";
 
 type NamespaceName = RouterInputs["cache"]["entries"]["namespace"];
 type Tier = "l1" | "l2";
@@ -93,6 +94,7 @@ export function CacheBrowser() {
       {namespace && <EntryFilter namespace={namespace} onOpen={setOpened} />}
       {namespace && opened !== null && <EntryDetails key={opened} namespace={namespace} id={opened} onClose={() => setOpened(null)} />}
       {namespace && <Entries key={namespace} namespace={namespace} onNotice={setNotice} onOpen={setOpened} />}
+      <VersionDemo />
       <ConfirmDialog
         title={`Clear namespace ${clearing ?? ""}?`}
         open={clearing !== null}

@@ -2,8 +2,9 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { queryPeer, trustedInstances } from "../../instances/peer-call.js";
 import { adminProcedure, router } from "../init.js";
-import { namespaceName } from "../inputs.js";
+import { namespaceName, userId } from "../inputs.js";
 import { localStats, mergeStats, type Stats } from "./cache-stats.js";
+import { versionDemo } from "./version-demo.js";
 
 const entryInput = z.strictObject({ namespace: namespaceName, id: z.union([z.number().int(), z.string().min(1).max(512)]) });
 
@@ -104,6 +105,9 @@ export const cacheRouter = router({
     const peeked = await ctx.services.cache.namespace(input.namespace).peek(input.id);
     return l1CopyOf(peeked.l1);
   }),
+
+  /** Versioned keys, shown: where one user's entry lives now, and that a reader at the next version cannot reach it. */
+  versionDemo: adminProcedure.input(z.strictObject({ id: userId })).query(({ ctx, input }) => versionDemo(ctx.services, input.id)),
 
   /** Drops one id from both tiers in every instance (fenced: loads under way cannot write it back). */
   invalidate: adminProcedure.input(entryInput).mutation(async ({ ctx, input }) => {
