@@ -124,7 +124,7 @@ function EntryBody({ entry }: { entry: Entry }) {
           )}
           <h3>Payload as UTF-8</h3>
           <TableWrap label="Payload as UTF-8" className="bytes-wrap">
-            <pre className="bytes">{l2.payloadUtf8 || "(empty: a negative marker has no payload)"}</pre>
+            <pre className="bytes wrapped">{l2.payloadUtf8 || "(empty: a negative marker has no payload)"}</pre>
           </TableWrap>
           <h3>Raw stored bytes (hex)</h3>
           <TableWrap label="Raw stored bytes" className="bytes-wrap">

@@ -134,9 +134,13 @@ function Numbers({ stats }: { stats: CacheStats }) {
 /** A step longer than this between two points is a gap (tab closed or hidden): the line breaks there. */
 const GAP_MS = 2_500;
 
-/** Time labels at least 70 px apart and a fixed-width value axis, so labels never overlap at 375 px. */
+/** One-line time labels at least 80 px apart and a fixed-width value axis, so labels never overlap or clip at 375 px. */
 const AXES: uPlot.Axis[] = [
-  { space: 70, size: 36 },
+  {
+    space: 80,
+    size: 30,
+    values: (_plot, splits) => splits.map((at) => new Date(at * 1000).toLocaleTimeString("en-GB", { hour12: false })),
+  },
   { size: 50, space: 30 },
 ];
 
@@ -243,6 +247,18 @@ function Dependencies({ readiness, stats }: { readiness: Readiness; stats: Cache
   );
 }
 
+/** The heartbeat's summary carries the instance's totals: read the counters the hit rate needs. */
+function summaryCounters(summary: Record<string, number>) {
+  const read = (name: string) => summary[name] ?? 0;
+  return {
+    l1Hits: read("l1Hits"),
+    l1Misses: read("l1Misses"),
+    l2Hits: read("l2Hits"),
+    coalesced: read("coalesced"),
+    misses: read("misses"),
+  };
+}
+
 function Instances({ stats }: { stats: CacheStats }) {
   const now = Date.now();
   if (stats.instances.length === 0) return <p className="muted">No heartbeat in Redis (is Redis down?).</p>;
@@ -254,7 +270,7 @@ function Instances({ stats }: { stats: CacheStats }) {
             <th scope="col">Instance</th>
             <th scope="col">Address</th>
             <th scope="col">Up for</th>
-            <th scope="col">Hit rate</th>
+            <th scope="col">Hit rate (L1 + L2)</th>
             <th scope="col">DB latency</th>
             <th scope="col">Last seen</th>
           </tr>
@@ -268,7 +284,7 @@ function Instances({ stats }: { stats: CacheStats }) {
               </td>
               <td>{instance.url}</td>
               <td>{duration(now - instance.startedAt)}</td>
-              <td>{percent(instance.summary.hitRate ?? 0)}</td>
+              <td>{percent(lookupShares(summaryCounters(instance.summary)).hitRate)}</td>
               <td>{duration(instance.dbLatencyMs)}</td>
               <td>{duration(Math.max(0, now - instance.lastSeenAt))} ago</td>
             </tr>
