@@ -12,7 +12,8 @@ function ago(at: number | null | undefined): string {
 
 /**
  * What tells instances to drop a copy: the Redis bus (every write and clear), the Postgres listener
- * (NOTIFY from the users trigger, for writes that bypass the API) and, when it lands, the outbox.
+ * (NOTIFY from the users trigger, for writes that bypass the API) and the outbox (changes committed
+ * in Postgres, delivered to Redis until acknowledged).
  */
 export function InvalidationSources({ readiness, stats, label }: { readiness: Readiness; stats: CacheStats | undefined; label: string }) {
   const bus = stats?.tiers.bus;
@@ -55,7 +56,20 @@ export function InvalidationSources({ readiness, stats, label }: { readiness: Re
       </dd>
       <dt>Outbox (transactional invalidations)</dt>
       <dd>
-        <span className="muted">Not in this build: depth and last event will show here once the outbox lands.</span>
+        {stats?.outbox ? (
+          <>
+            <State up={stats.outbox.depth === 0}>
+              {stats.outbox.depth === 0 ? "all delivered" : `${count(stats.outbox.depth)} waiting`}
+            </State>{" "}
+            <span>
+              depth {count(stats.outbox.depth)}
+              {stats.outbox.depth > 0 ? ` · oldest ${duration(stats.outbox.oldestAgeMs)}` : ""} · {count(stats.outbox.delivered)} delivered
+              · {count(stats.outbox.failedDeliveries)} failed deliveries · last drain {ago(stats.outbox.lastDrainAt)}
+            </span>
+          </>
+        ) : (
+          <span className="muted">unknown: Postgres did not answer</span>
+        )}
       </dd>
       {l2 && (
         <>

@@ -17,6 +17,8 @@ export async function localStats(services: Services) {
     hitRate: snapshot.hitRate,
     namespaces: snapshot.namespaces,
     inFlight: snapshot.inFlight,
+    // Shared by the cluster (one Postgres table); null when Postgres did not answer.
+    outbox: await services.outbox.state().catch(() => null),
     instances: await heartbeat.list(),
     series: series.list(),
   };
@@ -42,7 +44,8 @@ function sum<T extends object>(into: T, from: T): T {
 /**
  * The cluster total: counters, entries and per-second series summed over the
  * instances that answered; latency percentiles are the worst instance's (they
- * cannot be summed); Redis and identity fields are those of `self`.
+ * cannot be summed); Redis, identity and the outbox (one table for the
+ * cluster) are those of `self`, except the outbox's per-instance delivery counters, summed.
  */
 export function mergeStats(self: Stats, others: Stats[], unreachable: string[]): Stats {
   const all = [self, ...others];
@@ -89,8 +92,17 @@ export function mergeStats(self: Stats, others: Stats[], unreachable: string[]):
     l1.maxEntries += other.tiers.l1.maxEntries;
     l1.maxBytes += other.tiers.l1.maxBytes;
   }
+  const outbox = self.outbox && { ...self.outbox };
+  if (outbox) {
+    for (const other of others) {
+      outbox.delivered += other.outbox?.delivered ?? 0;
+      outbox.failedDeliveries += other.outbox?.failedDeliveries ?? 0;
+      outbox.lastDrainAt = Math.max(outbox.lastDrainAt ?? 0, other.outbox?.lastDrainAt ?? 0) || null;
+    }
+  }
   return {
     ...self,
+    outbox,
     scope: { kind: "cluster", instanceIds: all.map((stats) => stats.instance.id), unreachable },
     tiers: { l1, l2: self.tiers.l2, bus },
     totals,
