@@ -44,10 +44,10 @@ export const test = base.extend<Fixtures>({
 
 export { expect };
 
-/** The number in "1,234 total" inside the stat named `label`. */
+/** The number in "1,234 total" (or "1,234 lookups") inside the stat named `label`. */
 export async function statTotal(page: Page, label: string): Promise<number> {
   const text = (await page.getByRole("group", { name: label, exact: true }).textContent()) ?? "";
-  const match = /([\d,]+) total/.exec(text);
+  const match = /([\d,]+) (total|lookups)/.exec(text);
   if (!match?.[1]) throw new Error(`stat ${label} has no total: ${text}`);
   return Number(match[1].replaceAll(",", ""));
 }

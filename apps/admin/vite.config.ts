@@ -10,5 +10,6 @@ export default defineConfig({
   plugins: [react()],
   server: { proxy: { "/trpc": api, "/readyz": api, "/healthz": api } },
   preview: { proxy: { "/trpc": api, "/readyz": api, "/healthz": api } },
-  build: { outDir: "dist", sourcemap: true },
+  // No source maps in the build the API serves: production answers with the bundle only.
+  build: { outDir: "dist", sourcemap: false },
 });

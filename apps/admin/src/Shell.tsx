@@ -1,4 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import { CacheBrowser } from "./cache/CacheBrowser.js";
 import { Dashboard } from "./dashboard/Dashboard.js";
@@ -48,6 +48,7 @@ export function Shell({ onSignOut }: { onSignOut: () => void }) {
         </button>
       </header>
       <EmulationBanner />
+      <LatencyBanner />
       <main id="main">
         <h1 ref={heading} tabIndex={-1}>
           {title}
@@ -67,6 +68,27 @@ function EmulationBanner() {
     <aside className="banner" aria-label="Redis emulation">
       <strong>Embedded Redis emulation.</strong> REDIS_URL is unset and no Redis answered, so this API keeps L2 in an in-process emulation:
       nothing is shared with other instances and the stampede lab runs on one instance only. Set REDIS_URL for a real cluster.
+    </aside>
+  );
+}
+
+/** Shown on every page while the lab's database latency is above zero (it applies to every instance), with a reset. */
+function LatencyBanner() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const stats = useQuery(trpc.cache.stats.queryOptions(undefined, { refetchInterval: 1_000 }));
+  const reset = useMutation(
+    trpc.lab.setDbLatency.mutationOptions({ onSuccess: () => void queryClient.invalidateQueries(trpc.cache.stats.pathFilter()) }),
+  );
+  const ms = stats.data?.instance.dbLatencyMs ?? 0;
+  if (ms === 0) return null;
+  return (
+    <aside className="banner latency" aria-label="Database latency">
+      <strong>Database latency {ms} ms is on.</strong> The stampede lab added it to every database read on every instance; it stays until
+      reset, and it is stored in Redis, so restarted instances pick it up again.{" "}
+      <button type="button" className="secondary" disabled={reset.isPending} onClick={() => reset.mutate({ ms: 0 })}>
+        Reset to 0 ms
+      </button>
     </aside>
   );
 }

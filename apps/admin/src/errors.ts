@@ -16,7 +16,7 @@ export function describeError(error: unknown): string {
   const message = (error as ErrorLike | null)?.message ?? String(error);
   switch (code) {
     case "NETWORK":
-      return `Cannot reach the API (${message}). It may be down or restarting; this panel retries on its own.`;
+      return `Cannot reach the API (${message}). It may be down or restarting; this panel retries on its own every few seconds.`;
     case "UNAUTHORIZED":
       return "The API refused the admin token. Sign in again with the ADMIN_TOKEN the API was started with.";
     case "SERVICE_UNAVAILABLE":
@@ -26,6 +26,15 @@ export function describeError(error: unknown): string {
     default:
       return message;
   }
+}
+
+/** How often a panel whose query failed with a retryable error asks again, in ms. */
+export const RETRY_EVERY_MS = 3_000;
+
+/** Whether a failure is the kind that heals on its own (the API or a dependency coming back), so panels retry it. */
+export function isTransient(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === "NETWORK" || code === "SERVICE_UNAVAILABLE";
 }
 
 /** Network failures and 5xx are worth retrying; a refused token or bad input is not. */

@@ -184,6 +184,10 @@ describe("admin procedures", () => {
       c.cache.entries.query({ namespace: "user", tier: "l1" }),
       c.cache.invalidate.mutate({ namespace: "user", id: 1 }),
       c.cache.clear.mutate({ namespace: "user" }),
+      c.cache.entry.query({ namespace: "user", id: 1 }),
+      c.cache.l1Copy.query({ namespace: "user", id: 1 }),
+      c.cache.versionDemo.query({ id: 1 }),
+      c.cache.stats.query({ of: "cluster" }),
       c.instances.list.query(),
       c.lab.setDbLatency.mutate({ ms: 1 }),
       c.lab.stampede.mutate({ concurrency: 1, mode: "none" }),
@@ -220,6 +224,42 @@ describe("admin procedures", () => {
     expect(await failure(admin.cache.entries.query({ namespace: "nope" as "user", tier: "l1" }))).toMatchObject({ code: "BAD_REQUEST" });
   });
 
+  it("cache.entry shows one entry's bytes, envelope and L1 holders; NOT_FOUND when nothing is cached, BAD_REQUEST on bad input", async () => {
+    const user = await admin.user.create.mutate({ username: "opened", email: "opened@example.com", displayName: "O" });
+    await anonymous.user.byId.query({ id: user.id });
+    const entry = await admin.cache.entry.query({ namespace: "user", id: String(user.id) });
+    expect(entry).toMatchObject({ version: 1, codec: "json", tags: null });
+    expect(entry.l2?.payloadUtf8).toContain('"username":"opened"');
+    expect(entry.l2?.hex.startsWith("480100")).toBe(true);
+    expect(entry.l2?.staleUntil).toBeGreaterThanOrEqual(entry.l2?.freshUntil ?? Number.POSITIVE_INFINITY);
+    expect(entry.l1Holders).toEqual([expect.objectContaining({ instanceId: api.services.instance.id, copy: expect.any(Object) })]);
+    await admin.cache.invalidate.mutate({ namespace: "user", id: user.id });
+    expect(await failure(admin.cache.entry.query({ namespace: "user", id: user.id }))).toMatchObject({ code: "NOT_FOUND" });
+    expect(await failure(admin.cache.entry.query({ namespace: "user", id: "" }))).toMatchObject({ code: "BAD_REQUEST" });
+  });
+
+  it("cache.stats of the cluster sums the live instances; an unknown instance is NOT_FOUND, a malformed one BAD_REQUEST", async () => {
+    const self = await admin.cache.stats.query();
+    const cluster = await admin.cache.stats.query({ of: "cluster" });
+    expect(cluster.scope).toEqual({ kind: "cluster", instanceIds: [api.services.instance.id], unreachable: [] });
+    expect(cluster.totals.loads).toBeGreaterThanOrEqual(self.totals.loads);
+    expect((await admin.cache.stats.query({ of: api.services.instance.id })).scope).toEqual({
+      kind: "instance",
+      instanceId: api.services.instance.id,
+    });
+    expect(await failure(admin.cache.stats.query({ of: "00000000-0000-4000-8000-000000000000" }))).toMatchObject({ code: "NOT_FOUND" });
+    expect(await failure(admin.cache.stats.query({ of: "somebody" }))).toMatchObject({ code: "BAD_REQUEST" });
+  });
+
+  it("cache.versionDemo: the next version's key cannot reach the current entry, and nothing changes for the running namespace", async () => {
+    const user = await admin.user.create.mutate({ username: "versioned", email: "versioned@example.com", displayName: "V" });
+    const demo = await admin.cache.versionDemo.query({ id: user.id });
+    expect(demo.current).toMatchObject({ version: 1, inL2: true });
+    expect(demo.bumped).toMatchObject({ version: 2, inL2: false });
+    expect(demo.bumped.key).toContain(":user:v2:");
+    expect(await api.services.users.namespace.has(user.id)).toBe(true);
+  });
+
   it("cache.stats reports tiers, namespaces, instances and a per-second series", async () => {
     await until("two samples in the series", async () => (await admin.cache.stats.query()).series.length >= 2, 5_000);
     const stats = await admin.cache.stats.query();
@@ -237,6 +277,12 @@ describe("admin procedures", () => {
     const instances = await admin.instances.list.query();
     expect(instances).toHaveLength(1);
     expect(instances[0]).toMatchObject({ id: api.services.instance.id, url: api.url, port: api.port, redisMode: "external" });
+  });
+
+  it("lab.stampede refuses a user that does not exist (NOT_FOUND)", async () => {
+    expect(await failure(admin.lab.stampede.mutate({ id: 2_100_000_000, concurrency: 5, mode: "local" }))).toMatchObject({
+      code: "NOT_FOUND",
+    });
   });
 
   it("lab.setDbLatency delays each load after the read; lab.stampede refuses a second run with CONFLICT", async () => {

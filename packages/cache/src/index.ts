@@ -26,5 +26,6 @@ export type { CacheOptions, CallOptions, EntryPolicy, NamespaceOptions, Protecti
 export type { LoaderContext } from "./read/loader-runner.js";
 export type { CircuitState } from "./tiers/circuit-breaker.js";
 export type { InspectedEntry, InspectPage } from "./tiers/inspect.js";
+export type { PeekedCopy, PeekedEntry } from "./tiers/peek.js";
 export type { ClusterInput, RedisInput } from "./tiers/redis-connection.js";
 export type { Clock } from "./time/clock.js";

@@ -7,6 +7,7 @@ import type { CacheContext } from "./read/cache-context.js";
 import type { BatchLoader, DetailedResult, Loader, Resolved } from "./read/namespace-types.js";
 import { ReadPath } from "./read/read-path.js";
 import { type InspectPage, inspectL1, inspectL2 } from "./tiers/inspect.js";
+import { type PeekedEntry, peekEntry } from "./tiers/peek.js";
 import { type SetOptions, WritePath } from "./write/write-path.js";
 
 export type { BatchLoader, DetailedResult, Loader, ResultSource } from "./read/namespace-types.js";
@@ -151,5 +152,14 @@ export class Namespace<T> {
         ? inspectL1(this.#context, this.#keys, limit, Number(options.cursor ?? "0") || 0)
         : { entries: [], cursor: "0" };
     return inspectL2(this.#context, this.#keys, this.#read.codec as EntryCodec<unknown>, limit, options.cursor ?? "0");
+  }
+
+  /**
+   * What both tiers hold for one id (this process's L1, and L2 with its raw
+   * bytes), without touching recency, filling or counting. For tools.
+   */
+  peek(id: CacheId): Promise<PeekedEntry> {
+    this.#context.assertOpen();
+    return peekEntry(this.#context, this.#keys, this.#read.codec as EntryCodec<unknown>, id, this.#read.useL1);
   }
 }

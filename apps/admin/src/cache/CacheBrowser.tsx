@@ -2,15 +2,20 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { useId, useState } from "react";
 import { ConfirmDialog } from "../components/Dialog.js";
 import { ErrorNotice, Panel, QueryView } from "../components/Panel.js";
+import { TableWrap } from "../components/TableWrap.js";
+import { lookupShares } from "../dashboard/metrics.js";
 import { bytes, count, countdown, percent } from "../format.js";
 import { type RouterInputs, useTRPC, useTRPCClient } from "../trpc.js";
+import { EntryDetails } from "./EntryDetails.js";
+import { EntryFilter } from "./EntryFilter.js";
 import { remainingMs, useNow } from "./use-now.js";
+import { VersionDemo } from "./VersionDemo.js";
 
 type NamespaceName = RouterInputs["cache"]["entries"]["namespace"];
 type Tier = "l1" | "l2";
 
 const PAGE_SIZE = 50;
-/** Counting L2 walks SCAN pages; stop after this many keys and say "at least". */
+/** Counting L2 walks SCAN pages (only when asked); stop after this many keys and say "at least". */
 const COUNT_CAP = 20_000;
 
 /** Namespaces with their versions and entry counts; entries with their TTL counting down; invalidate and clear. */
@@ -20,6 +25,7 @@ export function CacheBrowser() {
   const [selected, setSelected] = useState<NamespaceName | null>(null);
   const [clearing, setClearing] = useState<NamespaceName | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [opened, setOpened] = useState<string | null>(null);
   const queryClient = useQueryClient();
   const clear = useMutation(
     trpc.cache.clear.mutationOptions({
@@ -48,7 +54,7 @@ export function CacheBrowser() {
             data.namespaces.length === 0 ? (
               <p className="muted">No namespace has been used yet on this instance.</p>
             ) : (
-              <div className="table-wrap">
+              <TableWrap label="Namespaces">
                 <table aria-label="Namespaces">
                   <thead>
                     <tr>
@@ -56,40 +62,39 @@ export function CacheBrowser() {
                       <th scope="col">Version</th>
                       <th scope="col">L1 entries (this instance)</th>
                       <th scope="col">L2 entries (Redis)</th>
-                      <th scope="col">Hit rate</th>
-                      <th scope="col">Actions</th>
+                      <th scope="col">Hit rate (L1 + L2)</th>
+                      <th scope="col" className="actions-cell">
+                        Actions
+                      </th>
                     </tr>
                   </thead>
                   <tbody>
                     {data.namespaces.map((ns) => (
-                      <tr key={ns.name} aria-current={ns.name === namespace ? "true" : undefined}>
-                        <th scope="row">{ns.name}</th>
-                        <td>v{ns.version}</td>
-                        <td>
-                          <EntryCount namespace={ns.name as NamespaceName} tier="l1" />
-                        </td>
-                        <td>
-                          <EntryCount namespace={ns.name as NamespaceName} tier="l2" />
-                        </td>
-                        <td>{percent(ns.hitRate.overall)}</td>
-                        <td className="row-actions">
-                          <button type="button" className="secondary" onClick={() => setSelected(ns.name as NamespaceName)}>
-                            Browse {ns.name}
-                          </button>
-                          <button type="button" className="danger" onClick={() => setClearing(ns.name as NamespaceName)}>
-                            Clear {ns.name}
-                          </button>
-                        </td>
-                      </tr>
+                      <NamespaceRow
+                        key={ns.name}
+                        namespace={ns.name as NamespaceName}
+                        version={ns.version}
+                        hitRate={lookupShares(ns.counters).hitRate}
+                        current={ns.name === namespace}
+                        onBrowse={() => setSelected(ns.name as NamespaceName)}
+                        onClear={() => setClearing(ns.name as NamespaceName)}
+                      />
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
             )
           }
         </QueryView>
+        <p className="hint">
+          Entry counts are taken when you ask (they page through the keys with SCAN), not on every refresh. The hit rate is the dashboard's:
+          lookups answered from L1 or L2, of all lookups of the namespace on this instance.
+        </p>
       </Panel>
-      {namespace && <Entries key={namespace} namespace={namespace} onNotice={setNotice} />}
+      {namespace && <EntryFilter namespace={namespace} onOpen={setOpened} />}
+      {namespace && opened !== null && <EntryDetails key={opened} namespace={namespace} id={opened} onClose={() => setOpened(null)} />}
+      {namespace && <Entries key={namespace} namespace={namespace} onNotice={setNotice} onOpen={setOpened} />}
+      <VersionDemo />
       <ConfirmDialog
         title={`Clear namespace ${clearing ?? ""}?`}
         open={clearing !== null}
@@ -111,12 +116,12 @@ export function CacheBrowser() {
   );
 }
 
-/** Counts a namespace's entries in one tier by paging through them (SCAN in Redis, so Redis is never blocked). */
-function EntryCount({ namespace, tier }: { namespace: NamespaceName; tier: Tier }) {
+/** A namespace's entries in one tier, counted when asked by paging through them (SCAN in Redis, so Redis is never blocked). */
+function useEntryCount(namespace: NamespaceName, tier: Tier) {
   const client = useTRPCClient();
-  const counted = useQuery({
+  return useQuery({
     queryKey: ["entry-count", namespace, tier],
-    refetchInterval: 3_000,
+    enabled: false,
     queryFn: async () => {
       let total = 0;
       let cursor = "0";
@@ -125,20 +130,87 @@ function EntryCount({ namespace, tier }: { namespace: NamespaceName; tier: Tier 
         total += page.entries.filter((entry) => entry.expiresInMs > 0).length;
         cursor = page.cursor;
       } while (cursor !== "0" && total < COUNT_CAP);
-      return { total, capped: cursor !== "0" };
+      return { total, capped: cursor !== "0", at: Date.now() };
     },
   });
-  if (counted.isPending) return <span className="muted">…</span>;
+}
+
+function Counted({ counted }: { counted: ReturnType<typeof useEntryCount> }) {
+  if (counted.isFetching) return <span className="muted">counting…</span>;
   if (counted.isError) return <span className="muted">unavailable</span>;
+  if (!counted.data) return <span className="muted">not counted</span>;
   return (
     <span>
       {counted.data.capped ? "≥ " : ""}
-      {count(counted.data.total)}
+      {count(counted.data.total)} <span className="muted">at {new Date(counted.data.at).toLocaleTimeString()}</span>
     </span>
   );
 }
 
-function Entries({ namespace, onNotice }: { namespace: NamespaceName; onNotice: (text: string) => void }) {
+/** One namespace: version, entry counts (on demand), hit rate, and its actions (kept in view at any width). */
+function NamespaceRow({
+  namespace,
+  version,
+  hitRate,
+  current,
+  onBrowse,
+  onClear,
+}: {
+  namespace: NamespaceName;
+  version: number;
+  hitRate: number;
+  current: boolean;
+  onBrowse: () => void;
+  onClear: () => void;
+}) {
+  const l1 = useEntryCount(namespace, "l1");
+  const l2 = useEntryCount(namespace, "l2");
+  const counting = l1.isFetching || l2.isFetching;
+  const counted = l1.data !== undefined || l2.data !== undefined;
+  return (
+    <tr aria-current={current ? "true" : undefined}>
+      <th scope="row">{namespace}</th>
+      <td>v{version}</td>
+      <td>
+        <Counted counted={l1} />
+      </td>
+      <td>
+        <Counted counted={l2} />
+      </td>
+      <td>{percent(hitRate)}</td>
+      <td className="row-actions actions-cell">
+        <button
+          type="button"
+          className="secondary"
+          disabled={counting}
+          aria-label={`${counted ? "Recount" : "Count"} ${namespace} entries`}
+          onClick={() => {
+            void l1.refetch();
+            void l2.refetch();
+          }}
+        >
+          {counting ? "Counting…" : counted ? "Recount" : "Count"}
+        </button>
+        <button type="button" className="secondary" onClick={onBrowse}>
+          Browse {namespace}
+        </button>
+        <button type="button" className="danger" onClick={onClear}>
+          Clear {namespace}
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+function Entries({
+  namespace,
+  onNotice,
+  onOpen,
+}: {
+  namespace: NamespaceName;
+  onNotice: (text: string) => void;
+  onOpen: (id: string) => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [tier, setTier] = useState<Tier>("l2");
@@ -200,7 +272,7 @@ function Entries({ namespace, onNotice }: { namespace: NamespaceName; onNotice: 
                   Nothing cached in {tier === "l1" ? "this instance's L1" : "Redis"} for this namespace. Look a user up to fill it.
                 </p>
               ) : (
-                <div className="table-wrap">
+                <TableWrap label={`Entries in ${tier === "l1" ? "L1" : "L2"}`}>
                   <table aria-label={`Entries in ${tier === "l1" ? "L1" : "L2"}`}>
                     <thead>
                       <tr>
@@ -210,7 +282,9 @@ function Entries({ namespace, onNotice }: { namespace: NamespaceName; onNotice: 
                         <th scope="col">Gone in</th>
                         <th scope="col">Size</th>
                         <th scope="col">Kind</th>
-                        <th scope="col">Actions</th>
+                        <th scope="col" className="actions-cell">
+                          Actions
+                        </th>
                       </tr>
                     </thead>
                     <tbody>
@@ -219,14 +293,22 @@ function Entries({ namespace, onNotice }: { namespace: NamespaceName; onNotice: 
                         return (
                           <tr key={entry.key}>
                             <td>
-                              <code>{entry.key}</code>
+                              <code className="key">{entry.key}</code>
                             </td>
                             <td>{entry.id}</td>
                             <td>{fresh > 0 ? countdown(fresh) : <span className="pill warn">stale</span>}</td>
                             <td>{countdown(remainingMs(entry.expiresInMs, entries.dataUpdatedAt, now))}</td>
                             <td>{bytes(entry.size)}</td>
                             <td>{entry.negative ? <span className="pill negative">negative</span> : "value"}</td>
-                            <td>
+                            <td className="row-actions actions-cell">
+                              <button
+                                type="button"
+                                className="secondary"
+                                aria-label={`Open ${namespace} ${entry.id}`}
+                                onClick={() => onOpen(entry.id)}
+                              >
+                                Open
+                              </button>
                               <button
                                 type="button"
                                 className="secondary"
@@ -242,7 +324,7 @@ function Entries({ namespace, onNotice }: { namespace: NamespaceName; onNotice: 
                       })}
                     </tbody>
                   </table>
-                </div>
+                </TableWrap>
               )}
               <div className="pager">
                 <button type="button" className="secondary" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>

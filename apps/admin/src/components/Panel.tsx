@@ -1,6 +1,6 @@
 import type { UseQueryResult } from "@tanstack/react-query";
-import { type ReactNode, useId } from "react";
-import { describeError } from "../errors.js";
+import { type ReactNode, useEffect, useId } from "react";
+import { describeError, isTransient, RETRY_EVERY_MS } from "../errors.js";
 
 /** A titled section of a page. */
 export function Panel({
@@ -39,6 +39,14 @@ export function QueryView<T, E = unknown>({
   children: (data: T) => ReactNode;
   what: string;
 }) {
+  const failing = query.isError && isTransient(query.error);
+  const { refetch } = query;
+  // "Retries on its own" must be true for every panel, polled or not: ask again while the failure lasts.
+  useEffect(() => {
+    if (!failing) return;
+    const timer = setInterval(() => void refetch(), RETRY_EVERY_MS);
+    return () => clearInterval(timer);
+  }, [failing, refetch]);
   if (query.isPending) {
     return (
       <p className="muted" role="status">

@@ -15,15 +15,15 @@ export function ratesOver(series: readonly Sample[], seconds = 3): Rates {
   return rates;
 }
 
-/** Share of lookups answered from a tier (negative hits included) over the last `seconds`; null with no traffic. */
+/** The hit rate of {@link lookupShares} (L1 + L2 hits over lookups) over the last `seconds`; null with no traffic. */
 export function hitRateOver(series: readonly Sample[], seconds = 10): number | null {
   let hits = 0;
-  let misses = 0;
+  let lookups = 0;
   for (const sample of series.slice(-seconds)) {
     hits += sample.l1Hits + sample.l2Hits;
-    misses += sample.misses;
+    lookups += sample.l1Hits + sample.l2Hits + sample.coalesced + sample.misses;
   }
-  return hits + misses === 0 ? null : hits / (hits + misses);
+  return lookups === 0 ? null : hits / lookups;
 }
 
 /** The series as uPlot columns: x in epoch seconds, then L1 hits/s, L2 hits/s, database loads/s. */
@@ -59,22 +59,81 @@ export interface LatencyPoint {
  * the history is gathered here while the admin is open.
  */
 export class LatencyHistory {
-  private points: LatencyPoint[] = [];
+  private readonly points = new Map<string, LatencyPoint[]>();
 
   constructor(private readonly spanMs = 5 * 60_000) {}
 
-  add(point: LatencyPoint): void {
-    const last = this.points[this.points.length - 1];
+  /** Adds a point to the history of `scope` (the cluster, or one instance's id). */
+  add(scope: string, point: LatencyPoint): void {
+    const points = this.points.get(scope) ?? [];
+    this.points.set(scope, points);
+    const last = points[points.length - 1];
     if (last && point.at - last.at < 500) return;
-    this.points.push(point);
+    points.push(point);
     const oldest = point.at - this.spanMs;
-    while ((this.points[0]?.at ?? oldest) < oldest) this.points.shift();
+    while ((points[0]?.at ?? oldest) < oldest) points.shift();
   }
 
-  list(): readonly LatencyPoint[] {
-    return this.points;
+  list(scope: string): readonly LatencyPoint[] {
+    return this.points.get(scope) ?? [];
   }
 }
 
 /** Kept across page changes within the tab. */
 export const latencyHistory = new LatencyHistory();
+
+/** The counters the lookup breakdown reads. */
+export type LookupCounters = Pick<CacheStats["totals"], "l1Hits" | "l1Misses" | "l2Hits" | "coalesced" | "misses">;
+
+/**
+ * Every lookup (a `getOrSet` call, or one id of a batch) ends in exactly one
+ * of these, so the shares add up to 100 %: answered from L1, from L2, joined
+ * a load already running in its process, or missed both tiers (then loaded
+ * from the database, waited on the lock, or served stale). `other` is what the
+ * counters cannot place (lookups still in flight); the hit rate is L1 + L2.
+ */
+export interface LookupShares {
+  lookups: number;
+  l1: number;
+  l2: number;
+  joined: number;
+  missed: number;
+  other: number;
+  hitRate: number;
+}
+
+export function lookupShares(c: LookupCounters): LookupShares {
+  const lookups = c.l1Hits + c.l1Misses;
+  const share = (n: number) => (lookups === 0 ? 0 : n / lookups);
+  const other = Math.max(0, lookups - c.l1Hits - c.l2Hits - c.coalesced - c.misses);
+  return {
+    lookups,
+    l1: share(c.l1Hits),
+    l2: share(c.l2Hits),
+    joined: share(c.coalesced),
+    missed: share(c.misses),
+    other: share(other),
+    hitRate: share(c.l1Hits + c.l2Hits),
+  };
+}
+
+/**
+ * uPlot columns with a null row wherever two points are more than `maxStepMs`
+ * apart (the tab was closed or hidden, the API stalled): uPlot breaks the line
+ * at a null rather than drawing it across the gap.
+ */
+export function withGaps(columns: readonly (readonly (number | null)[])[], maxStepMs: number): (number | null)[][] {
+  const [times = [], ...values] = columns;
+  const out: (number | null)[][] = columns.map(() => []);
+  for (let i = 0; i < times.length; i++) {
+    const at = times[i] as number;
+    const previous = i > 0 ? (times[i - 1] as number) : undefined;
+    if (previous !== undefined && (at - previous) * 1000 > maxStepMs) {
+      out[0]?.push((previous + at) / 2);
+      for (let v = 0; v < values.length; v++) out[v + 1]?.push(null);
+    }
+    out[0]?.push(at);
+    for (let v = 0; v < values.length; v++) out[v + 1]?.push(values[v]?.[i] ?? null);
+  }
+  return out;
+}

@@ -4,7 +4,8 @@ export interface Readiness {
   instance: string;
   postgres: { state: "up" | "down"; mode: "external" | "embedded"; error?: string };
   redis: { state: "up" | "down"; mode: string; error?: string };
-  listener: unknown;
+  /** The Postgres LISTEN connection of the instance that answered (null when it has none). */
+  listener: { connected: boolean; reconnects: number; received: number; lastNotificationAt: number | null } | null;
   warnings: string[];
 }
 

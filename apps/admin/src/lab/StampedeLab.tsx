@@ -1,8 +1,9 @@
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
 import { ErrorNotice, Panel, Stat } from "../components/Panel.js";
+import { TableWrap } from "../components/TableWrap.js";
 import { count, duration } from "../format.js";
-import { type Protection, type StampedeRun, useTRPCClient } from "../trpc.js";
+import { type Protection, type StampedeRun, useTRPC, useTRPCClient } from "../trpc.js";
 import { Histogram } from "./Histogram.js";
 import { explainRun, latestPerMode, loadRuns, type RecordedRun, saveRuns } from "./runs.js";
 
@@ -31,14 +32,19 @@ export function StampedeLab() {
     userId: "",
   });
   const [runs, setRuns] = useState<RecordedRun[]>(loadRuns);
+  const [running, setRunning] = useState<{ mode: Protection; index: number; of: number } | null>(null);
   const ids = useId();
+  const trpc = useTRPC();
+  const stats = useQuery(trpc.cache.stats.queryOptions(undefined, { refetchInterval: 2_000 }));
+  const liveInstances = stats.data?.instances.length;
 
   const run = useMutation({
     mutationFn: async (modes: Protection[]) => {
       await client.lab.setDbLatency.mutate({ ms: settings.dbLatencyMs });
       const finished: RecordedRun[] = [];
       let number = runs.length;
-      for (const mode of modes) {
+      for (const [index, mode] of modes.entries()) {
+        setRunning({ mode, index, of: modes.length });
         const result = await client.lab.stampede.mutate({
           concurrency: settings.concurrency,
           mode,
@@ -55,6 +61,7 @@ export function StampedeLab() {
       }
       return finished;
     },
+    onSettled: () => setRunning(null),
   });
 
   function submit(event: FormEvent) {
@@ -137,6 +144,7 @@ export function StampedeLab() {
             onChange={(event) => setSettings({ ...settings, userId: event.target.value })}
           />
           <p className="hint">The key is deleted first, then every call asks for it at once. Database latency applies to every instance.</p>
+          <ClusterNote liveInstances={liveInstances} spread={settings.spread} mode={settings.mode} />
           {run.isError && <ErrorNotice error={run.error} />}
           <div className="actions">
             <button type="submit" disabled={run.isPending}>
@@ -151,11 +159,13 @@ export function StampedeLab() {
               Run all three modes
             </button>
           </div>
-          {run.isPending && (
-            <p className="muted" role="status">
-              Running: the calls wait on a {settings.dbLatencyMs} ms database…
-            </p>
-          )}
+          <p className="muted" role="status" aria-label="Run progress">
+            {running
+              ? `Running ${MODES.find((mode) => mode.value === running.mode)?.label ?? running.mode}${
+                  running.of > 1 ? ` (mode ${running.index + 1} of ${running.of})` : ""
+                }: the calls wait on a ${settings.dbLatencyMs} ms database…`
+              : ""}
+          </p>
         </form>
       </Panel>
       <Panel title="Latest run">
@@ -183,6 +193,28 @@ export function StampedeLab() {
       </Panel>
     </div>
   );
+}
+
+/** Why Local and Distributed may look alike: one instance, or every call in one process. */
+function ClusterNote({ liveInstances, spread, mode }: { liveInstances: number | undefined; spread: boolean; mode: Protection }) {
+  if (liveInstances === undefined) return null;
+  if (liveInstances < 2) {
+    return (
+      <p className="notice" role="note">
+        Only one instance is live, so Distributed looks the same as Local: the Redis lock only matters when several processes miss at once.
+        Start more instances (<code>pnpm cluster</code>) to see it.
+      </p>
+    );
+  }
+  if (!spread && mode !== "none") {
+    return (
+      <p className="notice" role="note">
+        {liveInstances} instances are live, but "This instance" runs every call in one process, where Local and Distributed both make one
+        load. Choose "All live instances" to see what the distributed lock adds.
+      </p>
+    );
+  }
+  return null;
 }
 
 function RunDetails({ recorded }: { recorded: RecordedRun }) {
@@ -214,7 +246,7 @@ function RunDetails({ recorded }: { recorded: RecordedRun }) {
 
 function InstanceBreakdown({ run }: { run: StampedeRun }) {
   return (
-    <div className="table-wrap">
+    <TableWrap label="Per-instance breakdown">
       <table aria-label="Per-instance breakdown">
         <thead>
           <tr>
@@ -243,7 +275,7 @@ function InstanceBreakdown({ run }: { run: StampedeRun }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
@@ -272,7 +304,7 @@ function Comparison({ runs }: { runs: RecordedRun[] }) {
           );
         })}
       </ul>
-      <div className="table-wrap">
+      <TableWrap label="Runs this session">
         <table aria-label="Runs this session">
           <thead>
             <tr>
@@ -307,7 +339,7 @@ function Comparison({ runs }: { runs: RecordedRun[] }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
     </>
   );
 }

@@ -1,8 +1,10 @@
 import { useMutation } from "@tanstack/react-query";
 import { type FormEvent, useId, useImperativeHandle, useState } from "react";
 import { ErrorNotice, Panel } from "../components/Panel.js";
+import { TableWrap } from "../components/TableWrap.js";
 import { duration } from "../format.js";
 import { type LookupResult, useTRPCClient } from "../trpc.js";
+import { missReason, type RecentWrite } from "./miss-reason.js";
 import { SOURCE_LABELS } from "./sources.js";
 
 export interface LookupHandle {
@@ -11,17 +13,25 @@ export interface LookupHandle {
 
 interface Entry extends LookupResult {
   at: number;
+  /** Why it went past both tiers, when it did. */
+  missedBecause: string | null;
 }
 
 /** Look a profile up by id and see which tier answered and how long it took; the history shows the tier change. */
-export function Lookup({ ref }: { ref?: React.Ref<LookupHandle> }) {
+export function Lookup({ ref, writes = [] }: { ref?: React.Ref<LookupHandle>; writes?: readonly RecentWrite[] }) {
   const client = useTRPCClient();
   const [id, setId] = useState("");
   const [history, setHistory] = useState<Entry[]>([]);
   const inputId = useId();
   const lookup = useMutation({
     mutationFn: (userId: number) => client.inspect.lookup.query({ id: userId }),
-    onSuccess: (result) => setHistory((previous) => [{ ...result, at: Date.now() }, ...previous].slice(0, 12)),
+    onSuccess: (result) =>
+      setHistory((previous) => {
+        const at = Date.now();
+        const previousLookupAt = previous.find((entry) => entry.id === result.id)?.at;
+        const missedBecause = missReason(result, at, previousLookupAt, writes);
+        return [{ ...result, at, missedBecause }, ...previous].slice(0, 12);
+      }),
   });
   useImperativeHandle(ref, () => ({
     lookUp(userId: number) {
@@ -58,7 +68,7 @@ export function Lookup({ ref }: { ref?: React.Ref<LookupHandle> }) {
         )}
       </div>
       {history.length > 0 && (
-        <div className="table-wrap">
+        <TableWrap label="Lookup history">
           <table aria-label="Lookup history">
             <thead>
               <tr>
@@ -83,7 +93,7 @@ export function Lookup({ ref }: { ref?: React.Ref<LookupHandle> }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </Panel>
   );
@@ -105,6 +115,7 @@ function LookupAnswer({ entry }: { entry: Entry }) {
         {label.name}: {label.meaning}.
         {entry.negative && " The absence itself is cached for a few seconds, so repeated lookups of a missing id spare the database."}
       </p>
+      {entry.missedBecause && <p className="explanation">{entry.missedBecause}</p>}
       {entry.user && (
         <dl className="facts compact">
           <dt>Username</dt>

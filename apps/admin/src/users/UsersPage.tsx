@@ -2,8 +2,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { ConfirmDialog, Dialog } from "../components/Dialog.js";
 import { ErrorNotice, Panel, QueryView } from "../components/Panel.js";
+import { TableWrap } from "../components/TableWrap.js";
 import { type UserProfile, useTRPC } from "../trpc.js";
 import { Lookup, type LookupHandle } from "./Lookup.js";
+import type { RecentWrite } from "./miss-reason.js";
 import { UserForm } from "./UserForm.js";
 
 const PAGE_SIZE = 10;
@@ -27,8 +29,10 @@ export function UsersPage() {
   const [deleting, setDeleting] = useState<UserProfile | null>(null);
   const [notice, setNotice] = useState<{ id: number; text: string } | null>(null);
 
-  const afterWrite = (id: number, text: string, refetchList = false) => {
+  const [writes, setWrites] = useState<RecentWrite[]>([]);
+  const afterWrite = (id: number, text: string, refetchList = false, kind: RecentWrite["kind"] = "saved") => {
     setNotice({ id, text });
+    setWrites((previous) => [...previous.slice(-49), { id, at: Date.now(), kind }]);
     if (refetchList) void queryClient.invalidateQueries(trpc.user.list.pathFilter());
     void queryClient.invalidateQueries(trpc.cache.pathFilter());
   };
@@ -42,6 +46,7 @@ export function UsersPage() {
           user.id,
           `Created user ${user.id} (${user.username}). Its id was invalidated in case it had been cached as absent.`,
           true,
+          "created",
         );
       },
     }),
@@ -66,14 +71,19 @@ export function UsersPage() {
     trpc.user.delete.mutationOptions({
       onSuccess: ({ id }) => {
         setDeleting(null);
-        afterWrite(id, `Deleted user ${id} and invalidated its cache entry; a lookup now finds no such user (and caches that).`, true);
+        afterWrite(
+          id,
+          `Deleted user ${id} and invalidated its cache entry; a lookup now finds no such user (and caches that).`,
+          true,
+          "deleted",
+        );
       },
     }),
   );
 
   return (
     <div className="grid">
-      <Lookup ref={lookup} />
+      <Lookup ref={lookup} writes={writes} />
       <Panel title="New user">
         <UserForm
           key={createFormKey}
@@ -116,7 +126,7 @@ export function UsersPage() {
             page.items.length === 0 ? (
               <p className="muted">No users yet. Create one above, or run `pnpm --filter @hoard/api db:seed`.</p>
             ) : (
-              <div className="table-wrap">
+              <TableWrap label="Users">
                 <table aria-label="Users">
                   <thead>
                     <tr>
@@ -124,7 +134,9 @@ export function UsersPage() {
                       <th scope="col">Username</th>
                       <th scope="col">Display name</th>
                       <th scope="col">Email</th>
-                      <th scope="col">Actions</th>
+                      <th scope="col" className="actions-cell">
+                        Actions
+                      </th>
                     </tr>
                   </thead>
                   <tbody>
@@ -134,7 +146,7 @@ export function UsersPage() {
                         <td>{user.username}</td>
                         <td>{user.displayName}</td>
                         <td>{user.email}</td>
-                        <td className="row-actions">
+                        <td className="row-actions actions-cell">
                           <button
                             type="button"
                             className="secondary"
@@ -154,7 +166,7 @@ export function UsersPage() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
             )
           }
         </QueryView>

@@ -33,7 +33,15 @@ export class DbLatency {
   /** Adopts the cluster's value if one is stored, then listens for changes. */
   async start(): Promise<void> {
     if (!this.redis) return;
+    const configured = this.current;
     await this.refresh();
+    // Kept in Redis, the lab's latency outlives a restart: say so rather than slow every read silently.
+    if (this.current !== configured) {
+      this.log.warn(
+        { dbLatencyMs: this.current, key: this.key },
+        "db latency set by the lab is still on (stored in Redis); reset it in the admin UI",
+      );
+    }
     // SUBSCRIBE is queued until the new connection is up (the cache's own clients fail fast instead).
     const subscriber = this.redis.isCluster
       ? (this.redis as Cluster).duplicate(undefined, { enableOfflineQueue: true })

@@ -47,6 +47,11 @@ export class UserService {
     return row;
   }
 
+  /** Whether a user row exists, straight from Postgres (no cache, no lab latency): the lab checks its target with it. */
+  async exists(id: number): Promise<boolean> {
+    return (await this.repository.findById(id)) !== null;
+  }
+
   /** A page of profiles after `cursor` (an id): ids from the index, profiles from the cache in one batch. */
   async list(cursor: number, limit: number): Promise<{ items: UserProfile[]; nextCursor: number | null }> {
     const ids = await this.repository.pageIds(cursor, limit + 1);

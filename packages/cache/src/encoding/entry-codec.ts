@@ -52,6 +52,16 @@ export class EntryCodec<T> {
     return value instanceof Promise ? value.then((valid) => entryOf(meta, valid, bytes.length)) : entryOf(meta, value, bytes.length);
   }
 
+  /** The codec's name, for tools. */
+  get codecName(): string {
+    return this.codec.name;
+  }
+
+  /** Bytes of envelope header before the payload. */
+  get headerBytes(): number {
+    return HEADER_BYTES;
+  }
+
   /** Only the header (for `has` and freshness checks); throws {@link DecodeError}. */
   meta(bytes: Buffer): EntryMeta {
     return readEnvelope(bytes);

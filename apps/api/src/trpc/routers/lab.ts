@@ -1,3 +1,4 @@
+import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { adminProcedure, router } from "../init.js";
 import { userId } from "../inputs.js";
@@ -22,7 +23,16 @@ export const labRouter = router({
         spread: z.boolean().default(false),
       }),
     )
-    .mutation(({ ctx, input }) => ctx.services.lab.run(input, ctx.authorization)),
+    .mutation(async ({ ctx, input }) => {
+      // A stampede on a missing id measures negative caching, not the lock: refuse it with the reason.
+      if (input.id !== undefined && !(await ctx.services.users.exists(input.id))) {
+        throw new TRPCError({
+          code: "NOT_FOUND",
+          message: `No user has id ${input.id}. Pick an existing user, or leave the id blank for the first one.`,
+        });
+      }
+      return ctx.services.lab.run(input, ctx.authorization);
+    }),
 
   /** Internal: one instance's share of a spread stampede, called by the coordinating instance. */
   fire: adminProcedure
