@@ -28,6 +28,10 @@ export class LoadPath<T> {
     mark: number,
     epoch: number,
   ): Promise<Resolved<T>> {
+    if (stale && this.core.throttle.active(key, this.core.context.clock.now())) {
+      // The loader failed moments ago: do not hammer it; serve the stale copy until the throttle ends.
+      return { value: this.core.serveStale(key, stale, "throttled"), source: "stale" };
+    }
     const lockKeys = this.core.lockKeys(key);
     const token = newToken();
     let leased = false;
@@ -79,10 +83,13 @@ export class LoadPath<T> {
       }
     }
     try {
-      return { value: await stored, source: "loader" };
+      const value = await stored;
+      this.core.throttle.end(key);
+      return { value, source: "loader" };
     } catch (error) {
       if (stale) {
         const reason = (error as CacheError).code === "E_LOADER_TIMEOUT" ? "hard-timeout" : "loader-error";
+        this.core.throttle.start(key, this.core.context.clock.now() + policy.failSafeThrottleMs, policy.failSafeThrottleMs);
         return { value: this.core.serveStale(key, stale, reason), source: "stale" };
       }
       throw error;

@@ -5,6 +5,7 @@ import { leaseKeyOf, lockKeyOf } from "./keys.js";
 import type { L1Entry } from "./l1-store.js";
 import { UNAVAILABLE } from "./l2-store.js";
 import type { LockKeys } from "./lock-wait.js";
+import { FailSafeThrottle } from "./fail-safe-throttle.js";
 import type { StaleCandidate } from "./namespace-types.js";
 import type { EntryPolicy } from "./options.js";
 import type { NamespaceStats } from "./stats.js";
@@ -22,6 +23,8 @@ export class NamespaceCore<T> {
   readonly useL1: boolean;
   /** The namespace's clear epoch, shared with the cache (bumped by clear() here or on the bus). */
   readonly epoch: { readonly value: number };
+  /** Keys whose loader failed recently: their stale copy is served without calling it again. */
+  readonly throttle = new FailSafeThrottle();
   /** The clock reading of the last `freshFromL1` call. */
   checkedAt = 0;
 
@@ -113,7 +116,7 @@ export class NamespaceCore<T> {
       epoch,
     });
   }
-  serveStale(key: string, stale: StaleCandidate<T>, reason: "loader-error" | "soft-timeout" | "hard-timeout" | "lock-timeout"): T | null {
+  serveStale(key: string, stale: StaleCandidate<T>, reason: "loader-error" | "soft-timeout" | "hard-timeout" | "lock-timeout" | "throttled"): T | null {
     this.stats.counters.staleServed++;
     this.context.events.emit("staleServed", () => ({ namespace: this.name, key, reason }));
     return stale.value;

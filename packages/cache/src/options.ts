@@ -34,6 +34,13 @@ export interface EntryPolicy {
   onLockTimeout: "load" | "throw";
   /** With a stale copy at hand, serve it if the loader has not answered after this many ms, and let the load finish in the background. 0 turns it off. @default 0 */
   softTimeoutMs: number;
+  /**
+   * After the loader fails and a stale copy is served, serve that copy without
+   * calling the loader again for this many ms (per key, per process); then one
+   * call probes the loader. 0 calls the loader on every read.
+   * @default 10_000
+   */
+  failSafeThrottleMs: number;
   /** Give up on the loader after this many ms (`LoaderTimeoutError`, or the stale copy if there is one). 0 turns it off. @default 0 */
   hardTimeoutMs: number;
   /** XFetch `beta` for probabilistic early refresh; higher refreshes earlier. 0 turns it off. @default 1 */
@@ -119,6 +126,7 @@ export const DEFAULT_POLICY: EntryPolicy = {
   lockWaitTimeoutMs: 5_000,
   onLockTimeout: "load",
   softTimeoutMs: 0,
+  failSafeThrottleMs: 10_000,
   hardTimeoutMs: 0,
   earlyRefreshBeta: 1,
 };
@@ -136,6 +144,7 @@ const policySchema = z.strictObject({
   lockWaitTimeoutMs: positiveMs,
   onLockTimeout: z.enum(["load", "throw"]),
   softTimeoutMs: ms,
+  failSafeThrottleMs: ms,
   hardTimeoutMs: ms,
   earlyRefreshBeta: z.number().min(0).max(10),
 });
