@@ -158,6 +158,7 @@ export class Cache implements CacheContext {
       },
       (ms) => this.redisLatency.record("redis", ms),
     );
+    this.l2.onLockInDoubt = (lockKey, token) => this.pending.addRelease(lockKey, token);
     if (watchdog) this.l2.startWatchdog(options.commandTimeoutMs ?? 250);
     if (owned && (options.batchReads ?? true)) this.l2.batchReads();
     if (options.bus !== false) {

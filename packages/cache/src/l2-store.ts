@@ -21,6 +21,8 @@ export interface AcquireResult {
   acquired: boolean;
   /** A still-fresh value that was already stored, returned instead of acquiring. */
   existing: Buffer | null;
+  /** When another process holds the lock: how long until it lapses unless renewed, in ms (else -1). */
+  lockPttlMs: number;
 }
 
 /**
@@ -37,6 +39,14 @@ export class L2Store {
     /** Called with the round-trip time of every successful call, in ms. */
     private readonly onRoundTrip: (ms: number) => void,
   ) {}
+
+  /**
+   * Called with a lock key and token when a lock acquire was sent but its
+   * answer was lost (timeout, dropped connection): Redis may still run it, and
+   * the lock would then belong to nobody. The cache frees it by token as soon
+   * as Redis answers again.
+   */
+  onLockInDoubt: (lockKey: string, token: string) => void = () => {};
 
   get isCluster(): boolean {
     return this.client.isCluster === true;
@@ -179,8 +189,10 @@ export class L2Store {
     token: string,
     options: { leaseTtlMs: number; lockTtlMs: number; wantLock: boolean; nowMs: number },
   ): Promise<AcquireResult | Unavailable> {
-    const reply = await this.run("acquire", () =>
-      this.client.hoardAcquireBuffer(
+    let sent = false;
+    const reply = await this.run("acquire", () => {
+      sent = true;
+      return this.client.hoardAcquireBuffer(
         keys.value,
         keys.lease,
         keys.lock,
@@ -189,10 +201,20 @@ export class L2Store {
         options.lockTtlMs,
         options.wantLock ? "1" : "0",
         options.nowMs,
-      ),
-    );
-    if (reply === UNAVAILABLE) return UNAVAILABLE;
-    return { acquired: Number(reply[0]) === 1, existing: reply[1] ?? null };
+      );
+    });
+    if (reply === UNAVAILABLE) {
+      if (sent && options.wantLock) this.onLockInDoubt(keys.lock, token);
+      return UNAVAILABLE;
+    }
+    const pttl = reply[2];
+    return { acquired: Number(reply[0]) === 1, existing: reply[1] ?? null, lockPttlMs: typeof pttl === "number" && pttl >= 0 ? pttl : -1 };
+  }
+
+  /** Extends a lock we hold; false when it is no longer ours. */
+  async renew(lockKey: string, token: string, lockTtlMs: number): Promise<boolean | Unavailable> {
+    const reply = await this.run("renew", () => this.client.hoardRenew(lockKey, token, lockTtlMs));
+    return reply === UNAVAILABLE ? UNAVAILABLE : Number(reply) === 1;
   }
 
   /** Fenced fill; true when the value was written. */

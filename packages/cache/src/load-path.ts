@@ -4,6 +4,7 @@ import { jitterTtl } from "./jitter.js";
 import type { CacheId } from "./keys.js";
 import { UNAVAILABLE } from "./l2-store.js";
 import { type LoaderContext, runLoader, SOFT_TIMEOUT, softTimeout } from "./loader-runner.js";
+import { keepLockAlive } from "./lock-renewal.js";
 import { acquireOrWait, type LockKeys } from "./lock-wait.js";
 import type { NamespaceCore } from "./namespace-core.js";
 import type { Fence, Loader, Resolved, StaleCandidate } from "./namespace-types.js";
@@ -108,6 +109,9 @@ export class LoadPath<T> {
   async loadAndStore(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy, fence: Fence): Promise<T | null> {
     const started = performance.now();
     let loaded: T | null | undefined;
+    const l2 = this.core.context.l2;
+    const stopRenewing =
+      fence.locked && l2 ? keepLockAlive(l2, fence.lockKeys.lock, fence.token, policy.lockTtlMs, this.core.context.leaseTtlMs) : undefined;
     try {
       this.core.stats.counters.loads++;
       loaded = await runLoader(
@@ -115,7 +119,9 @@ export class LoadPath<T> {
         id,
         policy.hardTimeoutMs,
       );
+      stopRenewing?.();
     } catch (error) {
+      stopRenewing?.();
       this.core.stats.counters.loadErrors++;
       if (fence.locked) {
         await this.releaseLock(key, fence);

@@ -26,7 +26,12 @@ export interface EntryPolicy {
   graceMs: number;
   /** Stampede protection on a miss. @default "distributed" */
   protection: Protection;
-  /** How long the distributed lock is held at most; longer than your p99 load time. @default 10_000 */
+  /**
+   * How long the distributed lock outlives its holder, in ms. The holder renews
+   * it every lockTtlMs / 3 while its loader runs (a slow load keeps its lock),
+   * so a holder that dies frees it within about this long and one waiter takes
+   * it over. @default 1_000
+   */
   lockTtlMs: number;
   /** How long a caller waits for another process's load before giving up on it, in ms (nginx's proxy_cache_lock_timeout). @default 5_000 */
   lockWaitTimeoutMs: number;
@@ -122,7 +127,7 @@ export const DEFAULT_POLICY: EntryPolicy = {
   jitter: 0.1,
   graceMs: 300_000,
   protection: "distributed",
-  lockTtlMs: 10_000,
+  lockTtlMs: 1_000,
   lockWaitTimeoutMs: 5_000,
   onLockTimeout: "load",
   softTimeoutMs: 0,

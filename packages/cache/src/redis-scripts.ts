@@ -10,7 +10,7 @@
 
 /**
  * KEYS: value, lease, lock. ARGV: token, leaseTtlMs, lockTtlMs, wantLock ("1"/"0"), nowMs.
- * Returns [acquired (1/0), fresh value or false].
+ * Returns [acquired (1/0), fresh value or false, the lock's PTTL when someone else holds it (else -2)].
  * A value that is still fresh at `nowMs` (read from the entry header: byte 1
  * "H", freshUntil as 13 ASCII digits at bytes 4-16) is returned instead of
  * acquiring. With wantLock, nothing is acquired while someone else holds the
@@ -25,7 +25,7 @@ if current and string.len(current) >= 33 and string.byte(current, 1) == 72 then
 end
 if ARGV[4] == '1' then
   if not redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[3]) then
-    return {0, false}
+    return {0, false, redis.call('PTTL', KEYS[3])}
   end
 end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
@@ -65,6 +65,19 @@ end
 redis.call('DEL', KEYS[2])
 if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
 return 1
+`;
+
+/**
+ * KEYS: lock. ARGV: token, lockTtlMs.
+ * Extends the lock to lockTtlMs only while `token` still holds it (the holder
+ * is alive and loading). Returns 1 if renewed, 0 if the lock is no longer ours.
+ */
+export const RENEW_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
 `;
 
 /**

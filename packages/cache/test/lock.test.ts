@@ -9,9 +9,9 @@ describe("distributed lock", () => {
     const l2 = cache.l2!;
     const keys = { value: `${suite.prefix}:{x}`, lease: `${suite.prefix}:{x}:lease`, lock: `${suite.prefix}:{x}:lock` };
     const first = await l2.acquire(keys, "token-a", { leaseTtlMs: 5_000, lockTtlMs: 5_000, wantLock: true, nowMs: Date.now() });
-    expect(first).toEqual({ acquired: true, existing: null });
+    expect(first).toEqual({ acquired: true, existing: null, lockPttlMs: -1 });
     const second = await l2.acquire(keys, "token-b", { leaseTtlMs: 5_000, lockTtlMs: 5_000, wantLock: true, nowMs: Date.now() });
-    expect(second).toEqual({ acquired: false, existing: null });
+    expect(second).toMatchObject({ acquired: false, existing: null });
     expect(await suite.redis.get(keys.lease)).toBe("token-a"); // a waiter never takes the holder's lease
     const none = () => ({ channel: "", message: "" });
     expect(await l2.release(keys.lock, "token-b", none)).toBe(false);
@@ -27,6 +27,32 @@ describe("distributed lock", () => {
     const pttl = await suite.redis.pttl(keys.lock);
     expect(pttl).toBeGreaterThan(0);
     expect(pttl).toBeLessThanOrEqual(300);
+  });
+
+  it("a live slow loader keeps its lock past lockTtlMs (renewed while loading): waiters get its value, nobody loads twice", async () => {
+    const holder = await suite.make({ defaults: { lockTtlMs: 300 } });
+    const waiter = await suite.make({ defaults: { lockTtlMs: 300, lockWaitTimeoutMs: 10_000 } });
+    let loads = 0;
+    let loading!: () => void;
+    const started = new Promise<void>((resolve) => {
+      loading = resolve;
+    });
+    const slow = holder.namespace<string>("slow").getOrSet(1, async () => {
+      loads++;
+      loading();
+      // Four lock TTLs long.
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      return "holder";
+    });
+    await started;
+    const waited = await waiter.namespace<string>("slow").getOrSetDetailed(1, async () => {
+      loads++;
+      return "robber";
+    });
+    expect(await slow).toBe("holder");
+    expect(waited.value).toBe("holder");
+    expect(waited.source).toBe("lock-wait");
+    expect(loads).toBe(1);
   });
 
   it("wakes waiters when the value lands (pub/sub), not at the next poll", async () => {
