@@ -193,6 +193,7 @@ export class Cache implements CacheContext {
           },
         },
         this.clock,
+        options.busHeartbeatMs ?? 1_000,
       );
       const bus = this.bus;
       const start = () => bus.start().catch((error) => this.log.warn("bus subscribe failure", error));

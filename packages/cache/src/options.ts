@@ -90,6 +90,14 @@ export interface CacheOptions {
   breakerCoolDownMs?: number;
   /** Publish invalidations and listen to other processes' (needs `redis`). @default true */
   bus?: boolean;
+  /**
+   * How often the bus's subscriber connection is PINGed, and how long the
+   * answer may take, in ms. A connection that goes silent without closing is
+   * then noticed within 2 x busHeartbeatMs and handled like a disconnect (L1
+   * flushed, short-lived L1 entries until it is back). 0 turns it off.
+   * @default 1_000
+   */
+  busHeartbeatMs?: number;
   /** How long a load's lease (the token that fences its fill) lives, in ms; loads slower than this never fill. @default 60_000 */
   leaseTtlMs?: number;
   /** Defaults for every namespace. See {@link EntryPolicy} for each default. */
@@ -175,6 +183,7 @@ const cacheOptionsSchema = z.strictObject({
   breakerThreshold: positiveMs.optional(),
   breakerCoolDownMs: positiveMs.optional(),
   bus: z.boolean().optional(),
+  busHeartbeatMs: ms.optional(),
   leaseTtlMs: positiveMs.optional(),
   defaults: policySchema.partial().optional(),
   codec: codecSchema.optional(),
