@@ -87,7 +87,10 @@ export class Cache implements CacheContext {
   readonly events = new CacheEvents();
   readonly log: BurstLogger;
   readonly leaseTtlMs: number;
-  readonly pending = new PendingInvalidations(() => this.scheduleReplay());
+  readonly pending = new PendingInvalidations(
+    () => this.scheduleReplay(),
+    () => this.leaseTtlMs,
+  );
   private replayTimer: NodeJS.Timeout | undefined;
   /** The CLIENT SETNAME of the bus's subscriber connection, if the bus is on. */
   readonly busConnectionName: string | undefined;

@@ -1,6 +1,8 @@
-import { ReplyError } from "ioredis";
+import { type Redis, ReplyError } from "ioredis";
 import type { CircuitBreaker } from "./circuit-breaker.js";
 import { ConnectionError } from "./errors.js";
+import { Generations, newGeneration } from "./generation.js";
+import type { LockKeys } from "./lock-wait.js";
 import { ReadBatcher } from "./read-batcher.js";
 import type { RedisClient, ScriptedClient } from "./redis-connection.js";
 
@@ -50,6 +52,42 @@ export class L2Store {
 
   get isCluster(): boolean {
     return this.client.isCluster === true;
+  }
+
+  /** Where each namespace's clear generation lives (one key, or one copy per slot on a cluster). */
+  get generations(): Generations {
+    this.#generations ??= new Generations(this.isCluster);
+    return this.#generations;
+  }
+  #generations: Generations | undefined;
+
+  /**
+   * Clears a namespace: first a new clear generation (every copy), which
+   * fences the fills of all loads begun before it at once; then the SCAN +
+   * UNLINK sweep of its keys, which removes what was filled before the fence.
+   * Never a KEYS or a long script. Returns the keys removed.
+   */
+  async clearNamespace(namespacePrefix: string, leaseTtlMs: number): Promise<number | Unavailable> {
+    const generation = newGeneration();
+    const keys = this.generations.allKeys(namespacePrefix);
+    const bumped = await this.run(
+      "clear generation",
+      async () => {
+        // One pipeline per master (a cluster pipeline must stay on one node), in batches of SETs.
+        for (const [node, nodeKeys] of this.byMaster(keys)) {
+          for (let start = 0; start < nodeKeys.length; start += 2_048) {
+            const pipeline = node.pipeline();
+            for (const key of nodeKeys.slice(start, start + 2_048)) pipeline.set(key, generation, "PX", 2 * leaseTtlMs);
+            const results = await this.tracked(pipeline.exec());
+            const failed = results?.find(([error]) => error);
+            if (failed) throw failed[0];
+          }
+        }
+      },
+      true,
+    );
+    if (bumped === UNAVAILABLE) return UNAVAILABLE;
+    return this.deleteMatching(`${namespacePrefix}v*`);
   }
 
   /** Coalesces concurrent GETs into MGETs (single Redis, when enabled). */
@@ -185,7 +223,7 @@ export class L2Store {
   }
 
   async acquire(
-    keys: { value: string; lease: string; lock: string },
+    keys: LockKeys,
     token: string,
     options: { leaseTtlMs: number; lockTtlMs: number; wantLock: boolean; nowMs: number },
   ): Promise<AcquireResult | Unavailable> {
@@ -196,6 +234,7 @@ export class L2Store {
         keys.value,
         keys.lease,
         keys.lock,
+        keys.generation,
         token,
         options.leaseTtlMs,
         options.lockTtlMs,
@@ -218,16 +257,20 @@ export class L2Store {
   }
 
   /** Fenced fill; true when the value was written. */
-  async fill(
-    keys: { value: string; lease: string; lock: string },
-    token: string,
-    payload: Buffer,
-    pxMs: number,
-    bus: BusMessageFactory,
-  ): Promise<boolean | Unavailable> {
+  async fill(keys: LockKeys, token: string, payload: Buffer, pxMs: number, bus: BusMessageFactory): Promise<boolean | Unavailable> {
     const reply = await this.run("fill", () => {
       const { channel, message } = bus();
-      return this.client.hoardFill(keys.value, keys.lease, keys.lock, token, payload, Math.max(1, Math.ceil(pxMs)), channel, message);
+      return this.client.hoardFill(
+        keys.value,
+        keys.lease,
+        keys.lock,
+        keys.generation,
+        token,
+        payload,
+        Math.max(1, Math.ceil(pxMs)),
+        channel,
+        message,
+      );
     });
     return reply === UNAVAILABLE ? UNAVAILABLE : Number(reply) === 1;
   }
@@ -253,6 +296,24 @@ export class L2Store {
       return this.client.hoardRelease(lockKey, token, channel, message);
     });
     return reply === UNAVAILABLE ? UNAVAILABLE : Number(reply) === 1;
+  }
+
+  /** Groups keys by the master that serves them (`keys[i]` must lie in slot i on a cluster, as generation copies do). */
+  private byMaster(keys: string[]): Map<RedisClient, string[]> {
+    if (!this.isCluster) return new Map([[this.client as RedisClient, keys]]);
+    const cluster = this.client as unknown as { slots: string[][]; nodes(role: string): Redis[] };
+    const masters = new Map<string, RedisClient>(
+      cluster.nodes("master").map((node) => [`${node.options.host}:${node.options.port}`, node]),
+    );
+    const grouped = new Map<RedisClient, string[]>();
+    keys.forEach((key, slot) => {
+      const node = masters.get(cluster.slots[slot]?.[0] ?? "");
+      if (!node) throw new Error(`no master serves slot ${slot}`);
+      const list = grouped.get(node) ?? [];
+      if (list.length === 0) grouped.set(node, list);
+      list.push(key);
+    });
+    return grouped;
   }
 
   /** One SCAN step over `pattern` (on a cluster, over each master in turn). */

@@ -13,6 +13,8 @@ export interface LockKeys {
   value: string;
   lease: string;
   lock: string;
+  /** The namespace's clear generation (the copy in this key's slot). */
+  generation: string;
 }
 
 const FIRST_POLL_MS = 25;

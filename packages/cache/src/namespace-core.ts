@@ -1,11 +1,11 @@
 import type { CacheContext } from "./cache-context.js";
 import type { DecodedEntry, EntryCodec } from "./entry-codec.js";
+import { FailSafeThrottle } from "./fail-safe-throttle.js";
 import type { KeySpace } from "./keys.js";
 import { leaseKeyOf, lockKeyOf } from "./keys.js";
 import type { L1Entry } from "./l1-store.js";
 import { UNAVAILABLE } from "./l2-store.js";
 import type { LockKeys } from "./lock-wait.js";
-import { FailSafeThrottle } from "./fail-safe-throttle.js";
 import type { StaleCandidate } from "./namespace-types.js";
 import type { EntryPolicy } from "./options.js";
 import type { NamespaceStats } from "./stats.js";
@@ -58,7 +58,8 @@ export class NamespaceCore<T> {
   }
 
   lockKeys(key: string): LockKeys {
-    return { value: key, lease: leaseKeyOf(key), lock: lockKeyOf(key) };
+    const generation = this.context.l2 ? this.context.l2.generations.keyOf(this.keys.namespacePrefix, key) : "";
+    return { value: key, lease: leaseKeyOf(key), lock: lockKeyOf(key), generation };
   }
   busMessage(type: "inv" | "fill" | "rel" | "clear", key: string): { channel: string; message: string } {
     return this.context.bus ? this.context.bus.message(type, [key]) : { channel: "", message: "" };
@@ -116,7 +117,11 @@ export class NamespaceCore<T> {
       epoch,
     });
   }
-  serveStale(key: string, stale: StaleCandidate<T>, reason: "loader-error" | "soft-timeout" | "hard-timeout" | "lock-timeout" | "throttled"): T | null {
+  serveStale(
+    key: string,
+    stale: StaleCandidate<T>,
+    reason: "loader-error" | "soft-timeout" | "hard-timeout" | "lock-timeout" | "throttled",
+  ): T | null {
     this.stats.counters.staleServed++;
     this.context.events.emit("staleServed", () => ({ namespace: this.name, key, reason }));
     return stale.value;

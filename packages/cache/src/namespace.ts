@@ -262,11 +262,11 @@ export class Namespace<T> {
     this.core.stats.counters.clears++;
     const l2 = this.core.context.l2;
     if (!l2) return 0;
-    const removed = await l2.deleteMatching(this.keys.namespacePattern());
+    const removed = await l2.clearNamespace(prefix, this.core.context.leaseTtlMs);
     // Again after the scan: a read in this process during it may have put an old L2 value in L1.
     this.core.context.bumpEpoch(prefix);
     if (removed === UNAVAILABLE) {
-      this.core.context.pending.addNamespace(prefix, this.keys.namespacePattern());
+      this.core.context.pending.addNamespace(prefix);
       return 0;
     }
     await l2.publish(() => this.core.busMessage("clear", prefix));

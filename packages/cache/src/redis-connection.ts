@@ -22,6 +22,7 @@ export interface HoardCommands {
     value: string,
     lease: string,
     lock: string,
+    generation: string,
     token: string,
     leaseTtlMs: number,
     lockTtlMs: number,
@@ -33,6 +34,7 @@ export interface HoardCommands {
     value: string,
     lease: string,
     lock: string,
+    generation: string,
     token: string,
     payload: Buffer,
     pxMs: number,
@@ -138,8 +140,8 @@ function parseNode(node: ClusterNode): ClusterNode {
 export function defineScripts(client: RedisClient): void {
   const defined = client as RedisClient & { hoardFill?: unknown };
   if (defined.hoardFill) return;
-  client.defineCommand("hoardAcquire", { numberOfKeys: 3, lua: ACQUIRE_LUA });
-  client.defineCommand("hoardFill", { numberOfKeys: 3, lua: FILL_LUA });
+  client.defineCommand("hoardAcquire", { numberOfKeys: 4, lua: ACQUIRE_LUA });
+  client.defineCommand("hoardFill", { numberOfKeys: 4, lua: FILL_LUA });
   client.defineCommand("hoardWrite", { numberOfKeys: 2, lua: WRITE_LUA });
   client.defineCommand("hoardRelease", { numberOfKeys: 1, lua: RELEASE_LUA });
   client.defineCommand("hoardRenew", { numberOfKeys: 1, lua: RENEW_LUA });

@@ -34,7 +34,8 @@ describe.skipIf(ON_CLUSTER)("half-open bus connection (real processes through a 
     const stalledAt = performance.now();
     await p2.call("write", { key: "k", row: "new" });
 
-    const read = async () => ((await p1?.call("read", { key: "k" })) as { row: string }).row;
+    const silent = p1;
+    const read = async () => ((await silent.call("read", { key: "k" })) as { row: string }).row;
     const busOf = async () => (await p1?.call<{ bus: { connected: boolean; heartbeatMisses?: number } }>("stats"))?.bus;
     // Detected within the documented bound (2 x busHeartbeatMs = 2 s), with slack for a loaded machine.
     await waitUntil(async () => ((await busOf())?.heartbeatMisses ?? 0) >= 1, 4_000, "the silent subscriber to be detected").catch(

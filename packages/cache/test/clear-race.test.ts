@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cache, createCache } from "../src/index.js";
 import { recordingLogger } from "./support/cache.js";
 import { waitUntil } from "./support/clock.js";
-import { OwnRedisServer } from "./support/redis-server.js";
 import { CLUSTER_NODES, plainClient, type RedisTarget, uniquePrefix } from "./support/redis.js";
+import { OwnRedisServer } from "./support/redis-server.js";
 
 /**
  * `clear()` racing loads that began before it, on a keyspace large enough
@@ -51,8 +51,9 @@ describe("clear() racing fills on a large keyspace", () => {
 
   it("after clear() resolves, none of 400 loads that began before it has filled L2 or is served", async () => {
     const prefix = uniquePrefix("clear");
+    const logger = recordingLogger();
     const make = async (): Promise<Cache> => {
-      const cache = createCache({ redis: target, prefix, logger: recordingLogger(), defaults: { jitter: 0, earlyRefreshBeta: 0 } });
+      const cache = createCache({ redis: target, prefix, logger, defaults: { jitter: 0, earlyRefreshBeta: 0 } });
       await cache.ready();
       return cache;
     };
@@ -91,6 +92,7 @@ describe("clear() racing fills on a large keyspace", () => {
       `clear() race (${CLUSTER_NODES ? "cluster" : "single Redis"}, ${FILLER_KEYS} unrelated keys): clear took ${Math.round(clearMs)} ms, ` +
         `removed ${removed}; old fills in L2 after it: ${landed}/${LOADS}; old values served by A and B: ${servedOld}/${2 * LOADS}`,
     );
+    if (landed > 0) console.log(JSON.stringify(logger.lines.slice(0, 3)));
     expect(landed).toBe(0);
     expect(servedOld).toBe(0);
     await a.close();

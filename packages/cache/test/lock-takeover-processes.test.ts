@@ -21,7 +21,12 @@ describe("lock holder killed mid-load (3 processes x 100 callers)", () => {
     await loading;
     const started = performance.now();
     const bursts = others.map((worker) =>
-      worker.call<{ loads: number; latencies: number[] }>("burst", { key, concurrency: CALLERS, protection: "distributed", loaderMs: LOAD_MS }),
+      worker.call<{ loads: number; latencies: number[] }>("burst", {
+        key,
+        concurrency: CALLERS,
+        protection: "distributed",
+        loaderMs: LOAD_MS,
+      }),
     );
     // The scenario: the holder dies 100 ms into its 200 ms load (a timed fault, not a wait for a condition).
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -7,12 +7,17 @@ describe("distributed lock", () => {
   it("is released only by its holder's token (compare-and-delete)", async () => {
     const cache = await suite.make();
     const l2 = cache.l2!;
-    const keys = { value: `${suite.prefix}:{x}`, lease: `${suite.prefix}:{x}:lease`, lock: `${suite.prefix}:{x}:lock` };
+    const keys = {
+      value: `${suite.prefix}:{x}`,
+      lease: `${suite.prefix}:{x}:lease`,
+      lock: `${suite.prefix}:{x}:lock`,
+      generation: `${suite.prefix}:{x}:gen`,
+    };
     const first = await l2.acquire(keys, "token-a", { leaseTtlMs: 5_000, lockTtlMs: 5_000, wantLock: true, nowMs: Date.now() });
     expect(first).toEqual({ acquired: true, existing: null, lockPttlMs: -1 });
     const second = await l2.acquire(keys, "token-b", { leaseTtlMs: 5_000, lockTtlMs: 5_000, wantLock: true, nowMs: Date.now() });
     expect(second).toMatchObject({ acquired: false, existing: null });
-    expect(await suite.redis.get(keys.lease)).toBe("token-a"); // a waiter never takes the holder's lease
+    expect(await suite.redis.get(keys.lease)).toBe("token-a|"); // a waiter never takes the holder's lease
     const none = () => ({ channel: "", message: "" });
     expect(await l2.release(keys.lock, "token-b", none)).toBe(false);
     expect(await suite.redis.get(keys.lock)).toBe("token-a");
@@ -22,7 +27,12 @@ describe("distributed lock", () => {
 
   it("frees itself at lockTtlMs when the holder never releases", async () => {
     const cache = await suite.make();
-    const keys = { value: `${suite.prefix}:{y}`, lease: `${suite.prefix}:{y}:lease`, lock: `${suite.prefix}:{y}:lock` };
+    const keys = {
+      value: `${suite.prefix}:{y}`,
+      lease: `${suite.prefix}:{y}:lease`,
+      lock: `${suite.prefix}:{y}:lock`,
+      generation: `${suite.prefix}:{y}:gen`,
+    };
     await cache.l2!.acquire(keys, "dead-holder", { leaseTtlMs: 5_000, lockTtlMs: 300, wantLock: true, nowMs: Date.now() });
     const pttl = await suite.redis.pttl(keys.lock);
     expect(pttl).toBeGreaterThan(0);
