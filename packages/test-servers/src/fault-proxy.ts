@@ -96,6 +96,9 @@ export class FaultProxy {
       return;
     }
     const upstream = connect(target.port, target.host);
+    // Small request/reply protocols (Redis, Postgres) stall on Nagle + delayed ACK otherwise.
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     const link: Link = { client, upstream, sent: "", stalled: false };
     this.links.add(link);
     const drop = () => {
