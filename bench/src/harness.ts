@@ -1,3 +1,4 @@
+import { percentile as nearestRank } from "@hoard/cache/percentile";
 /** Statistics of repeated measurements of one side. */
 export interface Measured {
   name: string;
@@ -16,10 +17,12 @@ export function summarize(name: string, samples: number[]): Measured {
   return { name, samples, median, min: sorted[0] as number, max: sorted[sorted.length - 1] as number };
 }
 
-/** Percentile of a list (nearest rank). */
+/** Percentile of a list, by the cache's own (nearest-rank) definition. */
 export function percentile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+  return nearestRank(
+    [...values].sort((a, b) => a - b),
+    q,
+  );
 }
 
 /** One contender: `measure` runs one round and returns its figure (ns/op, µs, ops/s...). */

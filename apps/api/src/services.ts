@@ -1,8 +1,9 @@
 import type { Cache } from "@hoard/cache";
 import type { Logger } from "pino";
-import type { RedisMode } from "./cache/redis-connection.js";
+import type { AppRedis, RedisMode } from "./cache/redis-connection.js";
 import type { StatsSeries } from "./cache/stats-series.js";
 import type { Config } from "./config.js";
+import type { InvalidationOutbox } from "./db/outbox.js";
 import type { AdminAuth } from "./http/admin-auth.js";
 import type { Heartbeat } from "./instances/heartbeat.js";
 import type { DbLatency } from "./lab/db-latency.js";
@@ -23,6 +24,8 @@ export interface Services {
   log: Logger;
   cache: Cache;
   users: UserService;
+  /** Durable invalidations from Postgres (transactional outbox). */
+  outbox: InvalidationOutbox;
   lab: StampedeLab;
   latency: DbLatency;
   heartbeat: Heartbeat;
@@ -30,6 +33,8 @@ export interface Services {
   auth: AdminAuth;
   instance: InstanceIdentity;
   redisMode: RedisMode;
+  /** The app's own Redis connection (heartbeats, the lab lock, DB latency, health), apart from the cache's. */
+  redis: AppRedis | undefined;
   /** Warnings about the mode the instance runs in (emulated Redis, embedded Postgres). */
   warnings: string[];
 }

@@ -34,7 +34,7 @@ process.once("message", async (setup: Go) => {
   let warmRead: (key: string) => Promise<unknown>;
   let close: () => Promise<void>;
   if (setup.side === "hoard") {
-    const cache = createCache({ prefix: setup.prefix, redis: setup.redisUrl, logger: { warn() {}, error() {} } });
+    const cache = createCache({ prefix: setup.prefix, redis: setup.redisUrl, logger: { warn() {} } });
     await cache.ready();
     const ns = cache.namespace<{ value: string; pid: number }>("stampede", { protection: setup.mode, ttlMs: 60_000 });
     read = () => ns.getOrSet(setup.key, loader);

@@ -1,8 +1,9 @@
-export type { CacheLogger } from "./burst-logger.js";
+// The public door of @hoard/cache: what a user needs to create a cache, type its namespaces and
+// loaders, handle its errors and read its events and stats. Everything else is internal.
 export { Cache, type CacheSnapshot, createCache, type NamespaceSnapshot } from "./cache.js";
-export type { CircuitState } from "./circuit-breaker.js";
-export { type Clock, systemClock } from "./clock.js";
-export { type Codec, jsonCodec, msgpackCodec } from "./codec.js";
+export type { BusHealth } from "./coordination/invalidation-bus.js";
+export { type Codec, jsonCodec, msgpackCodec } from "./encoding/codec.js";
+export type { CacheId } from "./encoding/keys.js";
 export {
   CacheClosedError,
   CacheError,
@@ -16,13 +17,14 @@ export {
   LoaderTimeoutError,
   LockTimeoutError,
 } from "./errors.js";
-export type { CacheEventMap, CacheEventName, StaleReason, Tier } from "./events.js";
-export type { InspectedEntry, InspectPage } from "./inspect.js";
-export type { BusHealth } from "./invalidation-bus.js";
-export { type CacheId, decodeId, encodeId, KeySpace } from "./keys.js";
-export type { LatencySummary } from "./latency-window.js";
-export type { LoaderContext } from "./loader-runner.js";
-export type { BatchLoader, DetailedResult, Loader, Namespace, ResultSource } from "./namespace.js";
+export type { BatchLoader, DetailedResult, Loader, Namespace, ResultSource, SetOptions } from "./namespace.js";
+export type { CacheLogger } from "./observability/burst-logger.js";
+export type { CacheEventMap, CacheEventName, StaleReason, Tier } from "./observability/events.js";
+export type { LatencySummary } from "./observability/latency-window.js";
+export type { HitRates, NamespaceCounters, TimedOperation } from "./observability/stats.js";
 export type { CacheOptions, CallOptions, EntryPolicy, NamespaceOptions, Protection } from "./options.js";
-export type { ClusterInput, RedisClient, RedisInput } from "./redis-connection.js";
-export type { HitRates, NamespaceCounters, TimedOperation } from "./stats.js";
+export type { LoaderContext } from "./read/loader-runner.js";
+export type { CircuitState } from "./tiers/circuit-breaker.js";
+export type { InspectedEntry, InspectPage } from "./tiers/inspect.js";
+export type { ClusterInput, RedisInput } from "./tiers/redis-connection.js";
+export type { Clock } from "./time/clock.js";

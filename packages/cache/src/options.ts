@@ -1,10 +1,10 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { z } from "zod";
-import type { CacheLogger } from "./burst-logger.js";
-import type { Clock } from "./clock.js";
-import type { Codec } from "./codec.js";
+import type { Codec } from "./encoding/codec.js";
 import { InvalidOptionError } from "./errors.js";
-import type { RedisInput } from "./redis-connection.js";
+import type { CacheLogger } from "./observability/burst-logger.js";
+import type { RedisInput } from "./tiers/redis-connection.js";
+import type { Clock } from "./time/clock.js";
 
 /**
  * How a miss is protected against stampedes.
@@ -187,9 +187,7 @@ const cacheOptionsSchema = z.strictObject({
   leaseTtlMs: positiveMs.optional(),
   defaults: policySchema.partial().optional(),
   codec: codecSchema.optional(),
-  logger: z
-    .custom<CacheLogger>((value) => typeof (value as CacheLogger)?.warn === "function", "expected a logger with warn() and error()")
-    .optional(),
+  logger: z.custom<CacheLogger>((value) => typeof (value as CacheLogger)?.warn === "function", "expected a logger with warn()").optional(),
   errorLogIntervalMs: ms.optional(),
   clock: z.custom<Clock>((value) => typeof (value as Clock)?.now === "function", "expected { now(): number }").optional(),
   random: z.custom<() => number>((value) => typeof value === "function", "expected a function").optional(),

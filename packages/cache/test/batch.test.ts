@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { cacheInternals } from "../src/cache.js";
 import { cacheSuite } from "./support/cache.js";
 import { countCommands, ON_CLUSTER } from "./support/redis.js";
 
@@ -18,7 +19,7 @@ describe("getOrSetMany", () => {
 
     const cache = await suite.make();
     const users = cache.namespace<Profile>("user");
-    const commands = countCommands(cache.redis as never);
+    const commands = countCommands(cacheInternals(cache).redis as never);
     const batchLoader = vi.fn(
       async (ids: (string | number)[]) => new Map(ids.map((id) => [id, Number(id) === 5 ? null : { id: Number(id), name: `db${id}` }])),
     );

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { cacheInternals } from "../src/cache.js";
 import { LoaderError } from "../src/errors.js";
 import { cacheSuite } from "./support/cache.js";
 import { ManualClock } from "./support/clock.js";
@@ -72,7 +73,7 @@ describe("cache-aside getOrSet", () => {
     const cache = await suite.make({ codec: { name: "spy", encode, decode } });
     const users = cache.namespace<Profile>("user");
     await users.getOrSet(1, async () => ({ id: 1, name: "Ada" }));
-    const commands = countCommands(cache.redis as never);
+    const commands = countCommands(cacheInternals(cache).redis as never);
     encode.mockClear();
     decode.mockClear();
     for (let i = 0; i < 100; i++) await users.getOrSet(1, async () => ({ id: 1, name: "never" }));

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CacheInternals, cacheInternals } from "../src/cache.js";
 import { type Cache, createCache } from "../src/index.js";
 import { recordingLogger } from "./support/cache.js";
 import { waitUntil } from "./support/clock.js";
@@ -80,7 +81,7 @@ describe("clear() racing fills on a large keyspace", () => {
     const removed = await clearing;
     const clearMs = performance.now() - clearStarted;
     await Promise.all(loads);
-    const redis = a.redis as NonNullable<Cache["redis"]>;
+    const redis = cacheInternals(a).redis as NonNullable<CacheInternals["redis"]>;
     let landed = 0;
     for (let id = 0; id < LOADS; id++) if ((await redis.exists(`${prefix}:item:v1:{${id}}`)) === 1) landed++;
     // And what both instances serve after the clear (the bus clear message reaches A's L1).

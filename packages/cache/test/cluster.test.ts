@@ -1,6 +1,6 @@
 import type { Cluster } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { KeySpace } from "../src/index.js";
+import { KeySpace } from "../src/encoding/keys.js";
 import { cacheSuite } from "./support/cache.js";
 import { waitUntil } from "./support/clock.js";
 import { ON_CLUSTER } from "./support/redis.js";

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CacheInternals, cacheInternals } from "../src/cache.js";
 import { type Cache, createCache } from "../src/index.js";
 import { recordingLogger } from "./support/cache.js";
 import { waitUntil } from "./support/clock.js";
@@ -58,7 +59,7 @@ describe("locks whose acquire outcome is unknown (Redis SIGSTOPped under load)",
       running = false;
       await Promise.all(loops);
     }
-    const probe = other.redis as NonNullable<Cache["redis"]>;
+    const probe = cacheInternals(other).redis as NonNullable<CacheInternals["redis"]>;
     const lockKeys = async () => {
       const found: string[] = [];
       let cursor = "0";

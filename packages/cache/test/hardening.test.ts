@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { cacheInternals } from "../src/cache.js";
 import { InvalidKeyError } from "../src/errors.js";
 import { createCache } from "../src/index.js";
-import { L1_TTL_WHILE_BUS_DOWN_MS } from "../src/namespace-core.js";
+import { L1_TTL_WHILE_BUS_DOWN_MS } from "../src/read/namespace-core.js";
 import { cacheSuite, recordingLogger } from "./support/cache.js";
 import { ManualClock, waitUntil } from "./support/clock.js";
 import { OwnRedisServer } from "./support/redis-server.js";
@@ -167,7 +168,7 @@ describe("invalidations while Redis is unreachable", () => {
         }),
     );
     const lockKey = "orphan:n:v1:{1}:lock";
-    await waitUntil(async () => (await inspectorClient.redis?.exists(lockKey)) === 1, 5_000, "lock taken");
+    await waitUntil(async () => (await cacheInternals(inspectorClient).redis?.exists(lockKey)) === 1, 5_000, "lock taken");
     server.pause();
     try {
       finish();
@@ -177,7 +178,7 @@ describe("invalidations while Redis is unreachable", () => {
       server.resume();
     }
     // (A paused server may still run the timed-out fill once resumed; either way the lock must go quickly.)
-    await waitUntil(async () => (await inspectorClient.redis?.exists(lockKey)) === 0, 10_000, "lock released");
+    await waitUntil(async () => (await cacheInternals(inspectorClient).redis?.exists(lockKey)) === 0, 10_000, "lock released");
     await waitUntil(() => cache.stats().l2.pendingInvalidations === 0, 10_000, "release replayed");
     await cache.close();
     await inspectorClient.close();

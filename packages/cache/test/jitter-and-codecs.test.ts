@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { jsonCodec, msgpackCodec } from "../src/codec.js";
-import { jitterTtl } from "../src/jitter.js";
+import { jsonCodec, msgpackCodec } from "../src/encoding/codec.js";
+import { jitterTtl } from "../src/time/ttl.js";
 import { cacheSuite } from "./support/cache.js";
 
 describe("TTL jitter", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { cacheInternals } from "../src/cache.js";
 import { cacheSuite } from "./support/cache.js";
 
 describe("distributed lock", () => {
@@ -6,7 +7,7 @@ describe("distributed lock", () => {
 
   it("is released only by its holder's token (compare-and-delete)", async () => {
     const cache = await suite.make();
-    const l2 = cache.l2!;
+    const l2 = cacheInternals(cache).l2!;
     const keys = {
       value: `${suite.prefix}:{x}`,
       lease: `${suite.prefix}:{x}:lease`,
@@ -33,7 +34,7 @@ describe("distributed lock", () => {
       lock: `${suite.prefix}:{y}:lock`,
       generation: `${suite.prefix}:{y}:gen`,
     };
-    await cache.l2!.acquire(keys, "dead-holder", { leaseTtlMs: 5_000, lockTtlMs: 300, wantLock: true, nowMs: Date.now() });
+    await cacheInternals(cache).l2!.acquire(keys, "dead-holder", { leaseTtlMs: 5_000, lockTtlMs: 300, wantLock: true, nowMs: Date.now() });
     const pttl = await suite.redis.pttl(keys.lock);
     expect(pttl).toBeGreaterThan(0);
     expect(pttl).toBeLessThanOrEqual(300);

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { HEADER_BYTES } from "../src/envelope.js";
+import { HEADER_BYTES } from "../src/encoding/envelope.js";
 import { cacheSuite } from "./support/cache.js";
 import { ManualClock } from "./support/clock.js";
 import { keysUnder } from "./support/redis.js";

@@ -1,5 +1,5 @@
 import type { ClusterInput } from "@hoard/cache";
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import { createEmulatedRedis } from "./emulated-redis.js";
 
@@ -51,4 +51,37 @@ async function answers(url: string): Promise<boolean> {
   } finally {
     probe.disconnect();
   }
+}
+
+/** A Redis connection of the app's own. */
+export type AppRedis = Redis | Cluster;
+
+/**
+ * The app's own connection for its keys (heartbeats, the lab lock, DB latency, health): the cache's
+ * client stays the cache's, behind its breaker. Same target as the cache; the emulation is shared
+ * (it is one in-process object either way). Commands fail fast while disconnected, like the cache's.
+ */
+export function connectAppRedis(choice: RedisChoice): AppRedis {
+  const target = choice.target;
+  // A ready client has a cluster() method, so test for the seed-node array itself.
+  const seeds =
+    typeof target === "object" && Array.isArray((target as ClusterInput).cluster) ? (target as ClusterInput).cluster : undefined;
+  if (typeof target !== "string" && !seeds) return target as Redis;
+  const options = {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2_000),
+  };
+  const client: AppRedis =
+    typeof target === "string"
+      ? new Redis(target, options)
+      : new Cluster((seeds ?? []).map(parseSeed), { enableOfflineQueue: false, redisOptions: options });
+  return client;
+}
+
+/** `"host:port"` becomes `{ host, port }` (ioredis reads a bare string as a URL or a port). */
+function parseSeed(node: ClusterInput["cluster"][number]): ClusterInput["cluster"][number] {
+  if (typeof node !== "string" || node.includes("://")) return node;
+  const at = node.lastIndexOf(":");
+  return at > 0 ? { host: node.slice(0, at), port: Number(node.slice(at + 1)) } : node;
 }

@@ -1,5 +1,5 @@
-import type { RedisClient } from "@hoard/cache";
 import type { Logger } from "pino";
+import type { AppRedis } from "../cache/redis-connection.js";
 
 /** What each instance publishes about itself. */
 export interface InstanceInfo {
@@ -36,7 +36,7 @@ export class Heartbeat {
   private readonly setKey: string;
 
   constructor(
-    private readonly redis: RedisClient | undefined,
+    private readonly redis: AppRedis | undefined,
     private readonly prefix: string,
     private readonly describe: () => Omit<InstanceInfo, "lastSeenAt">,
     private readonly onBeat: () => Promise<void>,

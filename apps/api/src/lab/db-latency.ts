@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { RedisClient } from "@hoard/cache";
 import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { AppRedis } from "../cache/redis-connection.js";
 
 /**
  * The artificial database latency of the lab, shared by every instance of a
@@ -10,13 +10,13 @@ import type { Logger } from "pino";
  */
 export class DbLatency {
   private current: number;
-  private subscriber: RedisClient | undefined;
+  private subscriber: AppRedis | undefined;
   private readonly key: string;
   private readonly channel: string;
 
   constructor(
     initialMs: number,
-    private readonly redis: RedisClient | undefined,
+    private readonly redis: AppRedis | undefined,
     prefix: string,
     private readonly log: Logger,
   ) {

@@ -1,3 +1,4 @@
+import { percentile } from "@hoard/cache/percentile";
 /** Upper bounds (ms) of the lab's latency buckets; the last bucket is everything above. */
 export const BUCKET_BOUNDS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000] as const;
 
@@ -18,7 +19,7 @@ export function histogramOf(latenciesMs: number[]): LatencyHistogram {
     counts[bucket] = (counts[bucket] ?? 0) + 1;
   }
   const sorted = [...latenciesMs].sort((a, b) => a - b);
-  const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+  const at = (q: number) => round(percentile(sorted, q));
   return { boundsMs: [...BUCKET_BOUNDS_MS], counts, p50Ms: at(0.5), p95Ms: at(0.95), maxMs: round(sorted[sorted.length - 1] ?? 0) };
 }
 

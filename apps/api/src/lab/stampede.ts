@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Cache, NamespaceCounters, Protection, RedisClient } from "@hoard/cache";
+import type { Cache, NamespaceCounters, Protection } from "@hoard/cache";
 import type { Logger } from "pino";
+import type { AppRedis } from "../cache/redis-connection.js";
 import type { InstanceInfo } from "../instances/heartbeat.js";
 import type { UserService } from "../users/user-service.js";
 import { histogramOf, type LatencyHistogram, mergeHistograms } from "./histogram.js";
@@ -65,7 +66,6 @@ export class LabBusyError extends Error {
 }
 
 const RUN_LOCK_TTL_MS = 120_000;
-const RELEASE_LUA = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
 /**
  * The stampede lab: clears one key, then fires `concurrency` concurrent reads
@@ -78,7 +78,7 @@ export class StampedeLab {
     private readonly deps: {
       cache: Cache;
       users: UserService;
-      redis: RedisClient | undefined;
+      redis: AppRedis | undefined;
       prefix: string;
       self: () => { id: string; url: string };
       instances: () => Promise<InstanceInfo[]>;
@@ -126,16 +126,23 @@ export class StampedeLab {
       this.deps.log.info({ ...result, histogram: undefined, instances: parts.length }, "stampede run finished");
       return result;
     } finally {
-      await this.deps.redis
-        ?.eval(RELEASE_LUA, 1, lockKey, runId)
-        .catch((error: Error) => this.deps.log.warn({ err: error }, "lab lock release failed"));
+      await this.releaseRunLock(lockKey, runId).catch((error: Error) => this.deps.log.warn({ err: error }, "lab lock release failed"));
     }
+  }
+
+  /**
+   * Deletes the run lock if this run still holds it. Not atomic (no Lua of our own): another run
+   * could only take the lock between the GET and the DEL if it expired there, RUN_LOCK_TTL_MS after
+   * this run began, and the lab then at worst lets two runs overlap once.
+   */
+  private async releaseRunLock(lockKey: string, runId: string): Promise<void> {
+    const redis = this.deps.redis;
+    if (redis && (await redis.get(lockKey)) === runId) await redis.del(lockKey);
   }
 
   /** Runs this instance's share of a run: waits for `startAt`, then fires every call at once. */
   async fire(input: BurstInput): Promise<BurstResult> {
     const before = this.counters();
-    const loadsBefore = this.deps.users.loads;
     const wait = input.startAt - Date.now();
     if (wait > 0) await sleep(Math.min(wait, 5_000));
     let errors = 0;
@@ -157,7 +164,7 @@ export class StampedeLab {
       instanceId: self.id,
       url: self.url,
       calls: input.calls,
-      dbLoads: this.deps.users.loads - loadsBefore,
+      dbLoads: after.loads - before.loads,
       coalesced: after.coalesced - before.coalesced,
       lockWaits: after.lockWaits - before.lockWaits,
       lockTimeouts: after.lockTimeouts - before.lockTimeouts,
@@ -204,9 +211,10 @@ export class StampedeLab {
     }
   }
 
-  private counters(): NamespaceCounters | Record<"coalesced" | "lockWaits" | "lockTimeouts", number> {
+  /** The cache's own counters of the user namespace: `loads` is the one count of loader calls (database loads). */
+  private counters(): Pick<NamespaceCounters, "loads" | "coalesced" | "lockWaits" | "lockTimeouts"> {
     const user = this.deps.cache.stats().namespaces.find((namespace) => namespace.name === this.deps.users.namespace.name);
-    return user?.counters ?? { coalesced: 0, lockWaits: 0, lockTimeouts: 0 };
+    return user?.counters ?? { loads: 0, coalesced: 0, lockWaits: 0, lockTimeouts: 0 };
   }
 }
 

@@ -4,6 +4,7 @@
  * can change a row from outside and see what each process serves.
  */
 import { Cluster, Redis } from "ioredis";
+import { cacheInternals } from "../../src/cache.js";
 import { type Cache, type CacheOptions, createCache, type Namespace, type Protection } from "../../src/index.js";
 
 interface Request {
@@ -48,7 +49,7 @@ const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> =
       typeof target === "string"
         ? new Redis(target)
         : (new Cluster(target.cluster.map((node) => ({ host: node.split(":")[0], port: Number(node.split(":")[1]) }))) as unknown as Redis);
-    cache = createCache({ prefix, redis: target, logger: { warn() {}, error() {} }, ...(args.options as CacheOptions) });
+    cache = createCache({ prefix, redis: target, logger: { warn() {} }, ...(args.options as CacheOptions) });
     await cache.ready();
     return { pid: process.pid };
   },
@@ -109,7 +110,7 @@ const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> =
     return { totals: cache.stats().totals, bus: cache.stats().bus, loads };
   },
   async busClientName() {
-    return cache.busConnectionName;
+    return cacheInternals(cache).busConnectionName;
   },
 };
 

@@ -1,6 +1,6 @@
 import { afterAll, afterEach } from "vitest";
-import type { CacheLogger } from "../../src/burst-logger.js";
 import { type Cache, type CacheOptions, createCache } from "../../src/index.js";
+import type { CacheLogger } from "../../src/observability/burst-logger.js";
 import { dropPrefix, inspector, REDIS_TARGET, uniquePrefix } from "./redis.js";
 
 /** A logger that records instead of printing. */
@@ -9,7 +9,6 @@ export function recordingLogger(): CacheLogger & { lines: { level: string; objec
   return {
     lines,
     warn: (object, message) => lines.push({ level: "warn", object, message }),
-    error: (object, message) => lines.push({ level: "error", object, message }),
   };
 }
 

@@ -1,0 +1,283 @@
+import { randomUUID } from "node:crypto";
+import type { RedisClient } from "../tiers/redis-connection.js";
+import type { Clock } from "../time/clock.js";
+import { type BusMessage, type BusMessageType, decodeBusMessage, encodeBusMessage } from "./bus-message.js";
+
+/** How long a missing sequence number may be late before it counts as lost. */
+const REORDER_WINDOW_MS = 200;
+/** A jump this large is a gap at once. */
+const MAX_REORDER = 64;
+
+/** What the bus knows of one publisher. */
+interface OriginState {
+  /** Highest sequence number seen. */
+  high: number;
+  /** Numbers below `high` not seen yet. */
+  missing: Set<number>;
+  /** When the last message arrived (epoch ms). */
+  at: number;
+  /** Pending check that turns still-missing numbers into a gap. */
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** What the bus reports about itself. */
+export interface BusHealth {
+  /** The subscriber connection is up and subscribed. */
+  connected: boolean;
+  /** Epoch ms of the last message received from another process, or null. */
+  lastMessageAt: number | null;
+  /** Messages received from other processes. */
+  received: number;
+  /** Messages published by this process. */
+  published: number;
+  /** Sequence gaps seen (lost messages). */
+  gaps: number;
+  /** Times L1 was cleared because invalidations may have been missed. */
+  flushes: number;
+  /** Payloads on the channel that were not bus messages. */
+  malformed: number;
+  /** Heartbeats (subscribed-mode PING) not answered in time: a silent connection, handled as a disconnect. */
+  heartbeatMisses: number;
+}
+
+/** What the cache does with bus traffic. */
+export interface BusHandlers {
+  /** Other processes changed these keys. */
+  onKeys(type: BusMessageType, keys: string[]): void;
+  /** Another process cleared the namespace with this key prefix. */
+  onClear(namespacePrefix: string): void;
+  /** Invalidations may have been lost: L1 must be cleared before it serves again. */
+  onFlush(reason: "disconnect" | "reconnect" | "gap"): void;
+}
+
+/**
+ * Keeps every process's L1 honest. Writes publish on `{prefix}:bus` from
+ * inside their Lua script (atomically with the change); each process
+ * subscribes on a connection of its own, ignores its own messages, and drops
+ * what others changed. A lost connection or a gap in a publisher's sequence
+ * numbers clears L1, since pub/sub does not redeliver.
+ */
+export class InvalidationBus {
+  readonly origin = randomUUID();
+  readonly channel: string;
+  private seq = 0;
+  private readonly origins = new Map<string, OriginState>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private connected = false;
+  private everConnected = false;
+  private closed = false;
+  private readonly stats: Omit<BusHealth, "connected"> = {
+    lastMessageAt: null,
+    received: 0,
+    published: 0,
+    gaps: 0,
+    flushes: 0,
+    malformed: 0,
+    heartbeatMisses: 0,
+  };
+  private readonly heartbeat: NodeJS.Timeout | undefined;
+  private pinging = false;
+
+  constructor(
+    private readonly subscriber: RedisClient,
+    prefix: string,
+    private readonly handlers: BusHandlers,
+    private readonly clock: Clock,
+    /** How often the subscriber connection is PINGed, and how long the answer may take, in ms (0: never). */
+    heartbeatMs = 1_000,
+  ) {
+    this.channel = `${prefix}:bus`;
+    if (heartbeatMs > 0) {
+      this.heartbeat = setInterval(() => this.checkAlive(heartbeatMs), heartbeatMs);
+      this.heartbeat.unref();
+    }
+    subscriber.on("message", (channel: string, raw: string) => {
+      if (channel === this.channel) this.receive(raw);
+    });
+    // ioredis resubscribes by itself after a reconnect, but says nothing when that is done:
+    // subscribing again (a no-op for Redis) resolves once messages flow, and only then is L1 flushed.
+    subscriber.on("ready", () => {
+      if (!this.everConnected || this.closed) return;
+      this.subscriber.subscribe(this.channel).then(
+        () => this.onConnected(),
+        () => {},
+      );
+    });
+    subscriber.on("close", () => this.onDisconnected());
+  }
+
+  /** Subscribes (queued until the connection is up); resolves once subscribed. */
+  async start(): Promise<void> {
+    await this.subscriber.subscribe(this.channel);
+    this.onConnected();
+  }
+
+  /** Whether invalidations are being heard now. */
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Returns the channel and the next message; call only when the publish will really be sent. */
+  message(type: BusMessageType, keys: string[]): { channel: string; message: string } {
+    this.seq++;
+    this.stats.published++;
+    return { channel: this.channel, message: encodeBusMessage({ o: this.origin, s: this.seq, t: type, k: keys }) };
+  }
+
+  /** `promise` resolves when another process fills or releases `key`, or after `timeoutMs`; `cancel` stops waiting. */
+  waitFor(key: string, timeoutMs: number): { promise: Promise<void>; cancel(): void } {
+    let set = this.waiters.get(key);
+    if (!set) {
+      set = new Set();
+      this.waiters.set(key, set);
+    }
+    const waiters = set;
+    let timer: NodeJS.Timeout | undefined;
+    let resolvePromise: () => void = () => {};
+    const promise = new Promise<void>((resolve) => {
+      resolvePromise = resolve;
+    });
+    const done = () => {
+      clearTimeout(timer);
+      waiters.delete(done);
+      if (waiters.size === 0 && this.waiters.get(key) === waiters) this.waiters.delete(key);
+      resolvePromise();
+    };
+    timer = setTimeout(done, Math.max(0, timeoutMs));
+    waiters.add(done);
+    return { promise, cancel: done };
+  }
+
+  /** Wakes local waiters of `key` (a fill in this process). */
+  wake(key: string): void {
+    const set = this.waiters.get(key);
+    if (!set) return;
+    for (const done of [...set]) done();
+  }
+
+  health(): BusHealth {
+    return { connected: this.connected, ...this.stats };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    for (const key of [...this.waiters.keys()]) this.wake(key);
+    this.subscriber.disconnect();
+  }
+
+  private receive(raw: string): void {
+    const message = decodeBusMessage(raw);
+    if (!message) {
+      this.stats.malformed++;
+      return;
+    }
+    if (message.o === this.origin) return;
+    this.stats.received++;
+    this.stats.lastMessageAt = this.clock.now();
+    this.trackSequence(message);
+    if (message.t === "clear") {
+      for (const prefix of message.k) this.handlers.onClear(prefix);
+      return;
+    }
+    this.handlers.onKeys(message.t, message.k);
+    if (message.t === "fill" || message.t === "rel") for (const key of message.k) this.wake(key);
+  }
+
+  /**
+   * Messages from one origin may arrive slightly out of order (on a cluster
+   * they are published from different nodes), so a missing sequence number is
+   * a gap only if it has not arrived within `REORDER_WINDOW_MS`.
+   */
+  private trackSequence(message: BusMessage): void {
+    const now = this.clock.now();
+    const state = this.origins.get(message.o);
+    if (!state) {
+      this.origins.set(message.o, { high: message.s, missing: new Set(), at: now, timer: undefined });
+      if (this.origins.size > 1_000) this.forgetQuietOrigins(now);
+      return;
+    }
+    state.at = now;
+    if (message.s <= state.high) {
+      state.missing.delete(message.s);
+      return;
+    }
+    if (message.s - state.high > MAX_REORDER) {
+      state.missing.clear();
+      this.gap();
+    } else {
+      for (let seq = state.high + 1; seq < message.s; seq++) state.missing.add(seq);
+    }
+    state.high = message.s;
+    if (state.missing.size > 0 && !state.timer) {
+      state.timer = setTimeout(() => {
+        state.timer = undefined;
+        if (state.missing.size === 0) return;
+        state.missing.clear();
+        this.gap();
+      }, REORDER_WINDOW_MS);
+      state.timer.unref();
+    }
+  }
+
+  private gap(): void {
+    this.stats.gaps++;
+    this.flush("gap");
+  }
+
+  /** Origins silent for 10 minutes are most likely gone; forgetting them bounds the map. */
+  private forgetQuietOrigins(now: number): void {
+    for (const [origin, state] of this.origins) {
+      if (now - state.at > 600_000 && !state.timer) this.origins.delete(origin);
+    }
+  }
+
+  /**
+   * A connection can stop delivering without closing (a dead NAT entry, a
+   * frozen peer): ioredis would still say "ready" and messages would simply
+   * stop. A subscribed-mode PING that gets no answer within `deadlineMs` is
+   * therefore a disconnect: L1 is flushed (entries then live briefly) and the
+   * connection is dropped, so ioredis reconnects and resubscribes. A silent
+   * subscriber is noticed within two heartbeats.
+   */
+  private checkAlive(deadlineMs: number): void {
+    if (!this.connected || this.closed || this.pinging) return;
+    this.pinging = true;
+    let answered = false;
+    const timer = setTimeout(() => {
+      this.pinging = false;
+      if (answered || this.closed || !this.connected) return;
+      this.stats.heartbeatMisses++;
+      this.onDisconnected();
+      this.subscriber.disconnect(true);
+    }, deadlineMs);
+    timer.unref();
+    this.subscriber.ping().then(
+      () => {
+        answered = true;
+        this.pinging = false;
+        clearTimeout(timer);
+      },
+      () => {}, // a dropped connection fails the PING; "close" handles that
+    );
+  }
+
+  private onConnected(): void {
+    if (this.connected || this.closed) return;
+    this.connected = true;
+    // Anything published while we were away was lost: entries filled meanwhile may be stale.
+    if (this.everConnected) this.flush("reconnect");
+    this.everConnected = true;
+  }
+
+  private onDisconnected(): void {
+    if (!this.connected) return;
+    this.connected = false;
+    if (!this.closed) this.flush("disconnect");
+  }
+
+  private flush(reason: "disconnect" | "reconnect" | "gap"): void {
+    this.stats.flushes++;
+    this.handlers.onFlush(reason);
+  }
+}

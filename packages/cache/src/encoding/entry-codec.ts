@@ -1,0 +1,79 @@
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { DecodeError, EncodeError } from "../errors.js";
+import type { Codec } from "./codec.js";
+import { type EntryMeta, HEADER_BYTES, readEnvelope, wrapEnvelope } from "./envelope.js";
+
+/** A decoded entry: its value (null when negative) and its times. */
+export interface DecodedEntry<T> extends EntryMeta {
+  value: T | null;
+  /** Stored size in bytes. */
+  size: number;
+}
+
+/**
+ * Turns values into stored bytes and back for one namespace: codec, envelope
+ * and optional schema. Values always go through encode + decode before they
+ * are served, so every path yields the same types.
+ */
+export class EntryCodec<T> {
+  constructor(
+    private readonly codec: Codec,
+    private readonly schema: StandardSchemaV1<unknown, T> | undefined,
+  ) {}
+
+  /** Encodes a value (null/undefined = negative marker); throws {@link EncodeError}. */
+  encode(value: T | null | undefined, meta: Omit<EntryMeta, "negative">): { bytes: Buffer; negative: boolean } {
+    const negative = value === null || value === undefined;
+    let payload: Buffer;
+    try {
+      payload = negative ? Buffer.alloc(0) : this.codec.encode(value);
+    } catch (error) {
+      throw new EncodeError(`The ${this.codec.name} codec could not encode the value: ${(error as Error).message}`, { cause: error });
+    }
+    return { bytes: wrapEnvelope({ ...meta, negative }, payload), negative };
+  }
+
+  /**
+   * Decodes stored bytes and validates them; throws {@link DecodeError}.
+   * Synchronous unless the schema validates asynchronously.
+   */
+  decode(bytes: Buffer): DecodedEntry<T> | Promise<DecodedEntry<T>> {
+    const meta = readEnvelope(bytes);
+    if (meta.negative) return entryOf<T>(meta, null, bytes.length);
+    let raw: unknown;
+    try {
+      raw = this.codec.decodeFrom ? this.codec.decodeFrom(bytes, HEADER_BYTES) : this.codec.decode(bytes.subarray(HEADER_BYTES));
+    } catch (error) {
+      throw new DecodeError(`The ${this.codec.name} codec could not decode the stored value: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const value = this.validate(raw);
+    return value instanceof Promise ? value.then((valid) => entryOf(meta, valid, bytes.length)) : entryOf(meta, value, bytes.length);
+  }
+
+  /** Only the header (for `has` and freshness checks); throws {@link DecodeError}. */
+  meta(bytes: Buffer): EntryMeta {
+    return readEnvelope(bytes);
+  }
+
+  private validate(raw: unknown): T | Promise<T> {
+    if (!this.schema) return raw as T;
+    const result = this.schema["~standard"].validate(raw);
+    return result instanceof Promise ? result.then(checked) : checked(result);
+  }
+}
+
+/** One object literal (no spread): this runs on every L2 hit. */
+function entryOf<T>(meta: EntryMeta, value: T | null, size: number): DecodedEntry<T> {
+  return { negative: meta.negative, freshUntil: meta.freshUntil, staleUntil: meta.staleUntil, loadMs: meta.loadMs, value, size };
+}
+
+function checked<T>(result: StandardSchemaV1.Result<T>): T {
+  if (result.issues) {
+    const first = result.issues[0];
+    const path = first?.path?.map((segment) => (typeof segment === "object" ? String(segment.key) : String(segment))).join(".");
+    throw new DecodeError(`Stored value failed the namespace schema${path ? ` at "${path}"` : ""}: ${first?.message ?? "invalid"}`);
+  }
+  return result.value;
+}

@@ -1,0 +1,69 @@
+import { DecodeError } from "../errors.js";
+
+/**
+ * What the cache stores per key, in both tiers: the encoded value plus the
+ * times that govern it. Absolute times let an L2 hit fill L1 with exactly the
+ * time the entry has left.
+ */
+export interface EntryMeta {
+  /** The loader returned null/undefined: this is an "absent" marker. */
+  negative: boolean;
+  /** Epoch ms until which the entry is fresh. */
+  freshUntil: number;
+  /** Epoch ms until which a stale copy may still be served (>= freshUntil). */
+  staleUntil: number;
+  /** How long the load that produced it took, in ms (drives early refresh). */
+  loadMs: number;
+}
+
+// Layout: "H" | format 1 | flags u8 | freshUntil 13 ASCII digits | staleUntil 13 ASCII digits | loadMs u32 LE | payload
+// Times are ASCII so the Lua scripts (and any Redis emulation) can read freshUntil with tonumber().
+const MAGIC = 0x48;
+const FORMAT = 1;
+const TIME_DIGITS = 13;
+const FRESH_AT = 3;
+const STALE_AT = FRESH_AT + TIME_DIGITS;
+const LOAD_MS_AT = STALE_AT + TIME_DIGITS;
+/** Bytes before the payload. */
+export const HEADER_BYTES = LOAD_MS_AT + 4;
+const FLAG_NEGATIVE = 1;
+const MAX_TIME = 10 ** TIME_DIGITS - 1;
+
+function writeTime(out: Buffer, at: number, ms: number): void {
+  out.write(String(Math.min(MAX_TIME, Math.max(0, Math.round(ms)))).padStart(TIME_DIGITS, "0"), at, "latin1");
+}
+
+/** Reads 13 ASCII digits without allocating; NaN if any byte is not a digit. */
+function readTime(bytes: Buffer, at: number): number {
+  let value = 0;
+  for (let i = at; i < at + TIME_DIGITS; i++) {
+    const digit = (bytes[i] as number) - 48;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/** Prepends the header to an encoded payload. */
+export function wrapEnvelope(meta: EntryMeta, payload: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
+  out[0] = MAGIC;
+  out[1] = FORMAT;
+  out[2] = meta.negative ? FLAG_NEGATIVE : 0;
+  writeTime(out, FRESH_AT, meta.freshUntil);
+  writeTime(out, STALE_AT, meta.staleUntil);
+  out.writeUInt32LE(Math.min(0xffffffff, Math.max(0, Math.round(meta.loadMs))), LOAD_MS_AT);
+  payload.copy(out, HEADER_BYTES);
+  return out;
+}
+
+/** Reads the header of stored bytes (the payload starts at {@link HEADER_BYTES}); throws {@link DecodeError} on anything else. */
+export function readEnvelope(bytes: Buffer): EntryMeta {
+  if (bytes.length < HEADER_BYTES || bytes[0] !== MAGIC || bytes[1] !== FORMAT) {
+    throw new DecodeError(`Stored bytes are not a Hoard entry (length ${bytes.length}).`);
+  }
+  const freshUntil = readTime(bytes, FRESH_AT);
+  const staleUntil = readTime(bytes, STALE_AT);
+  if (!(staleUntil >= freshUntil)) throw new DecodeError("Stored entry has corrupt expiry times.");
+  return { negative: ((bytes[2] ?? 0) & FLAG_NEGATIVE) !== 0, freshUntil, staleUntil, loadMs: bytes.readUInt32LE(LOAD_MS_AT) };
+}

@@ -1,0 +1,79 @@
+import { newToken } from "../coordination/token.js";
+import type { CacheId } from "../encoding/keys.js";
+import type { CallOptions, EntryPolicy } from "../options.js";
+import { UNAVAILABLE } from "../tiers/l2-store.js";
+import type { Loader } from "./namespace-types.js";
+import { mergePolicy } from "./policy.js";
+import type { ReadPath } from "./read-path.js";
+
+/** The single-flight key of a key's background refresh. */
+export function refreshFlightKey(key: string): string {
+  return `refresh:${key}`;
+}
+
+/** Probabilistic early refresh (XFetch) of hot keys, one background refresh per key at a time. */
+export class EarlyRefresh<T> {
+  /** Background refreshes under way (so the miss path looks them up only when there are some). */
+  running = 0;
+
+  /** `core` is the read path this refresh belongs to: it stores what the refresh loads. */
+  constructor(private readonly core: ReadPath<T>) {}
+
+  /**
+   * XFetch (Vattani et al.): refresh before expiry with probability
+   * exp(-(time left) / (beta * last load time)), so a hot key reloads once,
+   * in the background, before it would hard-miss.
+   */
+  maybeRefreshEarly(
+    key: string,
+    id: CacheId,
+    entry: { freshUntil: number; loadMs: number },
+    now: number,
+    loader: Loader<T>,
+    options?: CallOptions,
+  ): void {
+    const beta = options?.earlyRefreshBeta ?? this.core.policy.earlyRefreshBeta;
+    if (beta <= 0) return;
+    const delta = Math.max(1, entry.loadMs) * beta;
+    const left = entry.freshUntil - now;
+    // exp(-30) is negligible: skip the random draw while far from expiry.
+    if (left > delta * 30) return;
+    if (now - delta * Math.log(this.core.random() || Number.MIN_VALUE) < entry.freshUntil) return;
+    // Refreshes run under their own flight key, apart from the caller's own load flight (an L2 hit is
+    // served inside one): one refresh per key at a time, and nobody waits on it while the entry is fresh.
+    const flightKey = refreshFlightKey(key);
+    if (this.core.flights.current(flightKey)) return;
+    const policy = mergePolicy(this.core.policy, options);
+    this.core.stats.counters.earlyRefreshes++;
+    this.core.events.emit("earlyRefresh", () => ({ namespace: this.core.name, key }));
+    this.running++;
+    this.core.flights
+      .run(flightKey, () => this.refresh(key, id, loader, policy).finally(() => this.running--))
+      .catch((error) => this.core.log.warn("early refresh failed", error, { namespace: this.core.name, key }));
+  }
+
+  /** One background refresh: skipped if another process holds the lock (it is refreshing already). */
+  async refresh(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy): Promise<T | null> {
+    const mark = this.core.marks.current();
+    const epoch = this.core.epoch.value;
+    const lockKeys = this.core.lockKeys(key);
+    const token = newToken();
+    let leased = false;
+    let locked = false;
+    if (this.core.l2) {
+      const reply = await this.core.l2.acquire(lockKeys, token, {
+        leaseTtlMs: this.core.leaseTtlMs,
+        lockTtlMs: policy.lockTtlMs,
+        wantLock: policy.protection === "distributed",
+        // Far future: an entry that is still fresh must not stop its own refresh.
+        nowMs: Number.MAX_SAFE_INTEGER,
+      });
+      if (reply !== UNAVAILABLE) {
+        if (!reply.acquired) return null;
+        leased = true;
+        locked = policy.protection === "distributed";
+      }
+    }
+    return this.core.loadAndStore(key, id, loader, policy, { token, leased, locked, mark, epoch, lockKeys });
+  }
+}

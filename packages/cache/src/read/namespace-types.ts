@@ -1,0 +1,42 @@
+import type { LockKeys } from "../coordination/lock-wait.js";
+import type { DecodedEntry } from "../encoding/entry-codec.js";
+import type { CacheId } from "../encoding/keys.js";
+import type { LoaderContext } from "./loader-runner.js";
+
+/** A loader for one id; return null/undefined for "does not exist" (cached as a negative entry). */
+export type Loader<T, Id extends CacheId = CacheId> = (context: LoaderContext<Id>) => T | null | undefined | Promise<T | null | undefined>;
+
+/** A loader for many ids at once: a Map, or an array aligned with `ids`. Missing ids count as absent. */
+export type BatchLoader<T, Id extends CacheId = CacheId> = (
+  ids: Id[],
+) => Promise<Map<Id, T | null | undefined> | (T | null | undefined)[]> | Map<Id, T | null | undefined> | (T | null | undefined)[];
+
+/** Where a `getOrSet` answer came from. */
+export type ResultSource = "l1" | "l2" | "lock-wait" | "loader" | "coalesced" | "stale";
+
+/** A value and its source, as single flights share them. */
+export interface Resolved<T> {
+  value: T | null;
+  source: ResultSource;
+}
+
+/** What `getOrSetDetailed` returns. */
+export interface DetailedResult<T> extends Resolved<T> {
+  /** The value is a cached or loaded "absent" marker. */
+  negative: boolean;
+  /** Duration of the call in ms. */
+  ms: number;
+}
+
+/** An entry where a stale copy was found while looking for a fresh one. */
+export type StaleCandidate<T> = Pick<DecodedEntry<T>, "value" | "staleUntil">;
+
+/** What a load needs to store its result safely: its lease token, whether it holds the lock, and the marks read before it began. */
+export interface Fence {
+  token: string;
+  leased: boolean;
+  locked: boolean;
+  mark: number;
+  epoch: number;
+  lockKeys: LockKeys;
+}

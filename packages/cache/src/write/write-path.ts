@@ -1,0 +1,81 @@
+import { leaseKeyOf } from "../encoding/keys.js";
+import { type CallOptions, validateCallOptions } from "../options.js";
+import { NamespaceCore } from "../read/namespace-core.js";
+import { mergePolicy } from "../read/policy.js";
+import { UNAVAILABLE } from "../tiers/l2-store.js";
+import { expiryOf } from "../time/ttl.js";
+
+/** The per-call options `set` accepts. */
+export type SetOptions = Pick<CallOptions, "ttlMs" | "negativeTtlMs" | "graceMs" | "jitter">;
+
+/**
+ * The write path of one namespace: set, delete and clear. Each voids the
+ * leases of loads under way (so none can overwrite it), tells other processes
+ * through the bus, and, when Redis cannot be reached, is kept for replay.
+ */
+export class WritePath<T> extends NamespaceCore<T> {
+  /** Stores a value (null stores an "absent" marker); false when Redis could not be reached. */
+  async set(key: string, value: T | null, options?: SetOptions): Promise<boolean> {
+    this.assertOpen();
+    if (options) validateCallOptions(options);
+    const policy = mergePolicy(this.policy, options);
+    const started = performance.now();
+    const negative = value === null || value === undefined;
+    const now = this.clock.now();
+    const { freshUntil, staleUntil } = expiryOf(now, negative, policy, this.random);
+    const encoded = this.codec.encode(value, { freshUntil, staleUntil, loadMs: 0 }).bytes;
+    const entry = await this.codec.decode(encoded);
+    this.marks.note(key);
+    const mark = this.marks.current();
+    const written = await this.l2?.write({ value: key, lease: leaseKeyOf(key) }, encoded, staleUntil - now, () =>
+      this.busMessage("inv", key),
+    );
+    this.stats.counters.sets++;
+    this.stats.record("set", performance.now() - started);
+    if (written === UNAVAILABLE) {
+      // L2 keeps whatever it had: delete it there once Redis answers, and keep this value out of L1 meanwhile.
+      this.pending.addKey(key);
+      this.l1?.delete(key);
+      return false;
+    }
+    this.fillL1(key, entry, mark, this.epoch.value);
+    return true;
+  }
+
+  /** Removes a key from both tiers; false when Redis could not be reached (the delete is replayed later). */
+  async delete(key: string): Promise<boolean> {
+    this.assertOpen();
+    const started = performance.now();
+    this.marks.note(key);
+    this.l1?.delete(key);
+    const written = await this.l2?.write({ value: key, lease: leaseKeyOf(key) }, null, 0, () => this.busMessage("inv", key));
+    // Drop again: a load that finished while the delete was in flight may have refilled L1.
+    this.l1?.delete(key);
+    this.stats.counters.deletes++;
+    this.stats.record("delete", performance.now() - started);
+    if (written === UNAVAILABLE) {
+      this.pending.addKey(key);
+      return false;
+    }
+    return true;
+  }
+
+  /** Invalidates every entry of the namespace (all versions); returns the L2 keys removed. */
+  async clear(): Promise<number> {
+    this.assertOpen();
+    const prefix = this.keys.namespacePrefix;
+    this.marks.bumpEpoch(prefix);
+    this.stats.counters.clears++;
+    const l2 = this.l2;
+    if (!l2) return 0;
+    const removed = await l2.clearNamespace(prefix, this.leaseTtlMs);
+    // Again after the scan: a read in this process during it may have put an old L2 value in L1.
+    this.marks.bumpEpoch(prefix);
+    if (removed === UNAVAILABLE) {
+      this.pending.addNamespace(prefix);
+      return 0;
+    }
+    await l2.publish(() => this.busMessage("clear", prefix));
+    return removed;
+  }
+}
