@@ -73,11 +73,11 @@ export class L2Store {
     const bumped = await this.run(
       "clear generation",
       async () => {
-        // One pipeline per master (a cluster pipeline must stay on one node), in batches of SETs.
+        // One pipeline per master (a cluster pipeline must stay on one node), in batches of 512 SETs (each batch well within a command timeout under load).
         for (const [node, nodeKeys] of this.byMaster(keys)) {
-          for (let start = 0; start < nodeKeys.length; start += 2_048) {
+          for (let start = 0; start < nodeKeys.length; start += 512) {
             const pipeline = node.pipeline();
-            for (const key of nodeKeys.slice(start, start + 2_048)) pipeline.set(key, generation, "PX", 2 * leaseTtlMs);
+            for (const key of nodeKeys.slice(start, start + 512)) pipeline.set(key, generation, "PX", 2 * leaseTtlMs);
             const results = await this.tracked(pipeline.exec());
             const failed = results?.find(([error]) => error);
             if (failed) throw failed[0];
@@ -86,8 +86,9 @@ export class L2Store {
       },
       true,
     );
-    if (bumped === UNAVAILABLE) return UNAVAILABLE;
-    return this.deleteMatching(`${namespacePrefix}v*`);
+    const removed = await this.deleteMatching(`${namespacePrefix}v*`);
+    // Without the new generation the sweep alone still ran; the whole clear is replayed so the fence is set too.
+    return bumped === UNAVAILABLE ? UNAVAILABLE : removed;
   }
 
   /** Coalesces concurrent GETs into MGETs (single Redis, when enabled). */
