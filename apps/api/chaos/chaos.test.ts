@@ -244,4 +244,79 @@ describe("chaos", () => {
       inspector.disconnect();
     }
   });
+  it("one instance's bus connection goes silent without closing (half-open)", async () => {
+    // A fourth instance reaches Redis through the proxy; the other three carry the load as usual.
+    const silent = await environment.spawnBehindRedisProxy();
+    const ids = await seedUsers(environment.urls[0] as string, 3, "halfopen");
+    const nameOf = async (id: number) => ((await call(silent.url, "user.byId", { id })).body as { displayName: string }).displayName;
+    for (const id of ids) await nameOf(id); // cached in the silent instance's L1
+    let detectedMs = 0;
+    let staleServed = 0;
+    const row = await scenario("bus-half-open", {
+      inject: async () => {
+        // Its subscriber is the only bus connection through the proxy: stop forwarding, keep it open.
+        expect(environment.redisProxy.stall((sent) => sent.includes(`${environment.prefix}-bus-`))).toBe(1);
+        const stalledAt = Date.now();
+        for (const id of ids) {
+          const written = await call(environment.urls[0] as string, "user.update", { id, patch: { displayName: "after-stall" } }, true);
+          expect(written.ok).toBe(true);
+        }
+        await until(
+          "the silent instance to stop serving the old profiles",
+          async () => {
+            const names = await Promise.all(ids.map(nameOf));
+            staleServed += names.filter((name) => name !== "after-stall").length;
+            return names.every((name) => name === "after-stall");
+          },
+          6_000,
+        );
+        detectedMs = Date.now() - stalledAt;
+      },
+      heal: async () => {},
+    });
+    console.log(
+      `bus-half-open: the silent instance served the new profiles ${detectedMs} ms after the stall (${staleServed} stale reads meanwhile)`,
+    );
+    expect(detectedMs).toBeLessThan(4_000); // the bound is 2 x busHeartbeatMs = 2 s; slack for a loaded machine
+    expect(row.readFailures).toBe(0);
+    expect(row.staleAfterRecovery).toBe(0);
+  });
+
+  it("Redis stalled (SIGSTOP 800 ms) under load: no lock is left that nobody owns", async () => {
+    const inspector = new Redis(environment.redis.url);
+    const lockKeys = async () => {
+      const found: string[] = [];
+      let cursor = "0";
+      do {
+        const [next, keys] = await inspector.scan(cursor, "MATCH", `${environment.prefix}:*:lock`, "COUNT", 1_000);
+        cursor = next;
+        found.push(...keys);
+      } while (cursor !== "0");
+      return found;
+    };
+    let locksAfterStall = 0;
+    let locksGoneMs = 0;
+    try {
+      const row = await scenario("redis-stall-under-load", {
+        inject: async () => {
+          environment.redis.pause();
+          await sleep(800); // the stall being simulated
+          environment.redis.resume();
+        },
+        heal: async () => {
+          locksAfterStall = (await lockKeys()).length;
+          const resumedAt = Date.now();
+          // Live loads take locks for a few ms under this load; a ghost lock would stay for lockTtlMs or more.
+          await until("no lock left from the stall", async () => (await lockKeys()).length === 0, 3_000);
+          locksGoneMs = Date.now() - resumedAt;
+        },
+      });
+      console.log(`redis-stall-under-load: ${locksAfterStall} lock(s) right after the stall, none left after ${locksGoneMs} ms`);
+      expect(row.readFailures).toBe(0);
+      expect(row.staleAfterRecovery).toBe(0);
+      expect(row.recoveryMs).toBeLessThan(5_000);
+    } finally {
+      inspector.disconnect();
+    }
+  });
 });

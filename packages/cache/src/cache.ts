@@ -107,7 +107,10 @@ export class Cache {
   readonly #events = new CacheEvents();
   readonly #log: BurstLogger;
   readonly #marks = new InvalidationMarks();
-  readonly #pending = new PendingInvalidations(() => this.#scheduleReplay());
+  readonly #pending = new PendingInvalidations(
+    () => this.#scheduleReplay(),
+    () => this.#options.leaseTtlMs ?? 60_000,
+  );
   #replayTimer: NodeJS.Timeout | undefined;
   readonly #redis: RedisClient | undefined;
   readonly #ownsRedis: boolean;
@@ -200,6 +203,7 @@ export class Cache {
       },
       (ms) => this.#redisLatency.record("redis", ms),
     );
+    l2.onLockInDoubt = (lockKey, token) => this.#pending.addRelease(lockKey, token);
     if (watchdog) l2.startWatchdog(options.commandTimeoutMs ?? 250);
     if (owned && (options.batchReads ?? true)) l2.batchReads();
     if (options.bus === false) return { redis: client, owned, l2 };
@@ -232,6 +236,7 @@ export class Cache {
         },
       },
       clock,
+      options.busHeartbeatMs ?? 1_000,
     );
     const start = () => bus.start().catch((error) => this.#log.warn("bus subscribe failure", error));
     const startBus = () => {

@@ -26,7 +26,12 @@ export interface EntryPolicy {
   graceMs: number;
   /** Stampede protection on a miss. @default "distributed" */
   protection: Protection;
-  /** How long the distributed lock is held at most; longer than your p99 load time. @default 10_000 */
+  /**
+   * How long the distributed lock outlives its holder, in ms. The holder renews
+   * it every lockTtlMs / 3 while its loader runs (a slow load keeps its lock),
+   * so a holder that dies frees it within about this long and one waiter takes
+   * it over. @default 1_000
+   */
   lockTtlMs: number;
   /** How long a caller waits for another process's load before giving up on it, in ms (nginx's proxy_cache_lock_timeout). @default 5_000 */
   lockWaitTimeoutMs: number;
@@ -34,6 +39,13 @@ export interface EntryPolicy {
   onLockTimeout: "load" | "throw";
   /** With a stale copy at hand, serve it if the loader has not answered after this many ms, and let the load finish in the background. 0 turns it off. @default 0 */
   softTimeoutMs: number;
+  /**
+   * After the loader fails and a stale copy is served, serve that copy without
+   * calling the loader again for this many ms (per key, per process); then one
+   * call probes the loader. 0 calls the loader on every read.
+   * @default 10_000
+   */
+  failSafeThrottleMs: number;
   /** Give up on the loader after this many ms (`LoaderTimeoutError`, or the stale copy if there is one). 0 turns it off. @default 0 */
   hardTimeoutMs: number;
   /** XFetch `beta` for probabilistic early refresh; higher refreshes earlier. 0 turns it off. @default 1 */
@@ -78,6 +90,14 @@ export interface CacheOptions {
   breakerCoolDownMs?: number;
   /** Publish invalidations and listen to other processes' (needs `redis`). @default true */
   bus?: boolean;
+  /**
+   * How often the bus's subscriber connection is PINGed, and how long the
+   * answer may take, in ms. A connection that goes silent without closing is
+   * then noticed within 2 x busHeartbeatMs and handled like a disconnect (L1
+   * flushed, short-lived L1 entries until it is back). 0 turns it off.
+   * @default 1_000
+   */
+  busHeartbeatMs?: number;
   /** How long a load's lease (the token that fences its fill) lives, in ms; loads slower than this never fill. @default 60_000 */
   leaseTtlMs?: number;
   /** Defaults for every namespace. See {@link EntryPolicy} for each default. */
@@ -115,10 +135,11 @@ export const DEFAULT_POLICY: EntryPolicy = {
   jitter: 0.1,
   graceMs: 300_000,
   protection: "distributed",
-  lockTtlMs: 10_000,
+  lockTtlMs: 1_000,
   lockWaitTimeoutMs: 5_000,
   onLockTimeout: "load",
   softTimeoutMs: 0,
+  failSafeThrottleMs: 10_000,
   hardTimeoutMs: 0,
   earlyRefreshBeta: 1,
 };
@@ -136,6 +157,7 @@ const policySchema = z.strictObject({
   lockWaitTimeoutMs: positiveMs,
   onLockTimeout: z.enum(["load", "throw"]),
   softTimeoutMs: ms,
+  failSafeThrottleMs: ms,
   hardTimeoutMs: ms,
   earlyRefreshBeta: z.number().min(0).max(10),
 });
@@ -161,6 +183,7 @@ const cacheOptionsSchema = z.strictObject({
   breakerThreshold: positiveMs.optional(),
   breakerCoolDownMs: positiveMs.optional(),
   bus: z.boolean().optional(),
+  busHeartbeatMs: ms.optional(),
   leaseTtlMs: positiveMs.optional(),
   defaults: policySchema.partial().optional(),
   codec: codecSchema.optional(),

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { LoaderError, LoaderTimeoutError, LockTimeoutError } from "../src/errors.js";
+import { InvalidOptionError, LoaderError, LoaderTimeoutError, LockTimeoutError } from "../src/errors.js";
 import { cacheSuite } from "./support/cache.js";
 import { ManualClock } from "./support/clock.js";
 
@@ -27,6 +27,44 @@ describe("fail-safe, grace and loader timeouts", () => {
     expect(await ns.getOrSet(1, async () => Promise.reject(new Error("db down")))).toEqual({ v: "old" });
     expect(staleEvents).toEqual(["loader-error"]);
     expect(cache.stats().totals.staleServed).toBe(1);
+  });
+
+  it("throttle: after a failure the stale copy is served without calling the loader for failSafeThrottleMs, then one call probes", async () => {
+    const clock = new ManualClock();
+    const { cache, ns, staleEvents } = await withStaleCopy(clock);
+    const failing = vi.fn(async (): Promise<Row> => Promise.reject(new Error("db down")));
+    const answers = [];
+    for (let call = 0; call < 20; call++) answers.push(await ns.getOrSet(1, failing, { failSafeThrottleMs: 5_000 }));
+    console.log(`fail-safe throttle: ${failing.mock.calls.length} loader call(s) for 20 reads of a failing key`);
+    expect(answers.every((answer) => answer?.v === "old")).toBe(true);
+    expect(failing).toHaveBeenCalledTimes(1);
+    expect(staleEvents.filter((reason) => reason === "throttled")).toHaveLength(19);
+    clock.advance(5_001);
+    // Past the throttle: one call probes (and fails again, so the next is throttled again).
+    await Promise.all(Array.from({ length: 5 }, () => ns.getOrSet(1, failing, { failSafeThrottleMs: 5_000 })));
+    expect(failing).toHaveBeenCalledTimes(2);
+    expect(await ns.getOrSet(1, failing, { failSafeThrottleMs: 5_000 })).toEqual({ v: "old" });
+    expect(failing).toHaveBeenCalledTimes(2);
+    // A loader that works again after the throttle ends it.
+    clock.advance(5_001);
+    expect(await ns.getOrSet(1, async () => ({ v: "new" }), { failSafeThrottleMs: 5_000 })).toEqual({ v: "new" });
+    expect(cache.stats().totals.staleServed).toBe(22);
+  });
+
+  it("throttle: a bad failSafeThrottleMs is an InvalidOptionError naming it", async () => {
+    const cache = await suite.make({ defaults: policy });
+    expect(() => cache.namespace("bad", { failSafeThrottleMs: -1 })).toThrow(/failSafeThrottleMs/);
+    await expect(cache.namespace<Row>("row").getOrSet(1, async () => ({ v: "x" }), { failSafeThrottleMs: 1.5 })).rejects.toThrow(
+      InvalidOptionError,
+    );
+  });
+
+  it("throttle: 0 turns it off (every call reaches the failing loader)", async () => {
+    const clock = new ManualClock();
+    const { ns } = await withStaleCopy(clock);
+    const failing = vi.fn(async (): Promise<Row> => Promise.reject(new Error("db down")));
+    for (let call = 0; call < 5; call++) await ns.getOrSet(1, failing, { failSafeThrottleMs: 0 });
+    expect(failing).toHaveBeenCalledTimes(5);
   });
 
   it("without a stale copy, a failing loader is a LoaderError", async () => {

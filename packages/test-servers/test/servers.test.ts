@@ -60,4 +60,42 @@ describe("FaultProxy", () => {
       echo.close();
     }
   });
+
+  it("stall(match) stops forwarding on the matching open connection and keeps it open; others and new ones forward", async () => {
+    const { createServer } = await import("node:net");
+    const echo = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.pipe(socket);
+    });
+    await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
+    const proxy = await FaultProxy.start({ host: "127.0.0.1", port: (echo.address() as { port: number }).port });
+    const open = async (hello: string) => {
+      const socket = connect(proxy.port, "127.0.0.1");
+      const received: string[] = [];
+      socket.on("data", (data) => received.push(String(data)));
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      socket.write(hello);
+      const deadline = Date.now() + 2_000;
+      while (received.join("") !== hello && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      return { socket, received };
+    };
+    try {
+      const silent = await open("I am the subscriber");
+      const other = await open("I am the other one");
+      expect(proxy.stall((sent) => sent.includes("subscriber"))).toBe(1);
+      silent.socket.write("anyone?");
+      other.socket.write("!");
+      const deadline = Date.now() + 2_000;
+      while (!other.received.join("").endsWith("!") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(other.received.join("")).toBe("I am the other one!");
+      expect(silent.received.join("")).toBe("I am the subscriber");
+      expect(silent.socket.destroyed).toBe(false);
+      expect(proxy.connections).toBe(2);
+      silent.socket.destroy();
+      other.socket.destroy();
+    } finally {
+      await proxy.close();
+      echo.close();
+    }
+  });
 });

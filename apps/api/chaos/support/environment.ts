@@ -6,8 +6,8 @@ import { type ApiProcess, spawnApi, waitListening, waitReady } from "../../test/
 import { uniquePrefix } from "../../test/support/redis.js";
 
 /**
- * What the chaos suite breaks: its own redis-server, its own database reached
- * through a FaultProxy, and three API processes on them. Never the shared 6379.
+ * What the chaos suite breaks: its own redis-server and its own database, each
+ * reached through a FaultProxy, and three API processes on them. Never the shared 6379.
  */
 export class ChaosEnvironment {
   readonly instances: ApiProcess[] = [];
@@ -17,6 +17,8 @@ export class ChaosEnvironment {
     readonly redis: OwnRedisServer,
     readonly database: TestDatabase,
     readonly postgresProxy: FaultProxy,
+    /** Every instance reaches Redis through it (to stall one connection: a half-open bus). */
+    readonly redisProxy: FaultProxy,
   ) {}
 
   static async start(instanceCount = 3): Promise<ChaosEnvironment> {
@@ -26,7 +28,8 @@ export class ChaosEnvironment {
       createTestDatabase(),
       FaultProxy.start({ host: target.hostname, port: Number(target.port || 5432) }),
     ]);
-    const environment = new ChaosEnvironment(redis, database, postgresProxy);
+    const redisProxy = await FaultProxy.start({ host: "127.0.0.1", port: redis.port });
+    const environment = new ChaosEnvironment(redis, database, postgresProxy, redisProxy);
     try {
       for (let i = 0; i < instanceCount; i++) environment.instances.push(await environment.spawn());
       await Promise.all(environment.instances.map((instance) => waitReady(instance)));
@@ -65,17 +68,33 @@ export class ChaosEnvironment {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.instances.map((instance) => instance.stop()));
+    await Promise.all([...this.instances, ...this.extras].map((instance) => instance.stop()));
     await this.postgresProxy.close();
+    await this.redisProxy.close();
     await this.redis.dispose();
     await this.database.drop();
   }
 
-  private spawn(): Promise<ApiProcess> {
+  /**
+   * An extra instance (not in `instances`, so not under the load) that reaches
+   * Redis through `redisProxy`, so a test can stall one of its connections.
+   * Only this one goes through the proxy: a proxy in front of a killed Redis
+   * accepts connections it cannot serve, which would change the other scenarios.
+   */
+  async spawnBehindRedisProxy(): Promise<ApiProcess> {
+    const extra = await this.spawn(`redis://127.0.0.1:${this.redisProxy.port}`);
+    this.extras.push(extra);
+    await waitReady(extra);
+    return extra;
+  }
+
+  private readonly extras: ApiProcess[] = [];
+
+  private spawn(redisUrl = this.redis.url): Promise<ApiProcess> {
     return spawnApi({
       databaseUrl: this.proxiedDatabaseUrl,
       prefix: this.prefix,
-      env: { REDIS_URL: this.redis.url, ADMIN_TOKEN, LOG_LEVEL: "error" },
+      env: { REDIS_URL: redisUrl, ADMIN_TOKEN, LOG_LEVEL: "error" },
     });
   }
 }

@@ -36,6 +36,8 @@ export interface BusHealth {
   flushes: number;
   /** Payloads on the channel that were not bus messages. */
   malformed: number;
+  /** Heartbeats (subscribed-mode PING) not answered in time: a silent connection, handled as a disconnect. */
+  heartbeatMisses: number;
 }
 
 /** What the cache does with bus traffic. */
@@ -71,15 +73,24 @@ export class InvalidationBus {
     gaps: 0,
     flushes: 0,
     malformed: 0,
+    heartbeatMisses: 0,
   };
+  private readonly heartbeat: NodeJS.Timeout | undefined;
+  private pinging = false;
 
   constructor(
     private readonly subscriber: RedisClient,
     prefix: string,
     private readonly handlers: BusHandlers,
     private readonly clock: Clock,
+    /** How often the subscriber connection is PINGed, and how long the answer may take, in ms (0: never). */
+    heartbeatMs = 1_000,
   ) {
     this.channel = `${prefix}:bus`;
+    if (heartbeatMs > 0) {
+      this.heartbeat = setInterval(() => this.checkAlive(heartbeatMs), heartbeatMs);
+      this.heartbeat.unref();
+    }
     subscriber.on("message", (channel: string, raw: string) => {
       if (channel === this.channel) this.receive(raw);
     });
@@ -150,6 +161,7 @@ export class InvalidationBus {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.heartbeat);
     for (const key of [...this.waiters.keys()]) this.wake(key);
     this.subscriber.disconnect();
   }
@@ -218,6 +230,36 @@ export class InvalidationBus {
     for (const [origin, state] of this.origins) {
       if (now - state.at > 600_000 && !state.timer) this.origins.delete(origin);
     }
+  }
+
+  /**
+   * A connection can stop delivering without closing (a dead NAT entry, a
+   * frozen peer): ioredis would still say "ready" and messages would simply
+   * stop. A subscribed-mode PING that gets no answer within `deadlineMs` is
+   * therefore a disconnect: L1 is flushed (entries then live briefly) and the
+   * connection is dropped, so ioredis reconnects and resubscribes. A silent
+   * subscriber is noticed within two heartbeats.
+   */
+  private checkAlive(deadlineMs: number): void {
+    if (!this.connected || this.closed || this.pinging) return;
+    this.pinging = true;
+    let answered = false;
+    const timer = setTimeout(() => {
+      this.pinging = false;
+      if (answered || this.closed || !this.connected) return;
+      this.stats.heartbeatMisses++;
+      this.onDisconnected();
+      this.subscriber.disconnect(true);
+    }, deadlineMs);
+    timer.unref();
+    this.subscriber.ping().then(
+      () => {
+        answered = true;
+        this.pinging = false;
+        clearTimeout(timer);
+      },
+      () => {}, // a dropped connection fails the PING; "close" handles that
+    );
   }
 
   private onConnected(): void {

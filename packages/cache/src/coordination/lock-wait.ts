@@ -13,17 +13,23 @@ export interface LockKeys {
   value: string;
   lease: string;
   lock: string;
+  /** The namespace's clear generation (the copy in this key's slot). */
+  generation: string;
 }
 
 const FIRST_POLL_MS = 25;
 const MAX_POLL_MS = 500;
+/** Past a lock's PTTL before asking again (clock steps between Redis and here). */
+const LAPSE_MARGIN_MS = 2;
 
 /**
  * Takes the distributed lock (with the lease), or waits for the process that
  * holds it. Waiters are woken by the holder's fill or release message on the
  * bus; a poll with exponential backoff is only the fallback for a lost
- * message or a holder that died (its lock expires at `lockTtlMs`). Nobody
- * waits past `waitTimeoutMs`.
+ * message or a holder that died. A live holder renews its lock; a dead one's
+ * lapses within `lockTtlMs`, and waiters look again right when it lapses
+ * (the acquire reports its PTTL), so one of them takes it over at once.
+ * Nobody waits past `waitTimeoutMs`.
  */
 export async function acquireOrWait<T>(
   context: Pick<CacheContext, "l2" | "bus" | "leaseTtlMs" | "clock">,
@@ -72,8 +78,16 @@ export async function acquireOrWait<T>(
       wake?.cancel();
       return { kind: "timeout" };
     }
-    if (wake) await wake.promise;
-    else await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, remaining)));
+    // Look again when the lock would lapse if its holder stopped renewing it (it died), if that comes first.
+    const lapseMs = reply.lockPttlMs >= 0 ? reply.lockPttlMs + LAPSE_MARGIN_MS : Number.POSITIVE_INFINITY;
+    const pauseMs = Math.min(pollMs, remaining, lapseMs);
+    if (wake && pauseMs >= pollMs) await wake.promise;
+    else {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([wake?.promise, new Promise((resolve) => (timer = setTimeout(resolve, pauseMs)))].filter(Boolean));
+      clearTimeout(timer);
+      wake?.cancel();
+    }
     pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
   }
 }

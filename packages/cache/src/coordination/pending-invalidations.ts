@@ -12,8 +12,8 @@ const MAX_PENDING_KEYS = 100_000;
  */
 export class PendingInvalidations {
   private readonly keys = new Set<string>();
-  /** Namespace prefix to its SCAN pattern. */
-  private readonly namespaces = new Map<string, string>();
+  /** Prefixes of namespaces to clear. */
+  private readonly namespaces = new Set<string>();
   /** Locks this process holds but could not free: lock key to token. */
   private readonly releases = new Map<string, string>();
   private replaying: Promise<void> | undefined;
@@ -22,8 +22,14 @@ export class PendingInvalidations {
   /** Invalidations replayed after Redis came back. */
   replayed = 0;
 
-  /** @param onAdded called whenever something becomes pending (the cache schedules a retry). */
-  constructor(private readonly onAdded: () => void = () => {}) {}
+  /**
+   * @param onAdded called whenever something becomes pending (the cache schedules a retry).
+   * @param leaseTtlMs the cache's lease TTL (a replayed clear's generation outlives every lease).
+   */
+  constructor(
+    private readonly onAdded: () => void = () => {},
+    private readonly leaseTtlMs: () => number = () => 60_000,
+  ) {}
 
   get size(): number {
     return this.keys.size + this.namespaces.size + this.releases.size;
@@ -47,8 +53,8 @@ export class PendingInvalidations {
     this.onAdded();
   }
 
-  addNamespace(prefix: string, pattern: string): void {
-    this.namespaces.set(prefix, pattern);
+  addNamespace(prefix: string): void {
+    this.namespaces.add(prefix);
     // A namespace clear covers every pending key under it.
     for (const key of this.keys) if (key.startsWith(prefix)) this.keys.delete(key);
     this.onAdded();
@@ -69,8 +75,8 @@ export class PendingInvalidations {
       if ((await l2.release(lockKey, token, message("rel", valueKey))) === UNAVAILABLE) return;
       this.releases.delete(lockKey);
     }
-    for (const [prefix, pattern] of [...this.namespaces]) {
-      if ((await l2.deleteMatching(pattern)) === UNAVAILABLE) return;
+    for (const prefix of [...this.namespaces]) {
+      if ((await l2.clearNamespace(prefix, this.leaseTtlMs())) === UNAVAILABLE) return;
       await l2.publish(message("clear", prefix));
       this.namespaces.delete(prefix);
       this.replayed++;

@@ -16,6 +16,7 @@ import { UNAVAILABLE } from "../tiers/l2-store.js";
 import type { Clock } from "../time/clock.js";
 import { capExpiry } from "../time/ttl.js";
 import type { CacheContext } from "./cache-context.js";
+import { FailSafeThrottle } from "./fail-safe-throttle.js";
 import type { StaleCandidate } from "./namespace-types.js";
 
 /** Longest an entry put in L1 while the bus is disconnected may live there. */
@@ -31,6 +32,8 @@ export class NamespaceCore<T> {
   readonly useL1: boolean;
   /** The namespace's clear epoch, shared with the cache (bumped by clear() here or on the bus). */
   readonly epoch: { readonly value: number };
+  /** Keys whose loader failed recently: their stale copy is served without calling it again. */
+  readonly throttle = new FailSafeThrottle();
   /** The clock reading of the last `freshFromL1` call. */
   checkedAt = 0;
   readonly l1: L1Store | undefined;
@@ -90,7 +93,8 @@ export class NamespaceCore<T> {
   }
 
   lockKeys(key: string): LockKeys {
-    return { value: key, lease: leaseKeyOf(key), lock: lockKeyOf(key) };
+    const generation = this.l2 ? this.l2.generations.keyOf(this.keys.namespacePrefix, key) : "";
+    return { value: key, lease: leaseKeyOf(key), lock: lockKeyOf(key), generation };
   }
   busMessage(type: "inv" | "fill" | "rel" | "clear", key: string): { channel: string; message: string } {
     return this.bus ? this.bus.message(type, [key]) : { channel: "", message: "" };
@@ -144,7 +148,11 @@ export class NamespaceCore<T> {
       epoch,
     });
   }
-  serveStale(key: string, stale: StaleCandidate<T>, reason: "loader-error" | "soft-timeout" | "hard-timeout" | "lock-timeout"): T | null {
+  serveStale(
+    key: string,
+    stale: StaleCandidate<T>,
+    reason: "loader-error" | "soft-timeout" | "hard-timeout" | "lock-timeout" | "throttled",
+  ): T | null {
     this.stats.counters.staleServed++;
     this.events.emit("staleServed", () => ({ namespace: this.name, key, reason }));
     return stale.value;

@@ -1,3 +1,4 @@
+import { keepLockAlive } from "../coordination/lock-renewal.js";
 import { acquireOrWait, type LockKeys } from "../coordination/lock-wait.js";
 import { newToken } from "../coordination/token.js";
 import type { DecodedEntry } from "../encoding/entry-codec.js";
@@ -131,6 +132,10 @@ export class ReadPath<T> extends NamespaceCore<T> {
     mark: number,
     epoch: number,
   ): Promise<Resolved<T>> {
+    if (stale && this.throttle.active(key, this.clock.now())) {
+      // The loader failed moments ago: do not hammer it; serve the stale copy until the throttle ends.
+      return { value: this.serveStale(key, stale, "throttled"), source: "stale" };
+    }
     const lockKeys = this.lockKeys(key);
     const token = newToken();
     let leased = false;
@@ -182,10 +187,13 @@ export class ReadPath<T> extends NamespaceCore<T> {
       }
     }
     try {
-      return { value: await stored, source: "loader" };
+      const value = await stored;
+      this.throttle.end(key);
+      return { value, source: "loader" };
     } catch (error) {
       if (stale) {
         const reason = (error as CacheError).code === "E_LOADER_TIMEOUT" ? "hard-timeout" : "loader-error";
+        this.throttle.start(key, this.clock.now() + policy.failSafeThrottleMs, policy.failSafeThrottleMs);
         return { value: this.serveStale(key, stale, reason), source: "stale" };
       }
       throw error;
@@ -204,6 +212,8 @@ export class ReadPath<T> extends NamespaceCore<T> {
   async loadAndStore(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy, fence: Fence): Promise<T | null> {
     const started = performance.now();
     let loaded: T | null | undefined;
+    const stopRenewing =
+      fence.locked && this.l2 ? keepLockAlive(this.l2, fence.lockKeys.lock, fence.token, policy.lockTtlMs, this.leaseTtlMs) : undefined;
     try {
       this.stats.counters.loads++;
       loaded = await runLoader(
@@ -211,7 +221,9 @@ export class ReadPath<T> extends NamespaceCore<T> {
         id,
         policy.hardTimeoutMs,
       );
+      stopRenewing?.();
     } catch (error) {
+      stopRenewing?.();
       this.stats.counters.loadErrors++;
       if (fence.locked) {
         await this.releaseLock(key, fence);

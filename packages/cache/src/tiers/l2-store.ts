@@ -1,6 +1,8 @@
-import { ReplyError } from "ioredis";
+import { type Redis, ReplyError } from "ioredis";
+import type { LockKeys } from "../coordination/lock-wait.js";
 import { ConnectionError } from "../errors.js";
 import type { CircuitBreaker } from "./circuit-breaker.js";
+import { Generations, newGeneration } from "./generation.js";
 import { ReadBatcher } from "./read-batcher.js";
 import type { RedisClient, ScriptedClient } from "./redis-connection.js";
 
@@ -21,6 +23,8 @@ export interface AcquireResult {
   acquired: boolean;
   /** A still-fresh value that was already stored, returned instead of acquiring. */
   existing: Buffer | null;
+  /** When another process holds the lock: how long until it lapses unless renewed, in ms (else -1). */
+  lockPttlMs: number;
 }
 
 /**
@@ -38,8 +42,53 @@ export class L2Store {
     private readonly onRoundTrip: (ms: number) => void,
   ) {}
 
+  /**
+   * Called with a lock key and token when a lock acquire was sent but its
+   * answer was lost (timeout, dropped connection): Redis may still run it, and
+   * the lock would then belong to nobody. The cache frees it by token as soon
+   * as Redis answers again.
+   */
+  onLockInDoubt: (lockKey: string, token: string) => void = () => {};
+
   get isCluster(): boolean {
     return this.client.isCluster === true;
+  }
+
+  /** Where each namespace's clear generation lives (one key, or one copy per slot on a cluster). */
+  get generations(): Generations {
+    this.#generations ??= new Generations(this.isCluster);
+    return this.#generations;
+  }
+  #generations: Generations | undefined;
+
+  /**
+   * Clears a namespace: first a new clear generation (every copy), which
+   * fences the fills of all loads begun before it at once; then the SCAN +
+   * UNLINK sweep of its keys, which removes what was filled before the fence.
+   * Never a KEYS or a long script. Returns the keys removed.
+   */
+  async clearNamespace(namespacePrefix: string, leaseTtlMs: number): Promise<number | Unavailable> {
+    const generation = newGeneration();
+    const keys = this.generations.allKeys(namespacePrefix);
+    const bumped = await this.run(
+      "clear generation",
+      async () => {
+        // One pipeline per master (a cluster pipeline must stay on one node), in batches of 512 SETs (each batch well within a command timeout under load).
+        for (const [node, nodeKeys] of this.byMaster(keys)) {
+          for (let start = 0; start < nodeKeys.length; start += 512) {
+            const pipeline = node.pipeline();
+            for (const key of nodeKeys.slice(start, start + 512)) pipeline.set(key, generation, "PX", 2 * leaseTtlMs);
+            const results = await this.tracked(pipeline.exec());
+            const failed = results?.find(([error]) => error);
+            if (failed) throw failed[0];
+          }
+        }
+      },
+      true,
+    );
+    const removed = await this.deleteMatching(`${namespacePrefix}v*`);
+    // Without the new generation the sweep alone still ran; the whole clear is replayed so the fence is set too.
+    return bumped === UNAVAILABLE ? UNAVAILABLE : removed;
   }
 
   /** Coalesces concurrent GETs into MGETs (single Redis, when enabled). */
@@ -172,37 +221,54 @@ export class L2Store {
   }
 
   async acquire(
-    keys: { value: string; lease: string; lock: string },
+    keys: LockKeys,
     token: string,
     options: { leaseTtlMs: number; lockTtlMs: number; wantLock: boolean; nowMs: number },
   ): Promise<AcquireResult | Unavailable> {
-    const reply = await this.run("acquire", () =>
-      this.client.hoardAcquireBuffer(
+    let sent = false;
+    const reply = await this.run("acquire", () => {
+      sent = true;
+      return this.client.hoardAcquireBuffer(
         keys.value,
         keys.lease,
         keys.lock,
+        keys.generation,
         token,
         options.leaseTtlMs,
         options.lockTtlMs,
         options.wantLock ? "1" : "0",
         options.nowMs,
-      ),
-    );
-    if (reply === UNAVAILABLE) return UNAVAILABLE;
-    return { acquired: Number(reply[0]) === 1, existing: reply[1] ?? null };
+      );
+    });
+    if (reply === UNAVAILABLE) {
+      if (sent && options.wantLock) this.onLockInDoubt(keys.lock, token);
+      return UNAVAILABLE;
+    }
+    const pttl = reply[2];
+    return { acquired: Number(reply[0]) === 1, existing: reply[1] ?? null, lockPttlMs: typeof pttl === "number" && pttl >= 0 ? pttl : -1 };
+  }
+
+  /** Extends a lock we hold; false when it is no longer ours. */
+  async renew(lockKey: string, token: string, lockTtlMs: number): Promise<boolean | Unavailable> {
+    const reply = await this.run("renew", () => this.client.hoardRenew(lockKey, token, lockTtlMs));
+    return reply === UNAVAILABLE ? UNAVAILABLE : Number(reply) === 1;
   }
 
   /** Fenced fill; true when the value was written. */
-  async fill(
-    keys: { value: string; lease: string; lock: string },
-    token: string,
-    payload: Buffer,
-    pxMs: number,
-    bus: BusMessageFactory,
-  ): Promise<boolean | Unavailable> {
+  async fill(keys: LockKeys, token: string, payload: Buffer, pxMs: number, bus: BusMessageFactory): Promise<boolean | Unavailable> {
     const reply = await this.run("fill", () => {
       const { channel, message } = bus();
-      return this.client.hoardFill(keys.value, keys.lease, keys.lock, token, payload, Math.max(1, Math.ceil(pxMs)), channel, message);
+      return this.client.hoardFill(
+        keys.value,
+        keys.lease,
+        keys.lock,
+        keys.generation,
+        token,
+        payload,
+        Math.max(1, Math.ceil(pxMs)),
+        channel,
+        message,
+      );
     });
     return reply === UNAVAILABLE ? UNAVAILABLE : Number(reply) === 1;
   }
@@ -228,6 +294,24 @@ export class L2Store {
       return this.client.hoardRelease(lockKey, token, channel, message);
     });
     return reply === UNAVAILABLE ? UNAVAILABLE : Number(reply) === 1;
+  }
+
+  /** Groups keys by the master that serves them (`keys[i]` must lie in slot i on a cluster, as generation copies do). */
+  private byMaster(keys: string[]): Map<RedisClient, string[]> {
+    if (!this.isCluster) return new Map([[this.client as RedisClient, keys]]);
+    const cluster = this.client as unknown as { slots: string[][]; nodes(role: string): Redis[] };
+    const masters = new Map<string, RedisClient>(
+      cluster.nodes("master").map((node) => [`${node.options.host}:${node.options.port}`, node]),
+    );
+    const grouped = new Map<RedisClient, string[]>();
+    keys.forEach((key, slot) => {
+      const node = masters.get(cluster.slots[slot]?.[0] ?? "");
+      if (!node) throw new Error(`no master serves slot ${slot}`);
+      const list = grouped.get(node) ?? [];
+      if (list.length === 0) grouped.set(node, list);
+      list.push(key);
+    });
+    return grouped;
   }
 
   /** One SCAN step over `pattern` (on a cluster, over each master in turn). */

@@ -1,5 +1,5 @@
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
-import { ACQUIRE_LUA, FILL_LUA, RELEASE_LUA, WRITE_LUA } from "./redis-scripts.js";
+import { ACQUIRE_LUA, FILL_LUA, RELEASE_LUA, RENEW_LUA, WRITE_LUA } from "./redis-scripts.js";
 
 /** A standalone client or a cluster client; the cache treats both alike. */
 export type RedisClient = Redis | Cluster;
@@ -22,16 +22,19 @@ export interface HoardCommands {
     value: string,
     lease: string,
     lock: string,
+    generation: string,
     token: string,
     leaseTtlMs: number,
     lockTtlMs: number,
     wantLock: "1" | "0",
     nowMs: number,
-  ): Promise<[number, Buffer | null]>;
+  ): Promise<[number, Buffer | null, number?]>;
+  hoardRenew(lock: string, token: string, lockTtlMs: number): Promise<number>;
   hoardFill(
     value: string,
     lease: string,
     lock: string,
+    generation: string,
     token: string,
     payload: Buffer,
     pxMs: number,
@@ -137,8 +140,9 @@ function parseNode(node: ClusterNode): ClusterNode {
 export function defineScripts(client: RedisClient): void {
   const defined = client as RedisClient & { hoardFill?: unknown };
   if (defined.hoardFill) return;
-  client.defineCommand("hoardAcquire", { numberOfKeys: 3, lua: ACQUIRE_LUA });
-  client.defineCommand("hoardFill", { numberOfKeys: 3, lua: FILL_LUA });
+  client.defineCommand("hoardAcquire", { numberOfKeys: 4, lua: ACQUIRE_LUA });
+  client.defineCommand("hoardFill", { numberOfKeys: 4, lua: FILL_LUA });
   client.defineCommand("hoardWrite", { numberOfKeys: 2, lua: WRITE_LUA });
   client.defineCommand("hoardRelease", { numberOfKeys: 1, lua: RELEASE_LUA });
+  client.defineCommand("hoardRenew", { numberOfKeys: 1, lua: RENEW_LUA });
 }

@@ -1,7 +1,8 @@
 /**
  * Lua scripts that make each multi-step L2 operation atomic. Every script
  * touches only the keys of one id (value, lease, lock), which share a hash tag,
- * so they run unchanged on Redis Cluster.
+ * and the copy of the namespace's clear generation kept in the same slot (see
+ * generation.ts), so they run unchanged on Redis Cluster.
  *
  * A lease is a token stored beside the value when a load begins. Every
  * invalidation deletes it, so a fill whose lease is gone (or was replaced)
@@ -9,13 +10,14 @@
  */
 
 /**
- * KEYS: value, lease, lock. ARGV: token, leaseTtlMs, lockTtlMs, wantLock ("1"/"0"), nowMs.
- * Returns [acquired (1/0), fresh value or false].
+ * KEYS: value, lease, lock, generation. ARGV: token, leaseTtlMs, lockTtlMs, wantLock ("1"/"0"), nowMs.
+ * Returns [acquired (1/0), fresh value or false, the lock's PTTL when someone else holds it (else -2)].
  * A value that is still fresh at `nowMs` (read from the entry header: byte 1
  * "H", freshUntil as 13 ASCII digits at bytes 4-16) is returned instead of
  * acquiring. With wantLock, nothing is acquired while someone else holds the
  * lock; the lease is only taken together with the lock, so a waiter never
- * voids the holder's lease.
+ * voids the holder's lease. The lease records the namespace's clear
+ * generation (`token|generation`), so a clear() after this fences the fill.
  */
 export const ACQUIRE_LUA = `
 local current = redis.call('GET', KEYS[1])
@@ -25,23 +27,24 @@ if current and string.len(current) >= 33 and string.byte(current, 1) == 72 then
 end
 if ARGV[4] == '1' then
   if not redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[3]) then
-    return {0, false}
+    return {0, false, redis.call('PTTL', KEYS[3])}
   end
 end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+redis.call('SET', KEYS[2], ARGV[1] .. '|' .. (redis.call('GET', KEYS[4]) or ''), 'PX', ARGV[2])
 return {1, false}
 `;
 
 /**
- * KEYS: value, lease, lock. ARGV: token, payload, pxMs, channel, message.
- * Writes the value only while the lease still holds `token`; always frees the
+ * KEYS: value, lease, lock, generation. ARGV: token, payload, pxMs, channel, message.
+ * Writes the value only while the lease still holds `token` and the
+ * namespace's clear generation is still the one the load began under; always frees the
  * lock if `token` holds it, and publishes `message` (when a channel is given)
  * so other processes drop their L1 copy and waiters wake up.
  * Returns 1 when the value was written, 0 when the fill was fenced off.
  */
 export const FILL_LUA = `
 local accepted = 0
-if redis.call('GET', KEYS[2]) == ARGV[1] then
+if redis.call('GET', KEYS[2]) == ARGV[1] .. '|' .. (redis.call('GET', KEYS[4]) or '') then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
   redis.call('DEL', KEYS[2])
   accepted = 1
@@ -65,6 +68,19 @@ end
 redis.call('DEL', KEYS[2])
 if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
 return 1
+`;
+
+/**
+ * KEYS: lock. ARGV: token, lockTtlMs.
+ * Extends the lock to lockTtlMs only while `token` still holds it (the holder
+ * is alive and loading). Returns 1 if renewed, 0 if the lock is no longer ours.
+ */
+export const RENEW_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
 `;
 
 /**

@@ -68,11 +68,11 @@ export class WritePath<T> extends NamespaceCore<T> {
     this.stats.counters.clears++;
     const l2 = this.l2;
     if (!l2) return 0;
-    const removed = await l2.deleteMatching(this.keys.namespacePattern());
+    const removed = await l2.clearNamespace(prefix, this.leaseTtlMs);
     // Again after the scan: a read in this process during it may have put an old L2 value in L1.
     this.marks.bumpEpoch(prefix);
     if (removed === UNAVAILABLE) {
-      this.pending.addNamespace(prefix, this.keys.namespacePattern());
+      this.pending.addNamespace(prefix);
       return 0;
     }
     await l2.publish(() => this.busMessage("clear", prefix));

@@ -25,9 +25,10 @@ function ns(name = "item", options: object = {}): Namespace<{ id: string; row: s
 }
 
 /** Reads the row, then waits `delayMs` (or for the parent's `release` when `gate` is set). */
-function loader(delayMs: number, gate?: string) {
+function loader(delayMs: number, gate?: string, announce = false) {
   return async ({ id }: { id: string | number }) => {
     loads++;
+    if (announce) process.send?.({ event: "loading", id: String(id) });
     const row = await db.get(`${prefix}:db:${id}`);
     if (gate) {
       process.send?.({ event: "loader-read", gate, row });
@@ -55,7 +56,7 @@ const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> =
   /** `concurrency` simultaneous getOrSet calls on one key; returns per-call latency. */
   async burst(args) {
     const before = loads;
-    const load = loader(args.loaderMs as number);
+    const load = loader(args.loaderMs as number, undefined, args.announce === true);
     const started = performance.now();
     const latencies = await Promise.all(
       Array.from({ length: args.concurrency as number }, async () => {
