@@ -30,6 +30,8 @@ export interface Services {
   auth: AdminAuth;
   instance: InstanceIdentity;
   redisMode: RedisMode;
-  /** Warnings about the mode the instance runs in (emulated Redis, embedded Postgres). */
+  /** Writes `count` fake users (a random faker seed, so each run adds new ones); `onProgress` after each batch. Returns the rows inserted. */
+  seedUsers: (count: number, onProgress: (done: number) => void) => Promise<number>;
+  /** Warnings about the mode the instance runs in (no Redis). */
   warnings: string[];
 }

@@ -4,6 +4,7 @@ import { ConfirmDialog, Dialog } from "../components/Dialog.js";
 import { ErrorNotice, Panel, QueryView } from "../components/Panel.js";
 import { type UserProfile, useTRPC } from "../trpc.js";
 import { Lookup, type LookupHandle } from "./Lookup.js";
+import { SeedUsers } from "./SeedUsers.js";
 import { UserForm } from "./UserForm.js";
 
 const PAGE_SIZE = 10;
@@ -83,6 +84,7 @@ export function UsersPage() {
           onSubmit={(fields) => create.mutate(fields)}
         />
       </Panel>
+      <SeedUsers />
       <Panel
         title="Users"
         className="wide"
@@ -114,7 +116,7 @@ export function UsersPage() {
         <QueryView query={list} what="users">
           {(page) =>
             page.items.length === 0 ? (
-              <p className="muted">No users yet. Create one above, or run `pnpm --filter @hoard/api db:seed`.</p>
+              <p className="muted">No users yet. Create one above, seed some, or run `pnpm db:seed`.</p>
             ) : (
               <div className="table-wrap">
                 <table aria-label="Users">

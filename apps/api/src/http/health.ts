@@ -2,6 +2,7 @@ import type { RedisClient } from "@hoard/cache";
 import type { Router } from "express";
 import express from "express";
 import type pg from "pg";
+import { HOW_TO_GET_REDIS, PATTERNS_NEEDING_REDIS } from "../cache/redis-connection.js";
 import { pingDatabase } from "../db/client.js";
 import type { ListenerState } from "../db/notify-listener.js";
 import type { Services } from "../services.js";
@@ -34,8 +35,9 @@ async function pingRedis(redis: RedisClient | undefined, timeoutMs = 1_000): Pro
 
 /**
  * `/healthz`: the process is up (liveness, no dependency checked).
- * `/readyz`: 200 only when Postgres and Redis both answer within a second,
- * else 503; the JSON names each dependency's state and the Redis mode.
+ * `/readyz`: 200 only when Postgres and Redis both answer within a second
+ * (or there is no Redis by choice: L1 only, said in the body with what it
+ * costs), else 503; the JSON names each dependency's state and the Redis mode.
  */
 export function healthRoutes({ services, pool, postgresMode, listener }: HealthDependencies): Router {
   const routes = express.Router();
@@ -44,12 +46,16 @@ export function healthRoutes({ services, pool, postgresMode, listener }: HealthD
   });
   routes.get("/readyz", async (_req, res) => {
     const [postgres, redis] = await Promise.all([pingDatabase(pool), pingRedis(services.cache.redis)]);
-    const ready = postgres.ok && redis.ok;
+    // Without Redis (mode "none") the instance runs L1 only by design: ready, and the body says what is missing.
+    const noRedis = services.redisMode === "none";
+    const ready = postgres.ok && (redis.ok || noRedis);
     res.status(ready ? 200 : 503).json({
       status: ready ? "ready" : "not-ready",
       instance: services.instance.id,
       postgres: { state: postgres.ok ? "up" : "down", mode: postgresMode, error: postgres.error },
-      redis: { state: redis.ok ? "up" : "down", mode: services.redisMode, error: redis.error },
+      redis: noRedis
+        ? { state: "none", mode: "none", unavailable: PATTERNS_NEEDING_REDIS, howToGet: HOW_TO_GET_REDIS }
+        : { state: redis.ok ? "up" : "down", mode: services.redisMode, error: redis.error },
       listener: listener() ?? null,
       warnings: services.warnings,
     });
