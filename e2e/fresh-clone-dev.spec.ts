@@ -61,7 +61,7 @@ test("a fresh clone's pnpm dev serves the real admin UI on a 3-instance cluster"
     const usableSeconds = (Date.now() - devStarted) / 1000;
     expect(page.url()).not.toContain("#token=");
     // The page runs Vite's module graph (hot reload), not a build or a placeholder.
-    expect(await page.evaluate(() => [...document.scripts].some((script) => script.src.endsWith("/@vite/client")))).toBe(true);
+    expect(await page.evaluate(() => Array.from(document.scripts).some((script) => script.src.endsWith("/@vite/client")))).toBe(true);
 
     // The login link opened again in this open tab (only the fragment changes: a hashchange) signs it back in.
     await page.getByRole("button", { name: "Sign out" }).click();
