@@ -77,7 +77,7 @@ test("a fresh clone's pnpm dev serves the real admin UI on a 3-instance cluster"
     await exited;
     expect(output).not.toMatch(/ELIFECYCLE|ERR_PNPM/);
   } finally {
-    if (dev?.pid && dev.exitCode === null) process.kill(-dev.pid, "SIGKILL");
+    if (dev?.pid && dev.exitCode === null && dev.signalCode === null) process.kill(-dev.pid, "SIGKILL");
     await rm(folder, { recursive: true, force: true });
   }
 });
