@@ -33,11 +33,22 @@ async function pingRedis(redis: RedisClient | undefined, timeoutMs = 1_000): Pro
   }
 }
 
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /**
  * `/healthz`: the process is up (liveness, no dependency checked).
  * `/readyz`: 200 only when Postgres and Redis both answer within a second
  * (or there is no Redis by choice: L1 only, said in the body with what it
- * costs), else 503; the JSON names each dependency's state and the Redis mode.
+ * costs), else 503; the JSON names each dependency's state and the Redis mode,
+ * and the invalidation outbox's depth and oldest age.
  */
 export function healthRoutes({ services, pool, postgresMode, listener }: HealthDependencies): Router {
   const routes = express.Router();
@@ -45,7 +56,11 @@ export function healthRoutes({ services, pool, postgresMode, listener }: HealthD
     res.json({ status: "ok", instance: services.instance.id, uptimeMs: Date.now() - services.instance.startedAt });
   });
   routes.get("/readyz", async (_req, res) => {
-    const [postgres, redis] = await Promise.all([pingDatabase(pool), pingRedis(services.cache.redis)]);
+    const [postgres, redis, outbox] = await Promise.all([
+      pingDatabase(pool),
+      pingRedis(services.cache.redis),
+      withTimeout(services.outbox.state(), 1_000).catch(() => null),
+    ]);
     // Without Redis (mode "none") the instance runs L1 only by design: ready, and the body says what is missing.
     const noRedis = services.redisMode === "none";
     const ready = postgres.ok && (redis.ok || noRedis);
@@ -57,6 +72,8 @@ export function healthRoutes({ services, pool, postgresMode, listener }: HealthD
         ? { state: "none", mode: "none", unavailable: PATTERNS_NEEDING_REDIS, howToGet: HOW_TO_GET_REDIS }
         : { state: redis.ok ? "up" : "down", mode: services.redisMode, error: redis.error },
       listener: listener() ?? null,
+      // Invalidations committed in Postgres and not yet acknowledged by Redis (null: Postgres did not say).
+      outbox,
       warnings: services.warnings,
     });
   });
