@@ -57,7 +57,7 @@ test("a fresh clone's pnpm dev serves the real admin UI on a 3-instance cluster"
     expect(output).toMatch(/3 instances/);
 
     await page.goto(login);
-    await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible({ timeout: 120_000 }); // first load: Vite pre-bundles the dependencies
     const usableSeconds = (Date.now() - devStarted) / 1000;
     expect(page.url()).not.toContain("#token=");
     // The page runs Vite's module graph (hot reload), not a build or a placeholder.
