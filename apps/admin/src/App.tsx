@@ -1,5 +1,5 @@
 import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { createApiClient } from "./api-client.js";
 import { SignIn } from "./auth/SignIn.js";
 import { takeTokenFromUrl, tokenStore } from "./auth/token-store.js";
@@ -15,6 +15,19 @@ export function App() {
     return tokenStore.get();
   });
   const [signOutReason, setSignOutReason] = useState<string | null>(null);
+
+  // The login link opened in a tab that is already open changes only the fragment: no reload, a hashchange.
+  useEffect(() => {
+    const onHashChange = () => {
+      const fromUrl = takeTokenFromUrl();
+      if (!fromUrl) return;
+      tokenStore.set(fromUrl);
+      setSignOutReason(null);
+      setToken(fromUrl);
+    };
+    window.addEventListener("hashchange", onHashChange);
+    return () => window.removeEventListener("hashchange", onHashChange);
+  }, []);
 
   const signOut = useCallback((reason: string | null) => {
     tokenStore.clear();

@@ -14,7 +14,7 @@ const PAGES: Record<Route, () => React.JSX.Element> = {
   lab: StampedeLab,
 };
 
-/** Header, navigation, the emulation banner and the current page. */
+/** Header, navigation, the no-Redis notice and the current page. */
 export function Shell({ onSignOut }: { onSignOut: () => void }) {
   const route = useRoute();
   const Page = PAGES[route];
@@ -47,7 +47,7 @@ export function Shell({ onSignOut }: { onSignOut: () => void }) {
           Sign out
         </button>
       </header>
-      <EmulationBanner />
+      <NoRedisBanner />
       <LatencyBanner />
       <main id="main">
         <h1 ref={heading} tabIndex={-1}>
@@ -59,15 +59,16 @@ export function Shell({ onSignOut }: { onSignOut: () => void }) {
   );
 }
 
-/** Shown on every page while the API runs on its in-process Redis emulation (one instance only). */
-function EmulationBanner() {
+/** Shown on every page while the API runs without Redis (L1 only, one instance): what that leaves out and how to get it. */
+function NoRedisBanner() {
   const trpc = useTRPC();
-  const stats = useQuery(trpc.cache.stats.queryOptions(undefined, { refetchInterval: 1_000 }));
-  if (stats.data?.instance.redisMode !== "emulated") return null;
+  const stats = useQuery(trpc.cache.stats.queryOptions(undefined, { refetchInterval: 5_000 }));
+  if (stats.data?.instance.redisMode !== "none") return null;
   return (
-    <aside className="banner" aria-label="Redis emulation">
-      <strong>Embedded Redis emulation.</strong> REDIS_URL is unset and no Redis answered, so this API keeps L2 in an in-process emulation:
-      nothing is shared with other instances and the stampede lab runs on one instance only. Set REDIS_URL for a real cluster.
+    <aside className="banner" aria-label="No Redis">
+      <strong>No Redis: L1 only, one instance.</strong> Nothing answers on 127.0.0.1:6379 and REDIS_URL is unset, so there is no L2, no
+      distributed stampede lock, no fenced fills, no invalidation bus and no cluster. To see them, start Redis (
+      <code>docker compose up -d</code> or a local <code>redis-server</code>) or set REDIS_URL, then restart <code>pnpm dev</code>.
     </aside>
   );
 }

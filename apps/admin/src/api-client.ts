@@ -1,9 +1,13 @@
 import type { AppRouter } from "@hoard/api/router";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpBatchStreamLink, splitLink } from "@trpc/client";
+
+/** Procedures that stream their progress: read with httpBatchStreamLink, so one request follows the run on the instance doing it. */
+const STREAMED = new Set(["user.seed"]);
 
 /** A tRPC client on this origin's /trpc that sends `token` as the admin bearer token on every call. */
 export function createApiClient(token: string) {
+  const options = { url: "/trpc", headers: () => ({ authorization: `Bearer ${token}` }) };
   return createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: "/trpc", headers: () => ({ authorization: `Bearer ${token}` }) })],
+    links: [splitLink({ condition: (op) => STREAMED.has(op.path), true: httpBatchStreamLink(options), false: httpBatchLink(options) })],
   });
 }

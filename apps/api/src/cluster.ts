@@ -4,12 +4,11 @@
  * ADMIN_TOKEN: one cluster) and a round-robin entry point in front of them.
  * Ctrl-C stops them all.
  */
-import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { InstanceProcesses } from "./cluster/instance-processes.js";
 import { startRoundRobinProxy } from "./cluster/round-robin-proxy.js";
-import { ConfigError, instanceEnvironment, loadConfig } from "./config.js";
+import { ConfigError, loadConfig } from "./config.js";
 
 const { values } = parseArgs({
   options: { instances: { type: "string", default: "3" }, "entry-port": { type: "string", default: "8080" } },
@@ -26,22 +25,16 @@ try {
   fail((error as Error).message, error instanceof ConfigError ? undefined : error);
 }
 if (config.port === 0) fail("PORT: give the first instance's port (instances use PORT..PORT+N-1)");
-if (!config.databaseUrl) fail("DATABASE_URL is required: the embedded database serves one instance only");
+if (!config.databaseUrl) fail("DATABASE_URL is required (for a cluster on the embedded database, use pnpm dev)");
 const adminToken = config.adminToken ?? randomBytes(18).toString("base64url");
 
-// server.ts next to this file: src/ under tsx (execArgv is inherited), dist/ under node.
-const server = fileURLToPath(new URL(`./server${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url));
-const children: ChildProcess[] = [];
-const backends: string[] = [];
-for (let i = 0; i < count; i++) {
-  const port = config.port + i;
-  backends.push(`http://127.0.0.1:${port}`);
-  children.push(fork(server, [], { env: instanceEnvironment({ PORT: String(port), ADMIN_TOKEN: adminToken, PUBLIC_URL: undefined }) }));
-}
-const live = new Set(backends);
-for (const [i, child] of children.entries()) child.once("exit", () => live.delete(backends[i] as string));
+const instances = new InstanceProcesses(
+  Array.from({ length: count }, (_, i) => config.port + i),
+  { ADMIN_TOKEN: adminToken, PUBLIC_URL: undefined },
+);
+instances.start();
 
-const entry = await startRoundRobinProxy({ port: entryPort, host: config.host, backends: () => [...live] });
+const entry = await startRoundRobinProxy({ port: entryPort, host: config.host, backends: () => instances.live() });
 process.stdout.write(
   `\n  ${count} instances on ports ${config.port}..${config.port + count - 1}, round-robin entry point: ${entry.url}\n` +
     (config.adminToken ? "" : `  admin login: ${entry.url.replace("127.0.0.1", "localhost")}/#token=${adminToken}\n`) +
@@ -53,11 +46,7 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   await entry.close();
-  await Promise.all(
-    children.map((child) =>
-      child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once("exit", resolve).kill("SIGTERM")) : null,
-    ),
-  );
+  await instances.stop();
   process.exit(0);
 };
 process.on("SIGINT", () => void stop());

@@ -44,6 +44,8 @@ const envSchema = z.object({
     .default(fileURLToPath(new URL("../.data", import.meta.url))),
   PUBLIC_URL: optionalUrl(["http", "https"]),
   CACHE_READS: z.enum(["on", "off"]).default("on"),
+  INSTANCES: z.coerce.number().int().min(1).max(16).optional(),
+  LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
 });
 
 /** Everything the API reads from its environment, validated once at start. */
@@ -52,9 +54,9 @@ export interface Config {
   port: number;
   /** Interface to bind; unset binds every interface. */
   host: string | undefined;
-  /** Postgres URL; unset runs an embedded PGlite database under `dataDir`. */
+  /** Postgres URL; unset runs an embedded PostgreSQL under `dataDir` (or uses the one `pnpm dev` runs there). */
   databaseUrl: string | undefined;
-  /** Redis URL; unset tries `embeddedRedisProbeUrl`, then an in-process emulation. */
+  /** Redis URL; unset tries `embeddedRedisProbeUrl`, then runs without Redis (L1 only, one instance). */
   redisUrl: string | undefined;
   /** Seed nodes (`host:port`) of a Redis Cluster; set, the cache uses an ioredis Cluster instead of `redisUrl`. */
   redisClusterNodes: string[] | undefined;
@@ -68,12 +70,16 @@ export interface Config {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Cache key prefix; instances of one cluster share it. @default "hoard" */
   cachePrefix: string;
-  /** Where the embedded database keeps its files. @default apps/api/.data */
+  /** Where the embedded database keeps its files (and `pnpm dev` its admin token). @default apps/api/.data */
   dataDir: string;
   /** How other instances reach this one; unset means http://127.0.0.1:<port>. */
   publicUrl: string | undefined;
   /** `off` sends profile reads straight to Postgres (benchmarks measure what the cache saves). @default true */
   cacheReads: boolean;
+  /** How many API instances `pnpm dev` starts (`--instances` wins); unset: 3 when a Redis answers, else 1. */
+  instances: number | undefined;
+  /** `pretty`: human-readable logs (pino-pretty, a dev dependency: `pnpm dev` sets it); `json`: one JSON object a line. @default "json" */
+  logFormat: "json" | "pretty";
 }
 
 /** This process's environment with `overrides` (undefined removes a variable), for the instances `pnpm cluster` starts. */
@@ -115,5 +121,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cachePrefix: e.CACHE_PREFIX,
     dataDir: e.DATA_DIR,
     publicUrl: e.PUBLIC_URL,
+    instances: e.INSTANCES,
+    logFormat: e.LOG_FORMAT,
   };
 }

@@ -3,10 +3,15 @@
  * Reads the environment once, starts the instance, stops it on SIGINT/SIGTERM.
  */
 import { ConfigError, loadConfig } from "./config.js";
+import { portIsFree } from "./dev/ports.js";
 import { startApi } from "./start.js";
 
 try {
   const config = loadConfig();
+  if (config.port !== 0 && !(await portIsFree(config.port, config.host))) {
+    console.error(`Port ${config.port} is already in use: stop what holds it, or run with PORT=<another port>.`);
+    process.exit(1);
+  }
   let generatedToken: string | undefined;
   const api = await startApi(config, { revealAdminToken: (token) => (generatedToken = token) });
   if (generatedToken) {

@@ -35,6 +35,8 @@ export interface Services {
   redisMode: RedisMode;
   /** The app's own Redis connection (heartbeats, the lab lock, DB latency, health), apart from the cache's. */
   redis: AppRedis | undefined;
-  /** Warnings about the mode the instance runs in (emulated Redis, embedded Postgres). */
+  /** Writes `count` fake users (a random faker seed, so each run adds new ones); `onProgress` after each batch. Returns the rows inserted. */
+  seedUsers: (count: number, onProgress: (done: number) => void) => Promise<number>;
+  /** Warnings about the mode the instance runs in (no Redis). */
   warnings: string[];
 }

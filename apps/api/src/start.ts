@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createCache } from "@hoard/cache";
@@ -12,6 +12,7 @@ import { type EmbeddedPostgres, startEmbeddedPostgres } from "./db/embedded.js";
 import { migrateWithLock } from "./db/migrate.js";
 import { NotifyListener } from "./db/notify-listener.js";
 import { InvalidationOutbox, type InvalidationTarget } from "./db/outbox.js";
+import { seedUsers } from "./db/seed-users.js";
 import { UsersRepository } from "./db/users.js";
 import { AdminAuth } from "./http/admin-auth.js";
 import { createApp } from "./http/app.js";
@@ -21,6 +22,9 @@ import { DbLatency } from "./lab/db-latency.js";
 import { StampedeLab } from "./lab/stampede.js";
 import type { InstanceIdentity, Services } from "./services.js";
 import { USER_NAMESPACE, UserService } from "./users/user-service.js";
+
+/** Rows per INSERT when seeding from the admin UI: small enough for a progress bar that moves. */
+const SEED_BATCH_SIZE = 250;
 
 /** A running API instance. */
 export interface RunningApi {
@@ -41,13 +45,25 @@ export interface StartOptions {
   revealAdminToken?: (token: string) => void;
 }
 
+/** pino at the configured level; human-readable through pino-pretty (a dev dependency) when LOG_FORMAT=pretty. */
+function createLogger(config: Config): Logger {
+  const redact = ["req.headers.authorization", "req.headers.cookie"];
+  if (config.logFormat === "json") return pino({ level: config.logLevel, redact });
+  return pino({
+    level: config.logLevel,
+    redact,
+    name: `api:${config.port}`,
+    transport: { target: "pino-pretty", options: { translateTime: "HH:MM:ss.l", ignore: "pid,hostname", singleLine: true } },
+  });
+}
+
 /**
- * Starts one instance: Postgres (or embedded PGlite), migrations under an
- * advisory lock, Redis (or the emulation), the cache, the LISTEN connection,
+ * Starts one instance: Postgres (or the embedded one), migrations under an
+ * advisory lock, Redis (or none: L1 only), the cache, the LISTEN connection,
  * heartbeats, then HTTP. `close()` stops it all in reverse order.
  */
 export async function startApi(config: Config, options: StartOptions = {}): Promise<RunningApi> {
-  const log = options.log ?? pino({ level: config.logLevel, redact: ["req.headers.authorization", "req.headers.cookie"] });
+  const log = options.log ?? createLogger(config);
   const cleanups: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const cleanup of cleanups.reverse()) {
@@ -64,29 +80,28 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     if (!config.databaseUrl) {
       embedded = await startEmbeddedPostgres(config.dataDir, log);
       cleanups.push(() => embedded?.close());
-      warnings.push("DATABASE_URL is unset: embedded PGlite database, one instance only.");
     }
     const databaseUrl = config.databaseUrl ?? (embedded as EmbeddedPostgres).url;
-    const database = createDatabaseClient(databaseUrl, log, { max: embedded ? 4 : 10 });
+    const database = createDatabaseClient(databaseUrl, log);
     cleanups.push(() => database.close());
     await migrateWithLock(database.pool, log);
 
     const redis = await chooseRedis(config.redisUrl, config.embeddedRedisProbeUrl, log, config.redisClusterNodes);
     if (redis.warning) warnings.push(redis.warning);
-    const cache = createCache({ prefix: config.cachePrefix, redis: redis.target as never, logger: log.child({ component: "cache" }) });
+    const cache = createCache({ prefix: config.cachePrefix, redis: redis.target, logger: log.child({ component: "cache" }) });
     cleanups.push(() => cache.close());
     const appRedis = connectAppRedis(redis);
-    appRedis.on("error", (error: Error) => log.debug({ err: error }, "app redis connection error"));
-    // Bounded, like cache.ready(): without Redis the API still serves, from Postgres.
-    await whenReady(appRedis, 3_000);
-    cleanups.push(() =>
-      appRedis === redis.target
-        ? undefined
-        : appRedis.quit().then(
-            () => undefined,
-            () => appRedis.disconnect(),
-          ),
-    );
+    if (appRedis) {
+      appRedis.on("error", (error: Error) => log.debug({ err: error }, "app redis connection error"));
+      // Bounded, like cache.ready(): without Redis the API still serves, from Postgres.
+      await whenReady(appRedis, 3_000);
+      cleanups.push(() =>
+        appRedis.quit().then(
+          () => undefined,
+          () => appRedis.disconnect(),
+        ),
+      );
+    }
     await cache
       .ready(3_000)
       .catch((error: Error) => log.warn({ err: error }, "Redis is not ready: serving from L1 and Postgres until it is"));
@@ -158,6 +173,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       redis: appRedis,
       warnings,
       auth,
+      seedUsers: (count, onProgress) => seedUsers(database.db, { count, seed: randomInt(2 ** 31), batchSize: SEED_BATCH_SIZE, onProgress }),
       lab: new StampedeLab({
         cache,
         users,

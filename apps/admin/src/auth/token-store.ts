@@ -16,6 +16,7 @@ export const tokenStore = {
 /**
  * The API prints a login link `/#token=...` when it made its own token: take the
  * token from the fragment (browsers never send it to the server) and drop it from the address bar.
+ * Called at load and on every `hashchange`, so pasting the link into a tab that is already open signs it in.
  */
 export function takeTokenFromUrl(): string | null {
   const match = /^#token=([^&]+)/.exec(window.location.hash);

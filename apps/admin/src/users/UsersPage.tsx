@@ -6,6 +6,7 @@ import { TableWrap } from "../components/TableWrap.js";
 import { type UserProfile, useTRPC } from "../trpc.js";
 import { Lookup, type LookupHandle } from "./Lookup.js";
 import type { RecentWrite } from "./miss-reason.js";
+import { SeedUsers } from "./SeedUsers.js";
 import { UserForm } from "./UserForm.js";
 
 const PAGE_SIZE = 10;
@@ -93,6 +94,7 @@ export function UsersPage() {
           onSubmit={(fields) => create.mutate(fields)}
         />
       </Panel>
+      <SeedUsers />
       <Panel
         title="Users"
         className="wide"
@@ -124,7 +126,7 @@ export function UsersPage() {
         <QueryView query={list} what="users">
           {(page) =>
             page.items.length === 0 ? (
-              <p className="muted">No users yet. Create one above, or run `pnpm --filter @hoard/api db:seed`.</p>
+              <p className="muted">No users yet. Create one above, seed some, or run `pnpm db:seed`.</p>
             ) : (
               <TableWrap label="Users">
                 <table aria-label="Users">

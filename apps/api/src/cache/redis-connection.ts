@@ -1,27 +1,39 @@
 import type { ClusterInput } from "@hoard/cache";
 import { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
-import { createEmulatedRedis } from "./emulated-redis.js";
 
-/** Where the cache's Redis comes from. */
-export type RedisMode = "external" | "cluster" | "local-default" | "emulated";
+/** Where the cache's Redis comes from; `none`: no Redis at all, L1 only (`redis: false`). */
+export type RedisMode = "external" | "cluster" | "local-default" | "none";
 
 /** What the API connects its cache to. */
 export interface RedisChoice {
   mode: RedisMode;
-  /** A URL or cluster seed nodes for the cache to connect to, or a ready client (the emulation). */
-  target: string | ClusterInput | ReturnType<typeof createEmulatedRedis>;
+  /** A URL or cluster seed nodes for the cache to connect to, or `false` for L1 only. */
+  target: string | ClusterInput | false;
   /** Set when the mode limits what the API can do. */
   warning: string | undefined;
 }
 
-export const EMULATION_WARNING =
-  "REDIS_URL is unset and no Redis answers on 127.0.0.1:6379: running on an in-process Redis emulation (ioredis-mock). " +
-  "This mode is ONE INSTANCE ONLY: nothing is shared with other instances. Set REDIS_URL for a cluster.";
+/** The patterns that need a shared Redis, named the way the README and the admin UI name them. */
+export const PATTERNS_NEEDING_REDIS = [
+  "L2 (entries shared by every instance)",
+  "the distributed stampede lock",
+  "fenced fills (leases)",
+  "the invalidation bus between instances' L1",
+  "instance heartbeats and the cluster-wide lab",
+] as const;
+
+/** How to get a Redis, for the no-Redis notice. */
+export const HOW_TO_GET_REDIS =
+  "start one (`docker compose up -d`, or a local `redis-server`) on 127.0.0.1:6379 or set REDIS_URL, then restart";
+
+export const NO_REDIS_WARNING =
+  `No Redis: REDIS_URL is unset and nothing answers on 127.0.0.1:6379, so the cache runs L1 only, on one instance. ` +
+  `Not available without Redis: ${PATTERNS_NEEDING_REDIS.join(", ")}. To get them, ${HOW_TO_GET_REDIS}.`;
 
 /**
  * REDIS_CLUSTER_NODES set: an ioredis Cluster on those seed nodes. REDIS_URL set: use it (if it is down the API still serves, from Postgres,
- * and /readyz says so). Unset: the local default if it answers, else the emulation.
+ * and /readyz says so). Unset: the local default if it answers, else no Redis at all (L1 only).
  */
 export async function chooseRedis(
   redisUrl: string | undefined,
@@ -31,16 +43,16 @@ export async function chooseRedis(
 ): Promise<RedisChoice> {
   if (clusterNodes) return { mode: "cluster", target: { cluster: clusterNodes }, warning: undefined };
   if (redisUrl) return { mode: "external", target: redisUrl, warning: undefined };
-  if (await answers(probeUrl)) {
+  if (await redisAnswers(probeUrl)) {
     log.info({ redis: probeUrl }, "REDIS_URL unset: using the Redis that answers on the default address");
     return { mode: "local-default", target: probeUrl, warning: undefined };
   }
-  log.warn(EMULATION_WARNING);
-  return { mode: "emulated", target: createEmulatedRedis(), warning: EMULATION_WARNING };
+  log.warn(NO_REDIS_WARNING);
+  return { mode: "none", target: false, warning: NO_REDIS_WARNING };
 }
 
 /** Whether a Redis at `url` answers PING within a short deadline. */
-async function answers(url: string): Promise<boolean> {
+export async function redisAnswers(url: string): Promise<boolean> {
   const probe = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on("error", () => {}); // the failure is the answer; it is reported by the caller
   try {
@@ -58,15 +70,15 @@ export type AppRedis = Redis | Cluster;
 
 /**
  * The app's own connection for its keys (heartbeats, the lab lock, DB latency, health): the cache's
- * client stays the cache's, behind its breaker. Same target as the cache; the emulation is shared
- * (it is one in-process object either way). Commands fail fast while disconnected, like the cache's.
+ * client stays the cache's, behind its breaker. Same target as the cache; none without Redis.
+ * Commands fail fast while disconnected, like the cache's.
  */
-export function connectAppRedis(choice: RedisChoice): AppRedis {
+export function connectAppRedis(choice: RedisChoice): AppRedis | undefined {
   const target = choice.target;
+  if (target === false) return undefined;
   // A ready client has a cluster() method, so test for the seed-node array itself.
   const seeds =
     typeof target === "object" && Array.isArray((target as ClusterInput).cluster) ? (target as ClusterInput).cluster : undefined;
-  if (typeof target !== "string" && !seeds) return target as Redis;
   const options = {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,

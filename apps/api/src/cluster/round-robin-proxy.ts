@@ -1,4 +1,4 @@
-import { createServer, request, type Server } from "node:http";
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /**
@@ -13,30 +13,7 @@ export async function startRoundRobinProxy(options: { port: number; host?: strin
   port: number;
   close(): Promise<void>;
 }> {
-  let turn = 0;
-  const server: Server = createServer((incoming, outgoing) => {
-    const backends = options.backends();
-    const body: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => body.push(chunk));
-    incoming.on("end", () => attempt(0));
-    const attempt = (tried: number) => {
-      if (tried >= backends.length) {
-        outgoing.writeHead(502, { "content-type": "text/plain" }).end("no instance answered\n");
-        return;
-      }
-      const target = new URL(incoming.url ?? "/", backends[turn++ % backends.length]);
-      const forward = request(target, { method: incoming.method, headers: { ...incoming.headers, host: target.host } }, (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      });
-      forward.on("error", (error: NodeJS.ErrnoException) => {
-        if (error.code === "ECONNREFUSED" && !outgoing.headersSent) attempt(tried + 1);
-        else if (!outgoing.headersSent) outgoing.writeHead(502, { "content-type": "text/plain" }).end(`${error.message}\n`);
-        else outgoing.destroy(error);
-      });
-      forward.end(Buffer.concat(body));
-    };
-  });
+  const server: Server = createServer(roundRobinHandler(options.backends));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host ?? "127.0.0.1", resolve);
@@ -50,5 +27,33 @@ export async function startRoundRobinProxy(options: { port: number; host?: strin
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+  };
+}
+
+/** The request handler of the entry point, for servers that route only some paths to the instances (`pnpm dev`). */
+export function roundRobinHandler(backends: () => string[]): (incoming: IncomingMessage, outgoing: ServerResponse) => void {
+  let turn = 0;
+  return (incoming, outgoing) => {
+    const live = backends();
+    const body: Buffer[] = [];
+    incoming.on("data", (chunk: Buffer) => body.push(chunk));
+    incoming.on("end", () => attempt(0));
+    const attempt = (tried: number) => {
+      if (tried >= live.length) {
+        outgoing.writeHead(502, { "content-type": "text/plain" }).end("no instance answered\n");
+        return;
+      }
+      const target = new URL(incoming.url ?? "/", live[turn++ % live.length]);
+      const forward = request(target, { method: incoming.method, headers: { ...incoming.headers, host: target.host } }, (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      });
+      forward.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code === "ECONNREFUSED" && !outgoing.headersSent) attempt(tried + 1);
+        else if (!outgoing.headersSent) outgoing.writeHead(502, { "content-type": "text/plain" }).end(`${error.message}\n`);
+        else outgoing.destroy(error);
+      });
+      forward.end(Buffer.concat(body));
+    };
   };
 }

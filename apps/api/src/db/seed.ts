@@ -1,14 +1,16 @@
 /**
  * `pnpm db:seed --count N [--seed S] [--batch-size B]`: writes N deterministic
- * fake users to DATABASE_URL (or the embedded database: stop `pnpm dev` first,
- * PGlite's files can be open in one process only). Safe to re-run.
+ * fake users to DATABASE_URL, or to the embedded PostgreSQL of DATA_DIR: the one
+ * `pnpm dev` runs if it runs (found through DATA_DIR/postgres.json), else one
+ * started for the seed and stopped after. Safe to re-run, and safe while
+ * `pnpm dev` runs (a real PostgreSQL: concurrent clients, nothing lost).
  */
 import { parseArgs } from "node:util";
 import { SingleBar } from "cli-progress";
 import { pino } from "pino";
 import { loadConfig } from "../config.js";
 import { createDatabaseClient } from "./client.js";
-import { startEmbeddedPostgres } from "./embedded.js";
+import { EmbeddedPostgresError, startEmbeddedPostgres } from "./embedded.js";
 import { migrateWithLock } from "./migrate.js";
 import { seedUsers } from "./seed-users.js";
 
@@ -35,7 +37,16 @@ for (const [name, value] of [
 
 const config = loadConfig();
 const log = pino({ level: config.logLevel === "info" ? "warn" : config.logLevel });
-const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, log);
+let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
+try {
+  embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, log);
+} catch (error) {
+  // E.g. another process is starting the same data dir right now: refuse rather than touch its files.
+  console.error(`Cannot reach or start the embedded PostgreSQL in ${config.dataDir}: ${(error as Error).message}`);
+  console.error(error instanceof EmbeddedPostgresError ? "Nothing was written." : error);
+  process.exit(1);
+}
+if (embedded && !embedded.owner) console.log(`Seeding the embedded PostgreSQL that pnpm dev runs (port ${embedded.port}).`);
 const database = createDatabaseClient(config.databaseUrl ?? (embedded?.url as string), log, { max: 2 });
 try {
   await migrateWithLock(database.pool, log);

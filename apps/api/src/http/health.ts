@@ -1,7 +1,7 @@
 import type { Router } from "express";
 import express from "express";
 import type pg from "pg";
-import type { AppRedis } from "../cache/redis-connection.js";
+import { type AppRedis, HOW_TO_GET_REDIS, PATTERNS_NEEDING_REDIS } from "../cache/redis-connection.js";
 import { pingDatabase } from "../db/client.js";
 import type { ListenerState } from "../db/notify-listener.js";
 import type { Services } from "../services.js";
@@ -44,9 +44,10 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
 
 /**
  * `/healthz`: the process is up (liveness, no dependency checked).
- * `/readyz`: 200 only when Postgres and Redis both answer within a second,
- * else 503; the JSON names each dependency's state and the Redis mode, and
- * the invalidation outbox's depth and oldest age.
+ * `/readyz`: 200 only when Postgres and Redis both answer within a second
+ * (or there is no Redis by choice: L1 only, said in the body with what it
+ * costs), else 503; the JSON names each dependency's state and the Redis mode,
+ * and the invalidation outbox's depth and oldest age.
  */
 export function healthRoutes({ services, pool, postgresMode, listener }: HealthDependencies): Router {
   const routes = express.Router();
@@ -59,12 +60,16 @@ export function healthRoutes({ services, pool, postgresMode, listener }: HealthD
       pingRedis(services.redis),
       withTimeout(services.outbox.state(), 1_000).catch(() => null),
     ]);
-    const ready = postgres.ok && redis.ok;
+    // Without Redis (mode "none") the instance runs L1 only by design: ready, and the body says what is missing.
+    const noRedis = services.redisMode === "none";
+    const ready = postgres.ok && (redis.ok || noRedis);
     res.status(ready ? 200 : 503).json({
       status: ready ? "ready" : "not-ready",
       instance: services.instance.id,
       postgres: { state: postgres.ok ? "up" : "down", mode: postgresMode, error: postgres.error },
-      redis: { state: redis.ok ? "up" : "down", mode: services.redisMode, error: redis.error },
+      redis: noRedis
+        ? { state: "none", mode: "none", unavailable: PATTERNS_NEEDING_REDIS, howToGet: HOW_TO_GET_REDIS }
+        : { state: redis.ok ? "up" : "down", mode: services.redisMode, error: redis.error },
       listener: listener() ?? null,
       // Invalidations committed in Postgres and not yet acknowledged by Redis (null: Postgres did not say).
       outbox,

@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { adminProcedure, publicProcedure, router } from "../init.js";
 import { bio, displayName, email, userId, username } from "../inputs.js";
+import { progressChannel } from "../progress-channel.js";
 
 const patch = z
   .strictObject({ username: username.optional(), email: email.optional(), displayName: displayName.optional(), bio: bio.optional() })
@@ -30,6 +31,17 @@ export const userRouter = router({
     const updated = await ctx.services.users.update(input.id, input.patch);
     if (!updated) throw new TRPCError({ code: "NOT_FOUND", message: `No user has id ${input.id}.` });
     return updated;
+  }),
+
+  /**
+   * Writes `count` new fake users, streaming progress (`{ done, total }` after each batch, then `{ done, total, inserted }`).
+   * The client reads it with httpBatchStreamLink, so the whole run stays on the one instance that does it.
+   */
+  seed: adminProcedure.input(z.strictObject({ count: z.number().int().min(1).max(100_000) })).mutation(async function* ({ ctx, input }) {
+    const progress = progressChannel<number>();
+    const run = ctx.services.seedUsers(input.count, progress.push).finally(progress.end);
+    for await (const done of progress.values()) yield { done, total: input.count, inserted: undefined as number | undefined };
+    yield { done: input.count, total: input.count, inserted: await run };
   }),
 
   delete: adminProcedure.input(z.strictObject({ id: userId })).mutation(async ({ ctx, input }) => {
