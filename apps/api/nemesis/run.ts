@@ -74,6 +74,9 @@ for (const { seed, redis: topology, durationMs: ms } of plan) {
           `    ${violation.message}\n      op: ${JSON.stringify(violation.op ?? null)}\n      faults active: ${violation.faults.join(" | ") || "none"}`,
         );
     }
+    result.outputs.forEach((output, i) => {
+      if (output) console.log(`  instance ${i}, last output:\n${output.replace(/^/gm, "    | ")}`);
+    });
   }
 }
 

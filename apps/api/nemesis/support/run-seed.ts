@@ -13,6 +13,8 @@ export interface SeedResult {
   schedule: Schedule;
   figures: Figures;
   violations: Violation[];
+  /** Each instance's last output lines (kept for a failed seed). */
+  outputs: string[];
 }
 
 const SLOT_USERS = 24;
@@ -68,7 +70,7 @@ export async function runSeed(schedule: Schedule, log: (line: string) => void): 
     const converged = await awaitConvergence(history, urls, healedAt);
     figures.convergenceMs = converged.convergenceMs;
     if (converged.violation) violations.push(converged.violation);
-    return { schedule, figures, violations };
+    return { schedule, figures, violations, outputs: system.instances.map((instance) => instance.lastOutput()) };
   } finally {
     await system.stop();
   }
