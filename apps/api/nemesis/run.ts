@@ -7,6 +7,9 @@
  *   --regressions              also run the seeds of findings marked fixed in regressions.ts
  * Needs root (network namespaces). Exits 1 if any seed fails a check.
  */
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { REGRESSIONS } from "./regressions.js";
 import type { Violation } from "./support/checker.js";
@@ -74,6 +77,9 @@ for (const { seed, redis: topology, durationMs: ms } of plan) {
           `    ${violation.message}\n      op: ${JSON.stringify(violation.op ?? null)}\n      faults active: ${violation.faults.join(" | ") || "none"}`,
         );
     }
+    const saved = join(tmpdir(), `hoard-nemesis-${seed}.json`);
+    writeFileSync(saved, JSON.stringify({ schedule: result.schedule, ...result.history }, null, 1));
+    console.log(`  history: ${saved}`);
     result.outputs.forEach((output, i) => {
       if (output) console.log(`  instance ${i}, last output:\n${output.replace(/^/gm, "    | ")}`);
     });

@@ -15,6 +15,7 @@ export interface SeedResult {
   violations: Violation[];
   /** Each instance's last output lines (kept for a failed seed). */
   outputs: string[];
+  history: History;
 }
 
 const SLOT_USERS = 24;
@@ -70,7 +71,7 @@ export async function runSeed(schedule: Schedule, log: (line: string) => void): 
     const converged = await awaitConvergence(history, urls, healedAt);
     figures.convergenceMs = converged.convergenceMs;
     if (converged.violation) violations.push(converged.violation);
-    return { schedule, figures, violations, outputs: system.instances.map((instance) => instance.lastOutput()) };
+    return { schedule, figures, violations, outputs: system.instances.map((instance) => instance.lastOutput()), history };
   } finally {
     await system.stop();
   }
