@@ -51,6 +51,7 @@ export async function awaitConvergence(
       violation: {
         check: "convergence",
         message: `${behind.length} (instance, id) pairs still behind ${CONVERGENCE_BOUND_MS} ms after the last fault was healed: ${behind.slice(0, 5).join("; ")}`,
+        op: { behind },
         faults: [],
       },
     };

@@ -62,8 +62,9 @@ export class System {
       this.links.push({ redis, postgres });
       this.instances.push(new ApiHost(i, host, () => this.environmentOf(i)));
     }
-    // One at a time: the first runs the migrations (under an advisory lock anyway), and two cores are few.
-    for (const instance of this.instances) await instance.start();
+    // The first alone (it runs the migrations), then the others together.
+    await this.instances[0]?.start();
+    await Promise.all(this.instances.slice(1).map((instance) => instance.start()));
   }
 
   /** Instance i's environment: its own proxies' addresses. */
