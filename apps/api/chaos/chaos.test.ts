@@ -104,6 +104,33 @@ describe("chaos", () => {
     expect(row.recoveryMs).toBeLessThan(5_000);
   });
 
+  it("every instance restarted (SIGTERM, one by one) during a Redis outage, writes going on", async () => {
+    let outboxAtHeal: unknown = null;
+    const row = await scenario("restart-during-redis-outage", {
+      inject: async (load) => {
+        await environment.redis.stop();
+        await sleep(OUTAGE_MS);
+        // A rolling deploy while Redis is down. Known limit: redis-server restarts empty (--save ''), which hides
+        // the pre-outbox bug here; test/durable-invalidation.test.ts keeps Redis's data and shows it.
+        // A rolling deploy while Redis is down: invalidations of the writes so far exist only in the outbox.
+        for (const index of [0, 1, 2]) {
+          load.down.add(index);
+          await environment.instances[index]?.stop();
+          await environment.respawn(index, "listening");
+          load.down.delete(index);
+        }
+        outboxAtHeal = ((await (await fetch(`${environment.urls[0]}/readyz`)).json()) as { outbox: unknown }).outbox;
+      },
+      heal: () => environment.redis.restart(),
+    });
+    console.log(`outbox when Redis came back: ${JSON.stringify(outboxAtHeal)}`);
+    expect((outboxAtHeal as { depth: number }).depth).toBeGreaterThan(0);
+    // Only calls in flight to an instance while it shuts down may fail (one per reader loop per restart).
+    expect(row.readFailures).toBeLessThanOrEqual(3 * LOAD.readers);
+    expect(row.staleAfterRecovery).toBe(0);
+    expect(row.recoveryMs).toBeLessThan(5_000);
+  }, 180_000);
+
   it("Redis paused (SIGSTOP) for longer than the command timeout, then resumed", async () => {
     const row = await scenario("redis-pause", {
       inject: async () => {

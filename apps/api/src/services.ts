@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { RedisMode } from "./cache/redis-connection.js";
 import type { StatsSeries } from "./cache/stats-series.js";
 import type { Config } from "./config.js";
+import type { InvalidationOutbox } from "./db/outbox.js";
 import type { AdminAuth } from "./http/admin-auth.js";
 import type { Heartbeat } from "./instances/heartbeat.js";
 import type { DbLatency } from "./lab/db-latency.js";
@@ -23,6 +24,8 @@ export interface Services {
   log: Logger;
   cache: Cache;
   users: UserService;
+  /** Durable invalidations from Postgres (transactional outbox). */
+  outbox: InvalidationOutbox;
   lab: StampedeLab;
   latency: DbLatency;
   heartbeat: Heartbeat;

@@ -11,6 +11,7 @@ import { createDatabaseClient } from "./db/client.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./db/embedded.js";
 import { migrateWithLock } from "./db/migrate.js";
 import { NotifyListener } from "./db/notify-listener.js";
+import { InvalidationOutbox, type InvalidationTarget } from "./db/outbox.js";
 import { UsersRepository } from "./db/users.js";
 import { AdminAuth } from "./http/admin-auth.js";
 import { createApp } from "./http/app.js";
@@ -19,7 +20,7 @@ import { Heartbeat, identityText } from "./instances/heartbeat.js";
 import { DbLatency } from "./lab/db-latency.js";
 import { StampedeLab } from "./lab/stampede.js";
 import type { InstanceIdentity, Services } from "./services.js";
-import { UserService } from "./users/user-service.js";
+import { USER_NAMESPACE, UserService } from "./users/user-service.js";
 
 /** A running API instance. */
 export interface RunningApi {
@@ -29,6 +30,7 @@ export interface RunningApi {
   databaseUrl: string;
   services: Services;
   listener: NotifyListener;
+  outbox: InvalidationOutbox;
   close(): Promise<void>;
 }
 
@@ -83,24 +85,32 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     cleanups.push(() => latency.close());
     await latency.start().catch((error: Error) => log.warn({ err: error }, "db latency: could not read or subscribe"));
     const repository = new UsersRepository(database.db, metrics);
-    const users = new UserService(cache, repository, latency, metrics, config.cacheReads);
+    const targets = new Map<string, InvalidationTarget>();
+    const outbox = new InvalidationOutbox(database.pool, targets, log.child({ component: "outbox" }));
+    const users = new UserService(cache, repository, latency, outbox, config.cacheReads);
+    // Resolves true only once Redis acknowledged the delete: the outbox removes the row only then.
+    targets.set(USER_NAMESPACE.name, (cacheId) => users.namespace.delete(Number(cacheId)));
+    cleanups.push(() => outbox.close());
+    metrics.watchOutbox(() => outbox.state());
 
     const listener = new NotifyListener(
       databaseUrl,
       {
-        onChange: (id) => {
-          users.namespace.delete(id).catch((error: Error) => log.warn({ err: error, id }, "invalidation from Postgres failed"));
+        onChange: (namespace, cacheId) => {
+          outbox.wake();
+          // Without the bus, the drainer's delete cannot reach this instance's L1: drop the key here too.
+          if (namespace === USER_NAMESPACE.name && cache.stats().bus?.connected === false)
+            users.namespace.delete(Number(cacheId)).catch((error: Error) => log.warn({ err: error, cacheId }, "local invalidation failed"));
         },
-        // The library can clear a namespace (L1 of every instance + L2) but not one instance's L1 alone.
-        // A full clear is also what correctness needs: if every listener missed the NOTIFY, L2 is stale too.
-        onReconnect: () => {
-          users.namespace.clear().catch((error: Error) => log.warn({ err: error }, "clearing users after a listener reconnect failed"));
-        },
+        // Notifications sent while away are gone, the rows are not: drain them.
+        onReconnect: () => void outbox.drain(),
       },
       log,
     );
     cleanups.push(() => listener.close());
     await listener.start();
+    // What earlier runs left (this instance stopped during a Redis outage, say), then every second.
+    outbox.start();
 
     const instance: InstanceIdentity = { id: randomUUID(), url: "", port: 0, startedAt: Date.now() };
     const auth = AdminAuth.create(config.adminToken, (token) => options.revealAdminToken?.(token));
@@ -127,6 +137,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       log,
       cache,
       users,
+      outbox,
       latency,
       heartbeat,
       series,
@@ -175,7 +186,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       { url: instance.url, instance: instance.id, redisMode: redis.mode, postgres: embedded ? "embedded" : "external" },
       "hoard api listening",
     );
-    return { url: instance.url, port, databaseUrl, services, listener, close };
+    return { url: instance.url, port, databaseUrl, services, listener, outbox, close };
   } catch (error) {
     await close();
     throw error;

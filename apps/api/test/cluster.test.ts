@@ -1,10 +1,11 @@
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { client } from "./support/client.js";
+import { client, metric } from "./support/client.js";
 import { expectEveryInstanceListed, expectWriteSeenEverywhere } from "./support/cluster-checks.js";
 import { until } from "./support/poll.js";
 import { createTestDatabase, type TestDatabase } from "./support/postgres.js";
 import { type ApiProcess, spawnApi, waitReady } from "./support/processes.js";
-import { dropPrefix, uniquePrefix } from "./support/redis.js";
+import { dropPrefix, REDIS_URL, uniquePrefix } from "./support/redis.js";
 
 // Three API instances as separate OS processes on one database and one Redis prefix: one cluster.
 let database: TestDatabase;
@@ -29,11 +30,63 @@ afterAll(async () => {
 describe("a cluster of three API processes", () => {
   it("applies the migrations once when three instances start at once", async () => {
     const applied = await database.query<{ count: string }>("SELECT count(*) FROM drizzle.__drizzle_migrations");
-    expect(Number(applied.rows[0]?.count)).toBe(2);
+    expect(Number(applied.rows[0]?.count)).toBe(4);
     const triggers = await database.query(
       "SELECT tgname FROM pg_trigger WHERE tgrelid = 'users'::regclass AND NOT tgisinternal ORDER BY tgname",
     );
-    expect(triggers.rows.map((row) => row.tgname)).toEqual(["users_notify_change", "users_touch_updated_at"]);
+    expect(triggers.rows.map((row) => row.tgname)).toEqual(["users_invalidate_cache", "users_touch_updated_at"]);
+  });
+
+  it("a write is invalidated once (one Lua delete, one bus message), not 1 + N times, and its writer reads it back", async () => {
+    const [a] = clients;
+    const user = await a!.user.create.mutate({ username: "once", email: "once@example.com", displayName: "v0" });
+    const key = `${prefix}:user:v1:{${user.id}}`;
+    const subscriber = new Redis(REDIS_URL);
+    let invalidations = 0;
+    subscriber.on("message", (_channel: string, raw: string) => {
+      const message = JSON.parse(raw) as { t: string; k: string[] };
+      if (message.t === "inv" && message.k.includes(key)) invalidations++;
+    });
+    await subscriber.subscribe(`${prefix}:bus`);
+    try {
+      for (const each of clients) expect((await each.user.byId.query({ id: user.id }))?.displayName).toBe("v0");
+      const deletesBefore = (await Promise.all(instances.map((each) => metric(each.url, "hoard_cache_deletes_total")))).reduce(
+        (x, y) => x + y,
+      );
+      const writes = 15;
+      let readOwnWrite = 0;
+      for (let version = 1; version <= writes; version++) {
+        const writer = clients[version % 3]!;
+        await writer.user.update.mutate({ id: user.id, patch: { displayName: `v${version}` } });
+        if ((await writer.user.byId.query({ id: user.id }))?.displayName === `v${version}`) readOwnWrite++;
+      }
+      const lastWriteAt = Date.now();
+      // Every instance has drained (on NOTIFY or its periodic tick) since the last write: late deletes would be in.
+      await until(
+        "every instance to drain after the last write",
+        async () => {
+          const states = await Promise.all(
+            instances.map(
+              async (each) =>
+                ((await (await fetch(`${each.url}/readyz`)).json()) as { outbox: { depth: number; lastDrainAt: number } | null }).outbox,
+            ),
+          );
+          return states.every((state) => state && state.depth === 0 && state.lastDrainAt > lastWriteAt + 300);
+        },
+        5_000,
+      );
+      const deletes =
+        (await Promise.all(instances.map((each) => metric(each.url, "hoard_cache_deletes_total")))).reduce((x, y) => x + y) - deletesBefore;
+      console.log(
+        `${writes} writes over 3 instances: ${deletes} cache deletes, ${invalidations} bus invalidations, ${readOwnWrite} read back at once by their writer`,
+      );
+      expect(readOwnWrite).toBe(writes);
+      expect(deletes).toBe(writes);
+      expect(invalidations).toBe(writes);
+      for (const each of clients) expect((await each.user.byId.query({ id: user.id }))?.displayName).toBe(`v${writes}`);
+    } finally {
+      subscriber.disconnect();
+    }
   });
 
   it("lists every live instance from the heartbeats", async () => {

@@ -77,6 +77,17 @@ function Numbers({ stats }: { stats: CacheStats }) {
       <Stat label="Coalesced calls" value={perSecond(rates.coalesced)} detail={`${count(totals.coalesced)} total`} />
       <Stat label="L1 entries" value={count(stats.tiers.l1.entries)} detail={`of ${count(stats.tiers.l1.maxEntries)} max`} />
       <Stat label="Loads in flight" value={count(stats.inFlight)} />
+      <Stat
+        label="Invalidation outbox"
+        value={stats.outbox ? count(stats.outbox.depth) : "unknown"}
+        detail={
+          stats.outbox
+            ? stats.outbox.depth === 0
+              ? "all delivered"
+              : `oldest ${duration(stats.outbox.oldestAgeMs)}`
+            : "Postgres did not answer"
+        }
+      />
     </div>
   );
 }

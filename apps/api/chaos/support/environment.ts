@@ -2,7 +2,7 @@ import { FaultProxy, OwnRedisServer } from "@hoard/test-servers";
 import { ADMIN_TOKEN } from "../../test/support/client.js";
 import { until } from "../../test/support/poll.js";
 import { createTestDatabase, POSTGRES_ADMIN_URL, type TestDatabase } from "../../test/support/postgres.js";
-import { type ApiProcess, spawnApi, waitReady } from "../../test/support/processes.js";
+import { type ApiProcess, spawnApi, waitListening, waitReady } from "../../test/support/processes.js";
 import { uniquePrefix } from "../../test/support/redis.js";
 
 /**
@@ -48,11 +48,11 @@ export class ChaosEnvironment {
     return this.instances.map((instance) => instance.url);
   }
 
-  /** Replaces instance `index` with a fresh process (after it was killed). */
-  async respawn(index: number): Promise<void> {
+  /** Replaces instance `index` with a fresh process (after it was killed); `listening` does not wait for Redis. */
+  async respawn(index: number, waitFor: "ready" | "listening" = "ready"): Promise<void> {
     const fresh = await this.spawn();
     this.instances[index] = fresh;
-    await waitReady(fresh);
+    await (waitFor === "ready" ? waitReady(fresh) : waitListening(fresh));
   }
 
   /** Every instance answers /readyz with 200. */

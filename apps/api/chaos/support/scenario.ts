@@ -28,7 +28,7 @@ async function databaseLoads(environment: ChaosEnvironment): Promise<number> {
   for (const url of environment.urls) {
     const text = await (await fetch(`${url}/metrics`)).text();
     for (const line of text.split("\n"))
-      if (line.startsWith("hoard_db_loads_total")) total += Number(line.slice(line.lastIndexOf(" ") + 1));
+      if (line.startsWith("hoard_cache_loads_total")) total += Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return total;
 }

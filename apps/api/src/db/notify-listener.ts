@@ -1,14 +1,14 @@
 import pg from "pg";
 import type { Logger } from "pino";
 
-/** The channel the `users` trigger notifies (see drizzle/0001_users_notify.sql). */
-export const USERS_CHANNEL = "users_changed";
+/** The channel the outbox triggers notify at commit (see drizzle/0003_outbox_trigger.sql). */
+export const OUTBOX_CHANNEL = "cache_invalidation_outbox";
 
 /** What the listener tells the API. */
 export interface NotifyHandlers {
-  /** A row changed (committed UPDATE or DELETE). */
-  onChange(id: number): void;
-  /** The connection came back after a loss: notifications sent meanwhile are gone. */
+  /** A change of `namespace:cacheId` committed and its outbox row is waiting (the payload only wakes the drain). */
+  onChange(namespace: string, cacheId: string): void;
+  /** The connection came back after a loss: notifications sent meanwhile are gone (the outbox still has the rows). */
   onReconnect(): void;
 }
 
@@ -53,18 +53,19 @@ export class NotifyListener {
     });
     this.client = client;
     client.on("notification", (message) => {
-      if (message.channel !== USERS_CHANNEL) return;
-      const id = Number(message.payload);
-      if (!Number.isInteger(id)) return;
+      if (message.channel !== OUTBOX_CHANNEL) return;
+      const payload = message.payload ?? "";
+      const colon = payload.indexOf(":");
+      if (colon <= 0) return;
       this.state.received++;
       this.state.lastNotificationAt = Date.now();
-      this.handlers.onChange(id);
+      this.handlers.onChange(payload.slice(0, colon), payload.slice(colon + 1));
     });
     client.on("error", (error) => this.lost(client, error));
     client.on("end", () => this.lost(client, new Error("connection ended")));
     try {
       await client.connect();
-      await client.query(`LISTEN ${USERS_CHANNEL}`);
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
     } catch (error) {
       this.lost(client, error as Error);
       throw error;
@@ -73,7 +74,7 @@ export class NotifyListener {
     this.attempt = 0;
     if (this.everConnected) {
       this.state.reconnects++;
-      this.log.warn("postgres listener reconnected: notifications may have been missed, invalidating cached users");
+      this.log.warn("postgres listener reconnected: notifications may have been missed, draining the outbox");
       this.handlers.onReconnect();
     }
     this.everConnected = true;

@@ -1,4 +1,4 @@
-import { integer, pgTable, text, timestamp, varchar } from "drizzle-orm/pg-core";
+import { bigint, index, integer, pgTable, text, timestamp, uniqueIndex, varchar } from "drizzle-orm/pg-core";
 
 /** User profiles: the rows the API caches. */
 export const users = pgTable("users", {
@@ -13,3 +13,27 @@ export const users = pgTable("users", {
 
 export type UserRow = typeof users.$inferSelect;
 export type NewUserRow = typeof users.$inferInsert;
+
+/**
+ * Transactional outbox of cache invalidations: the `users` trigger writes a row in
+ * the same transaction as the change (drizzle/0003_outbox_trigger.sql), the
+ * instances drain it into `namespace.delete` (src/db/outbox.ts). One row per
+ * (namespace, cache id): later changes of the same row coalesce into it.
+ */
+export const cacheInvalidationOutbox = pgTable(
+  "cache_invalidation_outbox",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    namespace: varchar("namespace", { length: 64 }).notNull(),
+    cacheId: text("cache_id").notNull(),
+    /** Changes coalesced into this row since it was written. */
+    changes: integer("changes").notNull().default(1),
+    /** The oldest undelivered change (the outbox's age is now minus the smallest). */
+    firstChangedAt: timestamp("first_changed_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    lastChangedAt: timestamp("last_changed_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex("cache_invalidation_outbox_key").on(table.namespace, table.cacheId),
+    index("cache_invalidation_outbox_first_changed_at").on(table.firstChangedAt),
+  ],
+);

@@ -32,10 +32,21 @@ async function pingRedis(redis: RedisClient | undefined, timeoutMs = 1_000): Pro
   }
 }
 
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /**
  * `/healthz`: the process is up (liveness, no dependency checked).
  * `/readyz`: 200 only when Postgres and Redis both answer within a second,
- * else 503; the JSON names each dependency's state and the Redis mode.
+ * else 503; the JSON names each dependency's state and the Redis mode, and
+ * the invalidation outbox's depth and oldest age.
  */
 export function healthRoutes({ services, pool, postgresMode, listener }: HealthDependencies): Router {
   const routes = express.Router();
@@ -43,7 +54,11 @@ export function healthRoutes({ services, pool, postgresMode, listener }: HealthD
     res.json({ status: "ok", instance: services.instance.id, uptimeMs: Date.now() - services.instance.startedAt });
   });
   routes.get("/readyz", async (_req, res) => {
-    const [postgres, redis] = await Promise.all([pingDatabase(pool), pingRedis(services.cache.redis)]);
+    const [postgres, redis, outbox] = await Promise.all([
+      pingDatabase(pool),
+      pingRedis(services.cache.redis),
+      withTimeout(services.outbox.state(), 1_000).catch(() => null),
+    ]);
     const ready = postgres.ok && redis.ok;
     res.status(ready ? 200 : 503).json({
       status: ready ? "ready" : "not-ready",
@@ -51,6 +66,8 @@ export function healthRoutes({ services, pool, postgresMode, listener }: HealthD
       postgres: { state: postgres.ok ? "up" : "down", mode: postgresMode, error: postgres.error },
       redis: { state: redis.ok ? "up" : "down", mode: services.redisMode, error: redis.error },
       listener: listener() ?? null,
+      // Invalidations committed in Postgres and not yet acknowledged by Redis (null: Postgres did not say).
+      outbox,
       warnings: services.warnings,
     });
   });

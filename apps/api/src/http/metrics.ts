@@ -1,5 +1,6 @@
 import type { RequestHandler } from "express";
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { OutboxState } from "../db/outbox.js";
 
 /** The Prometheus metrics of one API instance (one registry each, so tests can run several in a process). */
 export class ApiMetrics {
@@ -24,15 +25,39 @@ export class ApiMetrics {
     labelNames: ["operation", "outcome"] as const,
     registers: [this.registry],
   });
-  readonly dbLoads = new Counter({
-    name: "hoard_db_loads_total",
-    help: "Cache loader calls that read Postgres (one per batch for user.list)",
-    labelNames: ["namespace"] as const,
-    registers: [this.registry],
-  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Adds the invalidation outbox's depth and oldest age, read from Postgres at scrape time. */
+  watchOutbox(state: () => Promise<OutboxState>): void {
+    let last: Promise<OutboxState | undefined> | undefined;
+    // One query per scrape for both gauges.
+    const read = () => {
+      last ??= state()
+        .catch(() => undefined)
+        .finally(() => setImmediate(() => (last = undefined)));
+      return last;
+    };
+    new Gauge({
+      name: "hoard_outbox_depth",
+      help: "Cache invalidations committed in Postgres and not yet acknowledged by Redis (rows of the outbox)",
+      registers: [this.registry],
+      async collect() {
+        const current = await read();
+        if (current) this.set(current.depth);
+      },
+    });
+    new Gauge({
+      name: "hoard_outbox_oldest_age_seconds",
+      help: "Age of the oldest undelivered cache invalidation (0 when the outbox is empty)",
+      registers: [this.registry],
+      async collect() {
+        const current = await read();
+        if (current) this.set(current.oldestAgeMs / 1000);
+      },
+    });
   }
 
   /** Times a query and counts it, whether it succeeds or fails. */

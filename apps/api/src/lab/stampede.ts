@@ -135,7 +135,6 @@ export class StampedeLab {
   /** Runs this instance's share of a run: waits for `startAt`, then fires every call at once. */
   async fire(input: BurstInput): Promise<BurstResult> {
     const before = this.counters();
-    const loadsBefore = this.deps.users.loads;
     const wait = input.startAt - Date.now();
     if (wait > 0) await sleep(Math.min(wait, 5_000));
     let errors = 0;
@@ -157,7 +156,7 @@ export class StampedeLab {
       instanceId: self.id,
       url: self.url,
       calls: input.calls,
-      dbLoads: this.deps.users.loads - loadsBefore,
+      dbLoads: after.loads - before.loads,
       coalesced: after.coalesced - before.coalesced,
       lockWaits: after.lockWaits - before.lockWaits,
       lockTimeouts: after.lockTimeouts - before.lockTimeouts,
@@ -204,9 +203,10 @@ export class StampedeLab {
     }
   }
 
-  private counters(): NamespaceCounters | Record<"coalesced" | "lockWaits" | "lockTimeouts", number> {
+  /** The cache's own counters of the user namespace: `loads` is the one count of loader calls (database loads). */
+  private counters(): Pick<NamespaceCounters, "loads" | "coalesced" | "lockWaits" | "lockTimeouts"> {
     const user = this.deps.cache.stats().namespaces.find((namespace) => namespace.name === this.deps.users.namespace.name);
-    return user?.counters ?? { coalesced: 0, lockWaits: 0, lockTimeouts: 0 };
+    return user?.counters ?? { loads: 0, coalesced: 0, lockWaits: 0, lockTimeouts: 0 };
   }
 }
 

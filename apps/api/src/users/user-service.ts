@@ -1,25 +1,27 @@
 import type { Cache, DetailedResult, Namespace, Protection } from "@hoard/cache";
+import type { InvalidationOutbox } from "../db/outbox.js";
 import type { UserFields, UserProfile, UsersRepository } from "../db/users.js";
-import type { ApiMetrics } from "../http/metrics.js";
 import type { DbLatency } from "../lab/db-latency.js";
 
 /** The cache namespace of user profiles; bump the version when UserProfile changes shape. */
 export const USER_NAMESPACE = { name: "user", version: 1, ttlMs: 60_000, negativeTtlMs: 5_000 } as const;
 
 /**
- * User profiles, cache-aside: reads through the `user` namespace, writes to
- * Postgres first and then delete the key (fenced, published on the bus).
+ * User profiles, cache-aside: reads through the `user` namespace. An update or
+ * delete commits with its outbox row (the `users` trigger writes it in the same
+ * transaction); the writer then settles that row itself before answering, so
+ * the key is deleted once (fenced, published on the bus) and this instance
+ * reads its own write. Loader calls are counted by the cache alone
+ * (`loads` in its stats and `hoard_cache_loads_total`).
  */
 export class UserService {
   readonly namespace: Namespace<UserProfile>;
-  /** Loader calls that reached Postgres, for the stampede lab's counts. */
-  loads = 0;
 
   constructor(
     cache: Cache,
     private readonly repository: UsersRepository,
     private readonly latency: DbLatency,
-    private readonly metrics: ApiMetrics,
+    private readonly outbox: Pick<InvalidationOutbox, "settle">,
     /** false: reads skip the cache (CACHE_READS=off, for benchmarks). */
     private readonly cacheReads = true,
   ) {
@@ -40,7 +42,6 @@ export class UserService {
 
   /** One row from Postgres; the lab's latency comes after the read, so a write can land during it (late fills, stampedes). */
   private async load(id: number, signal?: AbortSignal): Promise<UserProfile | null> {
-    this.countLoad();
     const row = await this.repository.findById(id);
     await this.latency.delay(signal);
     return row;
@@ -51,7 +52,6 @@ export class UserService {
     const ids = await this.repository.pageIds(cursor, limit + 1);
     const pageIds = ids.slice(0, limit);
     const profiles = await this.namespace.getOrSetMany(pageIds, async (missing) => {
-      this.countLoad();
       const rows = await this.repository.findByIds(missing.map(Number));
       await this.latency.delay();
       return missing.map((id) => rows.get(Number(id)) ?? null);
@@ -62,25 +62,22 @@ export class UserService {
 
   async create(fields: UserFields): Promise<UserProfile> {
     const created = await this.repository.create(fields);
-    // The new id may have been looked up (and cached as absent) before it existed.
+    // The new id may have been looked up (and cached as absent) before it existed. Inserts have no outbox
+    // row (a bulk seed would queue one per row); an absent marker left by a failed delete lasts negativeTtlMs.
     await this.namespace.delete(created.id);
     return created;
   }
 
   async update(id: number, patch: Partial<UserFields>): Promise<UserProfile | null> {
     const updated = await this.repository.update(id, patch);
-    await this.namespace.delete(id);
+    // Redis unreachable: the row stays in the outbox and the drains deliver it; the write is durable either way.
+    if (updated) await this.outbox.settle(USER_NAMESPACE.name, String(id));
     return updated;
   }
 
   async delete(id: number): Promise<boolean> {
     const deleted = await this.repository.delete(id);
-    await this.namespace.delete(id);
+    if (deleted) await this.outbox.settle(USER_NAMESPACE.name, String(id));
     return deleted;
-  }
-
-  private countLoad(): void {
-    this.loads++;
-    this.metrics.dbLoads.inc({ namespace: USER_NAMESPACE.name });
   }
 }

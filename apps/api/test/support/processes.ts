@@ -64,3 +64,15 @@ export async function waitReady(api: ApiProcess, timeoutMs = 45_000): Promise<vo
     timeoutMs,
   );
 }
+
+/** Waits until an instance answers /healthz (it serves requests; Redis may still be unreachable). */
+export async function waitListening(api: ApiProcess, timeoutMs = 45_000): Promise<void> {
+  await until(
+    `${api.url} to listen`,
+    async () => {
+      if (api.child.exitCode !== null) throw new Error(`process exited with ${api.child.exitCode}: ${api.output()}`);
+      return (await fetch(`${api.url}/healthz`)).status === 200;
+    },
+    timeoutMs,
+  );
+}

@@ -15,6 +15,8 @@ export const cacheRouter = router({
       hitRate: snapshot.hitRate,
       namespaces: snapshot.namespaces,
       inFlight: snapshot.inFlight,
+      // Shared by the cluster (one Postgres table); null when Postgres did not answer.
+      outbox: await ctx.services.outbox.state().catch(() => null),
       instances: await heartbeat.list(),
       series: series.list(),
     };

@@ -1,0 +1,238 @@
+import type pg from "pg";
+import type { Logger } from "pino";
+
+/** The table the triggers write (drizzle/0002_outbox.sql, 0003_outbox_trigger.sql). */
+const TABLE = "cache_invalidation_outbox";
+
+/**
+ * Delivers one invalidation to the cache. Resolves true only when Redis
+ * acknowledged the delete (`Namespace.delete` resolves false otherwise); the
+ * row is removed only then.
+ */
+export type InvalidationTarget = (cacheId: string) => Promise<boolean>;
+
+/** Options of {@link InvalidationOutbox}. */
+export interface OutboxOptions {
+  /** How often each instance drains even without a notification (after a Redis outage, a missed NOTIFY). @default 1000 */
+  intervalMs?: number;
+  /** Rows locked and delivered per transaction. @default 200 */
+  batchSize?: number;
+  /**
+   * How long a NOTIFY waits before it drains, in ms: the writing instance settles its own row at once
+   * (see `settle`), so the other instances find nothing to do and the key is deleted once, not 1 + N times.
+   * @default 250
+   */
+  wakeDelayMs?: number;
+  /**
+   * Rows changed less than this long ago are left to their writer, which settles them itself within
+   * milliseconds of the commit; the drains take them after that (the writer died, the change came from SQL).
+   * Without it a periodic tick landing between a commit and its settle deletes the key a second time.
+   * Keep it below `wakeDelayMs`. @default 200
+   */
+  writerGraceMs?: number;
+  /** How long `settle` waits for a row another drainer holds before giving up on it (lock_timeout). @default 2000 */
+  settleLockTimeoutMs?: number;
+}
+
+/** The outbox as /readyz, /metrics and the dashboard show it. */
+export interface OutboxState {
+  /** Undelivered rows (one per changed key). */
+  depth: number;
+  /** Age of the oldest undelivered change, in ms (0 when empty). */
+  oldestAgeMs: number;
+  /** Rows this instance delivered and removed. */
+  delivered: number;
+  /** Delivery attempts that Redis did not acknowledge (the row stayed). */
+  failedDeliveries: number;
+  /** When this instance last emptied or drained a batch, epoch ms, or null. */
+  lastDrainAt: number | null;
+}
+
+/**
+ * The drain side of the transactional outbox. Each row names a (namespace,
+ * cache id) whose committed change is not yet known to be deleted from the
+ * cache. Every instance drains: at start, every `intervalMs`, and shortly
+ * after a NOTIFY. A drain locks a batch with `FOR UPDATE SKIP LOCKED` (so
+ * several instances share the work and none delivers a row another holds),
+ * deletes each key through the cache, and removes the rows Redis
+ * acknowledged, in that one transaction. A row held by a drainer also holds
+ * a concurrent change of the same key (the trigger's upsert waits for it), so
+ * the change then gets a row of its own: no change is covered by a delete
+ * that ran before it committed.
+ */
+export class InvalidationOutbox {
+  private readonly intervalMs: number;
+  private readonly batchSize: number;
+  private readonly wakeDelayMs: number;
+  private readonly settleLockTimeoutMs: number;
+  private readonly writerGraceMs: number;
+  private wakeAgain = false;
+  private timer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+  private counters = { delivered: 0, failedDeliveries: 0, lastDrainAt: null as number | null };
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly targets: ReadonlyMap<string, InvalidationTarget>,
+    private readonly log: Logger,
+    options: OutboxOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? 1_000;
+    this.batchSize = options.batchSize ?? 200;
+    this.wakeDelayMs = options.wakeDelayMs ?? 250;
+    this.settleLockTimeoutMs = options.settleLockTimeoutMs ?? 2_000;
+    this.writerGraceMs = options.writerGraceMs ?? 200;
+  }
+
+  /** Drains what earlier runs (of any instance) left, then keeps draining every `intervalMs`. */
+  start(): void {
+    this.drain();
+    this.timer = setInterval(() => this.drain(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /**
+   * A NOTIFY arrived: drain in `wakeDelayMs`. Wakes while one is pending fold into one more drain after it,
+   * so every notified row is at least `wakeDelayMs` (past the writer's grace) old when a drain runs.
+   */
+  wake(): void {
+    if (this.closed) return;
+    if (this.wakeTimer) {
+      this.wakeAgain = true;
+      return;
+    }
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.drain();
+      if (this.wakeAgain) {
+        this.wakeAgain = false;
+        this.wake();
+      }
+    }, this.wakeDelayMs);
+    this.wakeTimer.unref();
+  }
+
+  /** Drains until the outbox is empty or a delivery fails (one drain at a time per instance; never rejects). */
+  drain(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.draining) {
+      this.again = true;
+      return this.draining;
+    }
+    this.draining = this.drainLoop()
+      .catch((error: Error) => this.log.warn({ err: error }, "outbox drain failed"))
+      .finally(() => {
+        this.draining = undefined;
+        if (this.again && !this.closed) {
+          this.again = false;
+          void this.drain();
+        }
+      });
+    return this.draining;
+  }
+
+  /**
+   * The writer's read-your-writes: called after its change committed, delivers
+   * that key's row now, before the API answers, so the writing instance never
+   * serves the old value after acknowledging the write (and the other
+   * instances, woken later, find the row gone). If another drainer holds the
+   * row, waits for it; if the row is gone (delivered by someone else after the
+   * commit), deletes once more so this instance's L1 is certainly dropped.
+   * Resolves whether Redis acknowledged; false leaves the row for the drains.
+   */
+  async settle(namespace: string, cacheId: string): Promise<boolean> {
+    const target = this.target(namespace);
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query(`SET LOCAL lock_timeout = ${Math.round(this.settleLockTimeoutMs)}`);
+      const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${TABLE} WHERE namespace = $1 AND cache_id = $2 FOR UPDATE`, [
+        namespace,
+        cacheId,
+      ]);
+      const acknowledged = await this.deliver(target, cacheId);
+      if (acknowledged && rows[0]) await client.query(`DELETE FROM ${TABLE} WHERE id = $1`, [rows[0].id]);
+      await client.query("COMMIT");
+      if (acknowledged && rows[0]) this.counters.delivered++;
+      return acknowledged;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      this.log.warn({ err: error, namespace, cacheId }, "outbox: settling a write failed; the drains will deliver it");
+      return false;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Depth and oldest age from Postgres, with this instance's delivery counts. */
+  async state(): Promise<OutboxState> {
+    const { rows } = await this.pool.query<{ depth: string; oldest_age_ms: string | null }>(
+      `SELECT count(*) AS depth, (extract(epoch FROM now() - min(first_changed_at)) * 1000)::bigint AS oldest_age_ms FROM ${TABLE}`,
+    );
+    return {
+      depth: Number(rows[0]?.depth ?? 0),
+      oldestAgeMs: Math.max(0, Number(rows[0]?.oldest_age_ms ?? 0)),
+      ...this.counters,
+    };
+  }
+
+  /** Stops draining; rows left are drained by the other instances or at the next start. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    clearTimeout(this.wakeTimer);
+    await this.draining;
+  }
+
+  private async drainLoop(): Promise<void> {
+    for (;;) {
+      const { locked, delivered } = await this.drainBatch();
+      this.counters.lastDrainAt = Date.now();
+      // Stop when empty, or when Redis did not take everything (the next tick retries).
+      if (locked < this.batchSize || delivered < locked || this.closed) return;
+    }
+  }
+
+  /** One transaction: lock up to `batchSize` rows nobody else holds, deliver them, remove the acknowledged ones. */
+  private async drainBatch(): Promise<{ locked: number; delivered: number }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const { rows } = await client.query<{ id: string; namespace: string; cache_id: string }>(
+        `SELECT id, namespace, cache_id FROM ${TABLE}
+         WHERE namespace = ANY($1) AND last_changed_at <= now() - make_interval(secs => $3)
+         ORDER BY first_changed_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [[...this.targets.keys()], this.batchSize, this.writerGraceMs / 1000],
+      );
+      const results = await Promise.all(rows.map((row) => this.deliver(this.target(row.namespace), row.cache_id)));
+      const done = rows.filter((_, index) => results[index]).map((row) => row.id);
+      if (done.length > 0) await client.query(`DELETE FROM ${TABLE} WHERE id = ANY($1::bigint[])`, [done]);
+      await client.query("COMMIT");
+      this.counters.delivered += done.length;
+      return { locked: rows.length, delivered: done.length };
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async deliver(target: InvalidationTarget, cacheId: string): Promise<boolean> {
+    const acknowledged = await target(cacheId).catch((error: Error) => {
+      this.log.warn({ err: error, cacheId }, "outbox: cache delete threw");
+      return false;
+    });
+    if (!acknowledged) this.counters.failedDeliveries++;
+    return acknowledged;
+  }
+
+  private target(namespace: string): InvalidationTarget {
+    const target = this.targets.get(namespace);
+    if (!target) throw new Error(`outbox: no cache namespace "${namespace}" is registered for invalidations`);
+    return target;
+  }
+}
