@@ -62,4 +62,23 @@ export const REGRESSIONS: Regression[] = [
   { seed: 197022270, durationMs: 12_000, finding: "key-hangs-after-redis-interruption (redis-kill)", fixed: false },
   { seed: 197022271, durationMs: 12_000, finding: "key-hangs-after-redis-interruption (redis-partition stall and reset)", fixed: false },
   { seed: 197022267, durationMs: 12_000, finding: "healthy-stampede-two-loads", fixed: false },
+  {
+    seed: 197684865,
+    durationMs: 10_000,
+    finding: "key-hangs-after-redis-interruption (a read in flight when Redis was SIGKILLed never ends)",
+    fixed: false,
+  },
+  {
+    seed: 197684869,
+    durationMs: 10_000,
+    finding: "read-your-writes: instance 0 served v3 for 1.4 s after acknowledging v4 (two other instances down, before the outbox merge)",
+    fixed: false,
+  },
+  {
+    seed: 198240598,
+    durationMs: 10_000,
+    finding: "crash: unhandled 'error' of an outbox transaction's pg client on a Postgres reset",
+    fixed: true,
+  },
+  { seed: 198240599, durationMs: 10_000, redis: "cluster", finding: "crash: the same, on the cluster", fixed: true },
 ];
