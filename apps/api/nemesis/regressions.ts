@@ -17,7 +17,21 @@ export interface OpenFinding {
 /** A read the client gave up on (no answer within its 15 s). */
 const unanswered = (violation: Violation) => (violation.op as { status?: number } | undefined)?.status === 0;
 
+/** Every entry left behind is an older value (not a failed call). */
+const behindWithOldValues = (violation: Violation) => {
+  const behind = (violation.op as { behind?: string[] } | undefined)?.behind ?? [];
+  return behind.length > 0 && behind.every((line) => /got v\d/.test(line));
+};
+
 export const OPEN_FINDINGS: OpenFinding[] = [
+  {
+    name: "half-open-bus-stays-stale",
+    tracking:
+      "packages/cache (issue 11, branch w11c: half-open bus): an instance whose bus connection went silent (socket kept) never learns it lost invalidations; since the outbox (one delete per write) it hears of other instances' writes only through that bus, so its L1 serves old values until their 60 s TTL, long after the fault",
+    matches: (violation) =>
+      violation.faults.some((fault) => fault.includes("half-open") && fault.includes("link=redis-bus")) &&
+      ((violation.check === "convergence" && behindWithOldValues(violation)) || violation.check === "stale read"),
+  },
   {
     name: "key-hangs-after-redis-interruption",
     tracking:

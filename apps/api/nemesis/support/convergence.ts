@@ -52,7 +52,8 @@ export async function awaitConvergence(
         check: "convergence",
         message: `${behind.length} (instance, id) pairs still behind ${CONVERGENCE_BOUND_MS} ms after the last fault was healed: ${behind.slice(0, 5).join("; ")}`,
         op: { behind },
-        faults: [],
+        // Every fault of the run: the lag may come from any of them.
+        faults: history.faults.map((fault) => fault.description),
       },
     };
   }
