@@ -88,6 +88,9 @@ export const REGRESSIONS: Regression[] = [
     finding: "read-your-writes: instance 0 served v3 for 1.4 s after acknowledging v4 (two other instances down, before the outbox merge)",
     fixed: false,
   },
+  { seed: 198240600, durationMs: 10_000, finding: "half-open-bus-stays-stale (instance 1, during a Redis SIGSTOP)", fixed: false },
+  { seed: 198240605, durationMs: 10_000, finding: "half-open-bus-stays-stale (instances 0 and 2)", fixed: false },
+  { seed: 198240606, durationMs: 10_000, finding: "half-open-bus-stays-stale (instances 0 and 1)", fixed: false },
   {
     seed: 198240598,
     durationMs: 10_000,
