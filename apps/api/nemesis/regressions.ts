@@ -25,6 +25,13 @@ const behindWithOldValues = (violation: Violation) => {
 
 export const OPEN_FINDINGS: OpenFinding[] = [
   {
+    name: "read-your-writes-while-redis-unreachable",
+    tracking:
+      "apps/api outbox settle / packages/cache: with its Redis link reset and Redis paused, an instance acknowledged a write whose L2 delete had not landed and then served the old value from L2 for seconds (seed 2, after the outbox merge)",
+    matches: (violation) =>
+      violation.check === "read-your-writes" && violation.faults.some((fault) => /redis-(partition|pause|kill)/.test(fault)),
+  },
+  {
     name: "half-open-bus-stays-stale",
     tracking:
       "packages/cache (issue 11, branch w11c: half-open bus): an instance whose bus connection went silent (socket kept) never learns it lost invalidations; since the outbox (one delete per write) it hears of other instances' writes only through that bus, so its L1 serves old values until their 60 s TTL, long after the fault",
@@ -86,6 +93,12 @@ export const REGRESSIONS: Regression[] = [
     seed: 197684869,
     durationMs: 10_000,
     finding: "read-your-writes: instance 0 served v3 for 1.4 s after acknowledging v4 (two other instances down, before the outbox merge)",
+    fixed: false,
+  },
+  {
+    seed: 2,
+    durationMs: 20_000,
+    finding: "read-your-writes-while-redis-unreachable (instance 2 served v1 4.2 s after acknowledging v2)",
     fixed: false,
   },
   { seed: 198240600, durationMs: 10_000, finding: "half-open-bus-stays-stale (instance 1, during a Redis SIGSTOP)", fixed: false },
