@@ -1,0 +1,187 @@
+import { quantile, History as StaleModel } from "../../chaos/support/history.js";
+import type { ApiHost } from "./api-host.js";
+import {
+  CALL_DEADLINE_MS,
+  CUT_OFF_STALE_BOUND_MS,
+  degradedStampedeLoads,
+  HEALTHY_STALE_BOUND_MS,
+  HEALTHY_STAMPEDE_LOADS,
+  SETTLE_MS,
+} from "./bounds.js";
+import type { FaultWindow, History, OpRecord } from "./history.js";
+
+/** One broken promise, with what is needed to replay it. */
+export interface Violation {
+  check: string;
+  message: string;
+  op?: OpRecord | object;
+  faults: string[];
+}
+
+/** The figures a run prints. */
+export interface Figures {
+  ops: Record<string, number>;
+  failedOps: { healthy: number; underFaults: number };
+  staleReads: number;
+  /** Observed stale windows (ms), per situation: "healthy" or the fault kinds active. */
+  staleWindows: Record<string, { count: number; p50: number; max: number }>;
+  stampedes: { count: number; maxLoadsHealthy: number; maxLoadsUnderFaults: number };
+  slowestCallMs: number;
+  convergenceMs: number | undefined;
+}
+
+function situation(faults: FaultWindow[]): string {
+  return faults.length === 0 ? "healthy" : [...new Set(faults.map((fault) => fault.kind))].sort().join("+");
+}
+
+/**
+ * Decides a run: stale reads within the bound of their situation,
+ * read-your-writes, no absent user that was never deleted, no call past its
+ * deadline, no 500, no crash, stampede loads within bound.
+ */
+export function check(history: History, instances: ApiHost[]): { violations: Violation[]; figures: Figures } {
+  const violations: Violation[] = [];
+  const faultsAt = (from: number, to: number) => history.faultsDuring(from, to, SETTLE_MS);
+  const names = (faults: FaultWindow[]) => faults.map((fault) => fault.description);
+
+  // The chaos suite's definition of a stale read, over this history.
+  const model = new StaleModel();
+  const writes = history.ops.filter(
+    (op) => (op.kind === "write" || op.kind === "delete" || op.kind === "create") && op.ok && op.id !== undefined,
+  );
+  for (const write of writes)
+    model.addWrite({
+      id: write.id as number,
+      version: write.version as number,
+      instance: write.instance,
+      startAt: write.startAt,
+      ackAt: write.endAt,
+    });
+  const reads = history.ops.filter((op) => op.kind === "read");
+  for (const read of reads)
+    model.addRead({
+      id: read.id as number,
+      instance: read.instance,
+      startAt: read.startAt,
+      endAt: read.endAt,
+      ok: read.ok,
+      status: read.status,
+      version: read.version ?? -1,
+    });
+  const windows: Record<string, number[]> = {};
+  const stale = model.staleReads();
+  for (const each of stale) {
+    const newerAckAt = each.read.startAt - each.staleForMs;
+    const faults = faultsAt(newerAckAt, each.read.endAt);
+    const where = situation(faults);
+    const list = windows[where] ?? [];
+    list.push(each.staleForMs);
+    windows[where] = list;
+    const op = reads.find((read) => read.startAt === each.read.startAt && read.id === each.read.id && read.instance === each.read.instance);
+    if (each.sameInstance)
+      violations.push({
+        check: "read-your-writes",
+        message: `instance ${each.read.instance} returned v${each.read.version} after acknowledging a newer write ${each.staleForMs} ms before`,
+        op: op ?? each.read,
+        faults: names(faults),
+      });
+    const bound = faults.length === 0 ? HEALTHY_STALE_BOUND_MS : CUT_OFF_STALE_BOUND_MS;
+    if (each.staleForMs > bound)
+      violations.push({
+        check: "stale read",
+        message: `returned v${each.read.version} ${each.staleForMs} ms after a newer write was acknowledged (bound ${bound} ms, ${where})`,
+        op: op ?? each.read,
+        faults: names(faults),
+      });
+  }
+
+  // An id that was never deleted never reads as absent (it existed before the workload began).
+  const deleteStarts = new Map<number, number>();
+  for (const op of history.ops)
+    if (op.kind === "delete" && op.id !== undefined && !deleteStarts.has(op.id)) deleteStarts.set(op.id, op.startAt);
+  for (const read of reads) {
+    if (!read.ok || read.version !== Number.MAX_SAFE_INTEGER) continue;
+    const deletedFrom = deleteStarts.get(read.id as number);
+    if (deletedFrom === undefined || deletedFrom > read.endAt)
+      violations.push({
+        check: "phantom absent",
+        message: `user ${read.id} read as absent though it was never deleted`,
+        op: read,
+        faults: names(faultsAt(read.startAt, read.endAt)),
+      });
+  }
+
+  let failedHealthy = 0;
+  let failedUnderFaults = 0;
+  let slowest = 0;
+  for (const op of history.ops) {
+    const duration = op.endAt - op.startAt;
+    slowest = Math.max(slowest, duration);
+    const faults = faultsAt(op.startAt, op.endAt);
+    if (duration > CALL_DEADLINE_MS)
+      violations.push({
+        check: "deadline",
+        message: `${op.kind} took ${duration} ms (deadline ${CALL_DEADLINE_MS} ms)`,
+        op,
+        faults: names(faults),
+      });
+    if (op.status >= 500 && op.status !== 503)
+      violations.push({ check: "no 500", message: `${op.kind} answered ${op.status}`, op, faults: names(faults) });
+    if (!op.ok) {
+      if (faults.length === 0) {
+        failedHealthy++;
+        violations.push({
+          check: "healthy calls succeed",
+          message: `${op.kind} failed (status ${op.status}) with no fault active`,
+          op,
+          faults: [],
+        });
+      } else failedUnderFaults++;
+    }
+  }
+
+  let maxHealthy = 0;
+  let maxDegraded = 0;
+  for (const stampede of history.stampedes) {
+    const faults = faultsAt(stampede.startAt, stampede.endAt);
+    const bound =
+      faults.length === 0 && stampede.lockHolderKilled === undefined
+        ? HEALTHY_STAMPEDE_LOADS
+        : degradedStampedeLoads(stampede.instances.length);
+    if (faults.length === 0) maxHealthy = Math.max(maxHealthy, stampede.loads);
+    else maxDegraded = Math.max(maxDegraded, stampede.loads);
+    if (stampede.loads > bound)
+      violations.push({
+        check: "stampede loads",
+        message: `${stampede.loads} database loads for ${stampede.calls} lookups of ${stampede.id} (bound ${bound})`,
+        op: stampede,
+        faults: names(faults),
+      });
+  }
+
+  for (const instance of instances)
+    for (const incident of instance.incidents)
+      violations.push({
+        check: "no crash",
+        message: `instance ${incident.instance}: ${incident.what}`,
+        faults: names(faultsAt(incident.at, incident.at)),
+      });
+
+  const ops: Record<string, number> = {};
+  for (const op of history.ops) ops[op.kind] = (ops[op.kind] ?? 0) + 1;
+  const staleWindows: Figures["staleWindows"] = {};
+  for (const [where, list] of Object.entries(windows))
+    staleWindows[where] = { count: list.length, p50: quantile(list, 0.5), max: Math.max(...list) };
+  return {
+    violations,
+    figures: {
+      ops,
+      failedOps: { healthy: failedHealthy, underFaults: failedUnderFaults },
+      staleReads: stale.length,
+      staleWindows,
+      stampedes: { count: history.stampedes.length, maxLoadsHealthy: maxHealthy, maxLoadsUnderFaults: maxDegraded },
+      slowestCallMs: slowest,
+      convergenceMs: undefined,
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/** The operation kinds the workload issues (see workload.ts for their weights). */
+export type OpKind = "read" | "write" | "create" | "delete" | "clear" | "invalidate" | "stampede";
+
+/** One call as the client saw it. */
+export interface OpRecord {
+  seq: number;
+  kind: OpKind;
+  instance: number;
+  /** The user id (none for clear). */
+  id?: number;
+  startAt: number;
+  endAt: number;
+  ok: boolean;
+  status: number;
+  /** Reads: the version returned (DELETED for null). Writes: the version written (DELETED for a delete). */
+  version?: number;
+}
+
+/** One stampede: `calls` concurrent lookups of one key after it was invalidated, spread over instances. */
+export interface StampedeRecord {
+  seq: number;
+  id: number;
+  startAt: number;
+  endAt: number;
+  calls: number;
+  /** Lookups answered from Postgres (`source: "database"`). */
+  loads: number;
+  failed: number;
+  /** Instances the lookups went to. */
+  instances: number[];
+  /** Set when the nemesis killed the lock holder in the middle of it. */
+  lockHolderKilled?: number;
+}
+
+/** What the nemesis actually did and when (epoch ms), next to what the schedule said. */
+export interface FaultWindow {
+  faultId: number;
+  description: string;
+  kind: string;
+  /** Instance the fault is about, if any. */
+  instance?: number;
+  from: number;
+  to: number;
+}
+
+/** Everything recorded during one run. */
+export class History {
+  readonly ops: OpRecord[] = [];
+  readonly stampedes: StampedeRecord[] = [];
+  readonly faults: FaultWindow[] = [];
+  private seq = 0;
+
+  record(op: Omit<OpRecord, "seq">): OpRecord {
+    const record = { ...op, seq: ++this.seq };
+    this.ops.push(record);
+    return record;
+  }
+
+  recordStampede(stampede: Omit<StampedeRecord, "seq">): void {
+    this.stampedes.push({ ...stampede, seq: ++this.seq });
+  }
+
+  /** Faults whose window, widened by `settleMs` after it ends, overlaps [from, to]. */
+  faultsDuring(from: number, to: number, settleMs: number): FaultWindow[] {
+    return this.faults.filter((fault) => fault.from <= to && fault.to + settleMs >= from);
+  }
+}

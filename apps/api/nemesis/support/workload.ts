@@ -1,0 +1,279 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { type CallResult, call, DELETED, versionOf } from "./api-client.js";
+import type { History, OpKind } from "./history.js";
+import type { Prng } from "./prng.js";
+
+/** Concurrent lookups in one stampede. */
+export const STAMPEDE_CALLS = 24;
+
+/**
+ * What the workload draws and how often. Adding a kind is one entry here
+ * and one case in `Workload.run`. Tag invalidation (issue 12) is not
+ * there because the cache has no tags yet: give it a weight once it does.
+ */
+export const OP_WEIGHTS: Record<OpKind | "invalidate-tag", number> = {
+  read: 60,
+  write: 22,
+  create: 0, // only as the second half of a delete (the slot gets a fresh user)
+  delete: 3,
+  clear: 2,
+  invalidate: 0, // only as the first half of a stampede
+  stampede: 3,
+  "invalidate-tag": 0, // missing: the cache has no tags (issue 12)
+};
+
+/** The users the workload works on, and what the test knows of them. */
+export class UserPool {
+  /** Ids the readers and writers use; a deleted id's slot gets a freshly created one. */
+  readonly slots: number[];
+  /** Deleted ids (still read now and then: they must read as absent). */
+  readonly retired: number[] = [];
+  /** Stampede targets, never written, so their loads count only stampedes. */
+  readonly hot: number[];
+  /** The version the next write of an id carries. */
+  private readonly nextVersion = new Map<number, number>();
+  /** Ids with a write in flight (one at a time per id, so versions commit in order). */
+  private readonly busy = new Set<number>();
+
+  constructor(slots: number[], hot: number[]) {
+    this.slots = slots;
+    this.hot = hot;
+  }
+
+  /** Claims `id` for a write and returns its next version, or undefined if a write is already in flight. */
+  claim(id: number): number | undefined {
+    if (this.busy.has(id)) return undefined;
+    this.busy.add(id);
+    const version = (this.nextVersion.get(id) ?? 0) + 1;
+    this.nextVersion.set(id, version);
+    return version;
+  }
+
+  release(id: number): void {
+    this.busy.delete(id);
+  }
+}
+
+/** Keeps stampedes and clears apart: a clear in the middle of a stampede makes extra loads that are no bug. */
+export class StampedeGate {
+  stampedes = 0;
+  clears = 0;
+}
+
+export interface WorkloadOptions {
+  clients: number;
+  /** Pause between two calls of one client, in ms. */
+  pauseMs: number;
+  urls: string[];
+  /** Instances the load balancer sends to now (the nemesis removes killed ones). */
+  live: () => number[];
+}
+
+/** A steady workload of reads, writes, deletes, clears and stampedes over the instances, every call recorded. */
+export class Workload {
+  private running = false;
+  private loops: Promise<void>[] = [];
+  readonly gate = new StampedeGate();
+
+  constructor(
+    private readonly options: WorkloadOptions,
+    private readonly pool: UserPool,
+    private readonly history: History,
+    private readonly random: Prng,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    for (let i = 0; i < this.options.clients; i++) this.loops.push(this.loop(this.random.fork()));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+
+  private async loop(random: Prng): Promise<void> {
+    while (this.running) {
+      const kind = random.weighted(OP_WEIGHTS);
+      await this.run(kind, random);
+      await sleep(this.options.pauseMs);
+    }
+  }
+
+  private pickInstance(random: Prng): number | undefined {
+    const live = this.options.live();
+    return live.length === 0 ? undefined : random.pick(live);
+  }
+
+  private async run(kind: OpKind | "invalidate-tag", random: Prng): Promise<void> {
+    const instance = this.pickInstance(random);
+    if (instance === undefined) return;
+    switch (kind) {
+      case "read": {
+        const id = random.next() < 0.1 && this.pool.retired.length > 0 ? random.pick(this.pool.retired) : random.pick(this.pool.slots);
+        await this.read(instance, id);
+        return;
+      }
+      case "write":
+        return this.write(instance, random, false);
+      case "delete":
+        return this.write(instance, random, true);
+      case "clear": {
+        if (this.gate.stampedes > 0) return;
+        this.gate.clears++;
+        try {
+          await this.timed("clear", instance, undefined, () => call(this.urlOf(instance), "cache.clear", { namespace: "user" }, true));
+        } finally {
+          this.gate.clears--;
+        }
+        return;
+      }
+      case "stampede":
+        await this.stampede(random.pick(this.pool.hot), this.options.live());
+        return;
+      case "create":
+      case "invalidate":
+      case "invalidate-tag":
+        return;
+    }
+  }
+
+  urlOf(instance: number): string {
+    return this.options.urls[instance] as string;
+  }
+
+  /** One user.byId read, recorded with the version it returned. */
+  async read(instance: number, id: number): Promise<void> {
+    await this.timed(
+      "read",
+      instance,
+      id,
+      () => call(this.urlOf(instance), "user.byId", { id }, false),
+      (body) => versionOf(body),
+    );
+  }
+
+  private async write(instance: number, random: Prng, remove: boolean): Promise<void> {
+    const slot = random.int(0, this.pool.slots.length - 1);
+    const id = this.pool.slots[slot] as number;
+    const version = this.pool.claim(id);
+    if (version === undefined) return;
+    try {
+      if (remove) {
+        const result = await this.timed(
+          "delete",
+          instance,
+          id,
+          () => call(this.urlOf(instance), "user.delete", { id }, true),
+          () => DELETED,
+        );
+        // Acknowledged or not (it may have been applied), the id is done with: a fresh user takes its slot.
+        this.pool.retired.push(id);
+        if (!result.ok) return;
+        const created = await this.timed(
+          "create",
+          instance,
+          undefined,
+          () =>
+            call(
+              this.urlOf(instance),
+              "user.create",
+              { username: `u${id}x${version}`, email: `u${id}x${version}@example.com`, displayName: "v0" },
+              true,
+            ),
+          () => 0,
+        );
+        if (created.ok) {
+          const newId = (created.body as { id: number }).id;
+          created.record.id = newId;
+          this.pool.slots[slot] = newId;
+        }
+        return;
+      }
+      const result = await this.timed(
+        "write",
+        instance,
+        id,
+        () => call(this.urlOf(instance), "user.update", { id, patch: { displayName: `v${version}` } }, true),
+        () => version,
+      );
+      // Chase the acknowledged write: the same instance (read-your-writes) or another (races the bus).
+      if (result.ok) {
+        const live = this.options.live();
+        await this.read(random.next() < 0.5 || live.length < 2 ? instance : random.pick(live.filter((each) => each !== instance)), id);
+      }
+    } finally {
+      this.pool.release(id);
+    }
+  }
+
+  /**
+   * Invalidates `id` and fires STAMPEDE_CALLS lookups of it spread over
+   * `instances` at once; counts the lookups that reached Postgres.
+   */
+  async stampede(id: number, instances: number[], lockHolderKilled?: number): Promise<void> {
+    if (this.gate.clears > 0 || instances.length === 0) return;
+    this.gate.stampedes++;
+    try {
+      const startAt = Date.now();
+      const first = instances[0] as number;
+      const invalidated = await this.timed("invalidate", first, id, () =>
+        call(this.urlOf(first), "cache.invalidate", { namespace: "user", id }, true),
+      );
+      if (!invalidated.ok) return;
+      await this.lookups(id, instances, STAMPEDE_CALLS, startAt, lockHolderKilled);
+    } finally {
+      this.gate.stampedes--;
+    }
+  }
+
+  /** `calls` concurrent inspect.lookup calls of `id` over `instances`, recorded as reads and as one stampede. */
+  async lookups(id: number, instances: number[], calls: number, startAt: number, lockHolderKilled?: number): Promise<void> {
+    const results = await Promise.all(
+      Array.from({ length: calls }, (_, i) => {
+        const instance = instances[i % instances.length] as number;
+        return this.timed(
+          "read",
+          instance,
+          id,
+          () => call(this.urlOf(instance), "inspect.lookup", { id }, false),
+          (body) => versionOf((body as { user: unknown }).user),
+        );
+      }),
+    );
+    const answered = results.filter((result) => result.ok);
+    this.history.recordStampede({
+      id,
+      startAt,
+      endAt: Date.now(),
+      calls,
+      loads: answered.filter((result) => (result.body as { source?: string }).source === "database").length,
+      failed: results.length - answered.length,
+      instances: [...new Set(instances)],
+      ...(lockHolderKilled === undefined ? {} : { lockHolderKilled }),
+    });
+  }
+
+  /** Runs one call and records it. */
+  private async timed(
+    kind: OpKind,
+    instance: number,
+    id: number | undefined,
+    send: () => Promise<CallResult>,
+    version?: (body: unknown) => number,
+  ): Promise<CallResult & { record: { id?: number } }> {
+    const startAt = Date.now();
+    const result = await send();
+    const record = this.history.record({
+      kind,
+      instance,
+      ...(id === undefined ? {} : { id }),
+      startAt,
+      endAt: Date.now(),
+      ok: result.ok,
+      status: result.status,
+      ...(version && result.ok ? { version: version(result.body) } : {}),
+    });
+    return { ...result, record };
+  }
+}
