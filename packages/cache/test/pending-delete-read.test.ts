@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCache } from "../src/index.js";
 import { cacheInternals } from "../src/cache.js";
+import { createCache } from "../src/index.js";
 import { cacheSuite, recordingLogger } from "./support/cache.js";
 import { waitUntil } from "./support/clock.js";
 import { OwnRedisServer } from "./support/redis-server.js";
