@@ -95,6 +95,16 @@ export function check(history: History, instances: ApiHost[]): { violations: Vio
       });
   }
 
+  // A read answers for the id it asked (a reply meant for another key would pass every version check).
+  for (const read of reads)
+    if (read.returnedId !== undefined)
+      violations.push({
+        check: "wrong profile",
+        message: `a read of user ${read.id} returned user ${read.returnedId}`,
+        op: read,
+        faults: names(faultsAt(read.startAt, read.endAt)),
+      });
+
   // An id that was never deleted never reads as absent (it existed before the workload began).
   const deleteStarts = new Map<number, number>();
   for (const op of history.ops)

@@ -14,6 +14,8 @@ export interface OpRecord {
   status: number;
   /** Reads: the version returned (DELETED for null). Writes: the version written (DELETED for a delete). */
   version?: number;
+  /** Reads: the id of the profile returned, when it is not the id asked for (a reply meant for another key). */
+  returnedId?: number;
 }
 
 /** One stampede: `calls` concurrent lookups of one key after it was invalidated, spread over instances. */

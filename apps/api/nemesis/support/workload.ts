@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { type CallResult, call, DELETED, versionOf } from "./api-client.js";
+import { type CallResult, call, DELETED, idOf, versionOf } from "./api-client.js";
 import type { History, OpKind } from "./history.js";
 import type { Prng } from "./prng.js";
 
@@ -150,6 +150,7 @@ export class Workload {
       id,
       () => call(this.urlOf(instance), "user.byId", { id }, false),
       (body) => versionOf(body),
+      idOf,
     );
   }
 
@@ -238,6 +239,7 @@ export class Workload {
           id,
           () => call(this.urlOf(instance), "inspect.lookup", { id }, false),
           (body) => versionOf((body as { user: unknown }).user),
+          (body) => idOf((body as { user: unknown }).user),
         );
       }),
     );
@@ -261,9 +263,11 @@ export class Workload {
     id: number | undefined,
     send: () => Promise<CallResult>,
     version?: (body: unknown) => number,
+    identity?: (body: unknown) => number | undefined,
   ): Promise<CallResult & { record: { id?: number } }> {
     const startAt = Date.now();
     const result = await send();
+    const returnedId = identity && result.ok ? identity(result.body) : undefined;
     const record = this.history.record({
       kind,
       instance,
@@ -273,6 +277,7 @@ export class Workload {
       ok: result.ok,
       status: result.status,
       ...(version && result.ok ? { version: version(result.body) } : {}),
+      ...(returnedId !== undefined && returnedId !== id ? { returnedId } : {}),
     });
     return { ...result, record };
   }
