@@ -1,114 +1,85 @@
-import type { Violation } from "./support/checker.js";
 import type { RedisTopology } from "./support/schedule.js";
 
 /**
- * A bug the hunt found and that is not fixed yet. Its violations are
- * printed as KNOWN and do not fail a run (so `pnpm test` stays a signal for
- * new breakage) unless `--strict` is given. Remove the entry once the fix
- * lands, and mark its seeds in REGRESSIONS as fixed.
- */
-export interface OpenFinding {
-  name: string;
-  /** Where it is tracked / who is fixing it. */
-  tracking: string;
-  matches(violation: Violation): boolean;
-}
-
-/** A read the client gave up on (no answer within its 15 s). */
-const unanswered = (violation: Violation) => (violation.op as { status?: number } | undefined)?.status === 0;
-
-/** Every entry left behind is an older value (not a failed call). */
-const behindWithOldValues = (violation: Violation) => {
-  const behind = (violation.op as { behind?: string[] } | undefined)?.behind ?? [];
-  return behind.length > 0 && behind.every((line) => /got v\d/.test(line));
-};
-
-export const OPEN_FINDINGS: OpenFinding[] = [
-  {
-    name: "read-your-writes-while-redis-unreachable",
-    tracking:
-      "apps/api outbox settle / packages/cache: with its Redis link reset and Redis paused, an instance acknowledged a write whose L2 delete had not landed and then served the old value from L2 for seconds (seed 2, after the outbox merge)",
-    matches: (violation) =>
-      violation.check === "read-your-writes" && violation.faults.some((fault) => /redis-(partition|pause|kill)/.test(fault)),
-  },
-  {
-    name: "half-open-bus-stays-stale",
-    tracking:
-      "packages/cache (issue 11, branch w11c: half-open bus): an instance whose bus connection went silent (socket kept) never learns it lost invalidations; since the outbox (one delete per write) it hears of other instances' writes only through that bus, so its L1 serves old values until their 60 s TTL, long after the fault",
-    matches: (violation) =>
-      violation.faults.some((fault) => fault.includes("half-open") && fault.includes("link=redis-bus")) &&
-      ((violation.check === "convergence" && behindWithOldValues(violation)) || violation.check === "stale read"),
-  },
-  {
-    name: "key-hangs-after-redis-interruption",
-    tracking:
-      "packages/cache (issue 11, branch w11c): after an instance's Redis connection is stalled, reset or Redis is killed, every read of one key on that instance hangs until the client gives up, also long after the fault is healed",
-    matches: (violation) =>
-      (violation.check === "deadline" && unanswered(violation)) ||
-      (violation.check === "convergence" &&
-        ((violation.op as { behind?: string[] } | undefined)?.behind ?? []).every((line) => line.includes("got status 0"))),
-  },
-  {
-    name: "healthy-stampede-two-loads",
-    tracking:
-      "packages/cache: a stampede right after cache.invalidate, with no fault active, sometimes reaches Postgres twice across three instances (bound: once)",
-    matches: (violation) =>
-      violation.check === "stampede loads" &&
-      violation.faults.length === 0 &&
-      (violation.op as { loads?: number } | undefined)?.loads === 2,
-  },
-];
-
-/**
- * Seeds whose run found a bug, kept to replay once it is fixed. Set `fixed`
- * when the fix lands: `pnpm test:nemesis --regressions` then runs them (and
- * fails if the bug is back). Timing still varies between replays: a seed
- * replays the schedule, which made the bug likely, not certain.
+ * A seed whose run found a bug, kept once the bug is fixed: the CI lane
+ * (`pnpm test:nemesis`, no flags) replays every one of them, and a violation
+ * fails the run like any other. There is no list of tolerated findings: a
+ * finding is fixed (and its seed lands here) or the suite fails. Timing
+ * still varies between replays: a seed replays the schedule that made the
+ * bug likely, not the exact interleaving.
  */
 export interface Regression {
   seed: number;
   durationMs: number;
+  /** The topology the seed ran on when it was forced (else the seed picks it). */
   redis?: RedisTopology;
+  /** What the run found. */
   finding: string;
-  fixed: boolean;
+  /** Where it was fixed. */
+  fix: string;
 }
+
+const REDIS_RETRY = "packages/cache/src/tiers/redis-connection.ts: commands in flight at a reconnect are retried, not dropped";
+const HEARTBEAT = "packages/cache coordination: the bus heartbeat notices a silent bus connection and drops L1";
 
 export const REGRESSIONS: Regression[] = [
   {
     seed: 197022269,
     durationMs: 12_000,
-    finding: "key-hangs-after-redis-interruption (redis-kill during a lock-holder-kill)",
-    fixed: false,
+    finding: "key hangs after a Redis interruption (redis-kill during a lock-holder-kill)",
+    fix: REDIS_RETRY,
   },
-  { seed: 197022270, durationMs: 12_000, finding: "key-hangs-after-redis-interruption (redis-kill)", fixed: false },
-  { seed: 197022271, durationMs: 12_000, finding: "key-hangs-after-redis-interruption (redis-partition stall and reset)", fixed: false },
-  { seed: 197022267, durationMs: 12_000, finding: "healthy-stampede-two-loads", fixed: false },
+  { seed: 197022270, durationMs: 12_000, finding: "key hangs after a Redis interruption (redis-kill)", fix: REDIS_RETRY },
+  {
+    seed: 197022271,
+    durationMs: 12_000,
+    finding: "key hangs after a Redis interruption (redis-partition stall and reset)",
+    fix: REDIS_RETRY,
+  },
   {
     seed: 197684865,
     durationMs: 10_000,
-    finding: "key-hangs-after-redis-interruption (a read in flight when Redis was SIGKILLed never ends)",
-    fixed: false,
+    finding: "key hangs after a Redis interruption (a read in flight when Redis was SIGKILLed never ends)",
+    fix: REDIS_RETRY,
+  },
+  {
+    seed: 197022267,
+    durationMs: 12_000,
+    finding: "2 database loads for one stampede with no fault active",
+    fix: "nemesis workload: two stampedes of one key overlapped, the second's invalidation voided the first's lease (a correct reload); StampedeGate now keeps stampedes of one key apart",
   },
   {
     seed: 197684869,
     durationMs: 10_000,
-    finding: "read-your-writes: instance 0 served v3 for 1.4 s after acknowledging v4 (two other instances down, before the outbox merge)",
-    fixed: false,
+    finding: "read-your-writes: instance 0 served v3 1.4 s after acknowledging v4 (two other instances down)",
+    fix: "apps/api outbox: the writer settles its own row (one fenced delete per write) before answering",
   },
   {
     seed: 2,
     durationMs: 20_000,
-    finding: "read-your-writes-while-redis-unreachable (instance 2 served v1 4.2 s after acknowledging v2)",
-    fixed: false,
+    finding: "read-your-writes while Redis is unreachable (instance 2 served v1 4.2 s after acknowledging v2)",
+    fix: "packages/cache read/read-path.ts: a key whose delete waits for replay is not read from L2",
   },
-  { seed: 198240600, durationMs: 10_000, finding: "half-open-bus-stays-stale (instance 1, during a Redis SIGSTOP)", fixed: false },
-  { seed: 198240605, durationMs: 10_000, finding: "half-open-bus-stays-stale (instances 0 and 2)", fixed: false },
-  { seed: 198240606, durationMs: 10_000, finding: "half-open-bus-stays-stale (instances 0 and 1)", fixed: false },
+  {
+    seed: 198240600,
+    durationMs: 10_000,
+    finding:
+      "half-open bus stays stale (instance 1, during a Redis SIGSTOP); later also read-your-writes (v0 after v3) and 3 loads for one stampede under Redis latency",
+    fix: `${HEARTBEAT}; nemesis link proxy: latency reordered the byte stream (one timer per chunk), handing Redis replies to the wrong commands`,
+  },
+  { seed: 198240605, durationMs: 10_000, finding: "half-open bus stays stale (instances 0 and 2)", fix: HEARTBEAT },
+  { seed: 198240606, durationMs: 10_000, finding: "half-open bus stays stale (instances 0 and 1)", fix: HEARTBEAT },
   {
     seed: 198240598,
     durationMs: 10_000,
     finding: "crash: unhandled 'error' of an outbox transaction's pg client on a Postgres reset",
-    fixed: true,
+    fix: "apps/api/src/db/outbox.ts: an error listener on the checked-out client",
   },
-  { seed: 198240599, durationMs: 10_000, redis: "cluster", finding: "crash: the same, on the cluster", fixed: true },
+  {
+    seed: 198240599,
+    durationMs: 10_000,
+    redis: "cluster",
+    finding: "crash: the same, on the cluster",
+    fix: "apps/api/src/db/outbox.ts: an error listener on the checked-out client",
+  },
 ];

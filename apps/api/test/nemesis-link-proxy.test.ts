@@ -11,11 +11,13 @@ async function sink(): Promise<{ server: Server; port: number; received: () => s
     socket.on("data", (chunk: Buffer) => {
       received += chunk.toString();
       // A loaded event loop: the proxy's next data event runs later than the loop's cached clock says.
-      const until = Date.now() + 2;
-      while (Date.now() < until) {}
+      const busyUntil = Date.now() + 2;
+      while (Date.now() < busyUntil) {}
     });
   });
-  const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)));
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)),
+  );
   return { server, port, received: () => received };
 }
 

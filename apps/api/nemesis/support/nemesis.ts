@@ -22,7 +22,8 @@ export class Nemesis {
     private readonly system: System,
     private readonly history: History,
     private readonly workload: () => Workload,
-    private readonly hotId: () => number,
+    /** The stampede targets (the lock-holder kill takes one no stampede is using). */
+    private readonly hotIds: () => number[],
   ) {
     this.live = new Set(system.instances.map((_, i) => i));
   }
@@ -144,11 +145,14 @@ export class Nemesis {
   private async killLockHolder(victim: number): Promise<void> {
     const workload = this.workload();
     const others = [...this.live].filter((each) => each !== victim);
-    if (!this.live.has(victim) || others.length === 0 || workload.gate.clears > 0) return this.killInstance(victim);
-    workload.gate.stampedes++;
+    const id = this.hotIds().find((each) => workload.gate.enter(each));
+    if (id === undefined) return this.killInstance(victim);
+    if (!this.live.has(victim) || others.length === 0) {
+      workload.gate.leave(id);
+      return this.killInstance(victim);
+    }
     const slow = this.link({ kind: "latency", of: "all", delayMs: HOLDER_LOAD_DELAY_MS, jitterMs: 0 }, victim, "postgres");
     try {
-      const id = this.hotId();
       const url = workload.urlOf(victim);
       const invalidated = await call(url, "cache.invalidate", { namespace: "user", id }, true);
       if (!invalidated.ok) return this.killInstance(victim);
@@ -161,7 +165,7 @@ export class Nemesis {
       await Promise.all([holder, waiters]);
     } finally {
       slow();
-      workload.gate.stampedes--;
+      workload.gate.leave(id);
     }
   }
 }

@@ -54,10 +54,30 @@ export class UserPool {
   }
 }
 
-/** Keeps stampedes and clears apart: a clear in the middle of a stampede makes extra loads that are no bug. */
+/**
+ * Keeps stampedes apart from clears and from each other on one key: a clear,
+ * or a second stampede's invalidation, in the middle of a stampede's load
+ * voids its lease (as it must), and the reload that follows is no bug.
+ */
 export class StampedeGate {
-  stampedes = 0;
   clears = 0;
+  /** Hot ids with a stampede under way. */
+  private readonly keys = new Set<number>();
+
+  get stampedes(): number {
+    return this.keys.size;
+  }
+
+  /** Claims `id` for a stampede; false when a clear or another stampede of `id` is under way. */
+  enter(id: number): boolean {
+    if (this.clears > 0 || this.keys.has(id)) return false;
+    this.keys.add(id);
+    return true;
+  }
+
+  leave(id: number): void {
+    this.keys.delete(id);
+  }
 }
 
 export interface WorkloadOptions {
@@ -213,8 +233,7 @@ export class Workload {
    * `instances` at once; counts the lookups that reached Postgres.
    */
   async stampede(id: number, instances: number[], lockHolderKilled?: number): Promise<void> {
-    if (this.gate.clears > 0 || instances.length === 0) return;
-    this.gate.stampedes++;
+    if (instances.length === 0 || !this.gate.enter(id)) return;
     try {
       const startAt = Date.now();
       const first = instances[0] as number;
@@ -224,7 +243,7 @@ export class Workload {
       if (!invalidated.ok) return;
       await this.lookups(id, instances, STAMPEDE_CALLS, startAt, lockHolderKilled);
     } finally {
-      this.gate.stampedes--;
+      this.gate.leave(id);
     }
   }
 
