@@ -19,7 +19,8 @@ export interface Regression {
   fix: string;
 }
 
-const REDIS_RETRY = "packages/cache/src/tiers/redis-connection.ts: commands in flight at a reconnect are retried, not dropped";
+const REDIS_RETRY =
+  "packages/cache/src/tiers/redis-connection.ts: every command in flight at a connection close fails at that close (maxRetriesPerRequest 0), so no key waits on a reply that never comes";
 const HEARTBEAT = "packages/cache coordination: the bus heartbeat notices a silent bus connection and drops L1";
 
 export const REGRESSIONS: Regression[] = [
