@@ -30,6 +30,19 @@ export interface Figures {
   convergenceMs: number | undefined;
 }
 
+/** "instance 0: 7 coalesced, 1 database; ..." for a stampede's answers. */
+function sourcesByInstance(answers: { instance: number; source: string }[]): string {
+  const counts = new Map<number, Map<string, number>>();
+  for (const { instance, source } of answers) {
+    const perSource = counts.get(instance) ?? new Map<string, number>();
+    perSource.set(source, (perSource.get(source) ?? 0) + 1);
+    counts.set(instance, perSource);
+  }
+  return [...counts]
+    .map(([instance, perSource]) => `instance ${instance}: ${[...perSource].map(([source, n]) => `${n} ${source}`).join(", ")}`)
+    .join("; ");
+}
+
 function situation(faults: FaultWindow[]): string {
   return faults.length === 0 ? "healthy" : [...new Set(faults.map((fault) => fault.kind))].sort().join("+");
 }
@@ -164,7 +177,12 @@ export function check(history: History, instances: ApiHost[]): { violations: Vio
       violations.push({
         check: "stampede loads",
         message: `${stampede.loads} database loads for ${stampede.calls} lookups of ${stampede.id} (bound ${bound})`,
-        op: stampede,
+        // The loads themselves (the whole list is in the saved history), with every source per instance.
+        op: {
+          ...stampede,
+          answers: stampede.answers.filter((answer) => answer.source === "database"),
+          sources: sourcesByInstance(stampede.answers),
+        },
         faults: names(faults),
       });
   }

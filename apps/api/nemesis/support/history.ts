@@ -30,6 +30,8 @@ export interface StampedeRecord {
   failed: number;
   /** Instances the lookups went to. */
   instances: number[];
+  /** Each lookup's answer: where it came from and how long the server took (for a failed check's report). */
+  answers: { instance: number; source: string; serverMs: number; endAt: number }[];
   /** Set when the nemesis killed the lock holder in the middle of it. */
   lockHolderKilled?: number;
 }

@@ -263,6 +263,15 @@ export class Workload {
       }),
     );
     const answered = results.filter((result) => result.ok);
+    const answers = results.map((result, i) => {
+      const body = (result.ok ? result.body : {}) as { source?: string; ms?: number };
+      return {
+        instance: instances[i % instances.length] as number,
+        source: body.source ?? `failed ${result.status}`,
+        serverMs: body.ms ?? -1,
+        endAt: result.record.endAt,
+      };
+    });
     this.history.recordStampede({
       id,
       startAt,
@@ -271,6 +280,7 @@ export class Workload {
       loads: answered.filter((result) => (result.body as { source?: string }).source === "database").length,
       failed: results.length - answered.length,
       instances: [...new Set(instances)],
+      answers,
       ...(lockHolderKilled === undefined ? {} : { lockHolderKilled }),
     });
   }
@@ -283,7 +293,7 @@ export class Workload {
     send: () => Promise<CallResult>,
     version?: (body: unknown) => number,
     identity?: (body: unknown) => number | undefined,
-  ): Promise<CallResult & { record: { id?: number } }> {
+  ): Promise<CallResult & { record: { id?: number; endAt: number } }> {
     const startAt = Date.now();
     const result = await send();
     const returnedId = identity && result.ok ? identity(result.body) : undefined;
