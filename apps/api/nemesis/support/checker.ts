@@ -25,7 +25,8 @@ export interface Figures {
   staleReads: number;
   /** Observed stale windows (ms), per situation: "healthy" or the fault kinds active. */
   staleWindows: Record<string, { count: number; p50: number; max: number }>;
-  stampedes: { count: number; maxLoadsHealthy: number; maxLoadsUnderFaults: number };
+  /** `redisFailedWithNoFault`: stampedes with no fault injected during which Redis failed a cache anyway (checked as degraded). */
+  stampedes: { count: number; maxLoadsHealthy: number; maxLoadsUnderFaults: number; redisFailedWithNoFault: number };
   slowestCallMs: number;
   convergenceMs: number | undefined;
 }
@@ -165,13 +166,14 @@ export function check(history: History, instances: ApiHost[]): { violations: Vio
 
   let maxHealthy = 0;
   let maxDegraded = 0;
+  let redisFailedUninjected = 0;
   for (const stampede of history.stampedes) {
     const faults = faultsAt(stampede.startAt, stampede.endAt);
-    const bound =
-      faults.length === 0 && stampede.lockHolderKilled === undefined
-        ? HEALTHY_STAMPEDE_LOADS
-        : degradedStampedeLoads(stampede.instances.length);
-    if (faults.length === 0) maxHealthy = Math.max(maxHealthy, stampede.loads);
+    // Healthy: no fault injected, no lock holder killed, and Redis failed none of the caches meanwhile.
+    const healthy = faults.length === 0 && stampede.lockHolderKilled === undefined && stampede.redisErrors === 0;
+    if (faults.length === 0 && !healthy) redisFailedUninjected++;
+    const bound = healthy ? HEALTHY_STAMPEDE_LOADS : degradedStampedeLoads(stampede.instances.length);
+    if (healthy) maxHealthy = Math.max(maxHealthy, stampede.loads);
     else maxDegraded = Math.max(maxDegraded, stampede.loads);
     if (stampede.loads > bound)
       violations.push({
@@ -207,7 +209,12 @@ export function check(history: History, instances: ApiHost[]): { violations: Vio
       failedOps: { healthy: failedHealthy, underFaults: failedUnderFaults },
       staleReads: stale.length,
       staleWindows,
-      stampedes: { count: history.stampedes.length, maxLoadsHealthy: maxHealthy, maxLoadsUnderFaults: maxDegraded },
+      stampedes: {
+        count: history.stampedes.length,
+        maxLoadsHealthy: maxHealthy,
+        maxLoadsUnderFaults: maxDegraded,
+        redisFailedWithNoFault: redisFailedUninjected,
+      },
       slowestCallMs: slowest,
       convergenceMs: undefined,
     },

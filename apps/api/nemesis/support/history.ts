@@ -32,6 +32,12 @@ export interface StampedeRecord {
   instances: number[];
   /** Each lookup's answer: where it came from and how long the server took (for a failed check's report). */
   answers: { instance: number; source: string; serverMs: number; endAt: number }[];
+  /**
+   * Redis failures the instances' caches counted during it (`totals.errors` of `cache.stats`, summed;
+   * undefined when a stats call failed). Nonzero means Redis failed the caches even with no fault
+   * injected (a reply slower than commandTimeoutMs on a loaded machine): the degraded bound applies.
+   */
+  redisErrors?: number;
   /** Set when the nemesis killed the lock holder in the middle of it. */
   lockHolderKilled?: number;
 }

@@ -249,6 +249,7 @@ export class Workload {
 
   /** `calls` concurrent inspect.lookup calls of `id` over `instances`, recorded as reads and as one stampede. */
   async lookups(id: number, instances: number[], calls: number, startAt: number, lockHolderKilled?: number): Promise<void> {
+    const errorsBefore = await this.cacheErrors(instances);
     const results = await Promise.all(
       Array.from({ length: calls }, (_, i) => {
         const instance = instances[i % instances.length] as number;
@@ -262,6 +263,7 @@ export class Workload {
         );
       }),
     );
+    const errorsAfter = await this.cacheErrors(instances);
     const answered = results.filter((result) => result.ok);
     const answers = results.map((result, i) => {
       const body = (result.ok ? result.body : {}) as { source?: string; ms?: number };
@@ -281,8 +283,18 @@ export class Workload {
       failed: results.length - answered.length,
       instances: [...new Set(instances)],
       answers,
+      ...(errorsBefore !== undefined && errorsAfter !== undefined ? { redisErrors: errorsAfter - errorsBefore } : {}),
       ...(lockHolderKilled === undefined ? {} : { lockHolderKilled }),
     });
+  }
+
+  /** The Redis failures the caches of `instances` have counted so far, summed; undefined if one did not answer. */
+  private async cacheErrors(instances: number[]): Promise<number | undefined> {
+    const answers = await Promise.all(
+      [...new Set(instances)].map((instance) => call(this.urlOf(instance), "cache.stats", { of: "self" }, false)),
+    );
+    if (answers.some((answer) => !answer.ok)) return undefined;
+    return answers.reduce((sum, answer) => sum + ((answer.body as { totals?: { errors?: number } }).totals?.errors ?? 0), 0);
   }
 
   /** Runs one call and records it. */
