@@ -56,7 +56,8 @@ describe("getOrSetMany", () => {
     });
     const single = vi.fn(async () => ({ id: 7, name: "single" }));
     const many = users.getOrSetMany([6, 7], batchLoader);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The batch loader is running (so the batch's ids are in flight): a getOrSet of one of them joins it.
+    await vi.waitFor(() => expect(batchLoader).toHaveBeenCalledTimes(1), { timeout: 5_000, interval: 2 });
     const joined = users.getOrSet(7, single);
     release();
     expect(await many).toEqual([
