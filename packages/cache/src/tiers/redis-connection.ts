@@ -74,9 +74,18 @@ export function connectRedis(
   settings: ConnectionSettings,
 ): { client: ScriptedClient; owned: boolean; watchdog: boolean } {
   const perCommand: RedisOptions = { commandTimeout: settings.commandTimeoutMs };
-  const standalone: RedisOptions = {
+  // Every command sent on a connection that closes must fail at that close, never be kept: the
+  // cache then falls through to the loader (and the breaker counts the failure). ioredis keeps the
+  // commands in flight at a close for a resend; with `autoResendUnfulfilledCommands: false` it then
+  // drops them at the next ready without settling them, and it also drops commands sent before ready
+  // when it opens the next connection. Only a flush at every close (`maxRetriesPerRequest: 0`: no
+  // retry) rejects them first. With 1, a reset followed by a good reconnect left every command that
+  // was in flight pending forever, and with it the single flight of its key. Set after the user's
+  // options: they are what makes every command settle, not a preference.
+  const settles: RedisOptions = {
     // A stalled connection is dropped by the watchdog; what was sent on it must fail, not be re-sent later.
     autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 0,
   };
   const shared: RedisOptions = {
     maxRetriesPerRequest: 1,
@@ -87,7 +96,7 @@ export function connectRedis(
   let client: RedisClient;
   let owned = true;
   let watchdog = true;
-  if (typeof input === "string") client = new Redis(input, { ...shared, ...standalone });
+  if (typeof input === "string") client = new Redis(input, { ...shared, ...settles });
   else if (isRedisClient(input)) {
     client = input;
     owned = false;
@@ -105,7 +114,7 @@ export function connectRedis(
       // Commands issued in the same tick share one write per node (an MGET may not span slots).
       enableAutoPipelining: settings.batchReads,
     });
-  } else client = new Redis({ ...shared, ...standalone, ...input });
+  } else client = new Redis({ ...shared, ...input, ...settles });
   defineScripts(client);
   return { client: client as ScriptedClient, owned, watchdog };
 }
