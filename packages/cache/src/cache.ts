@@ -364,14 +364,14 @@ export class Cache {
     for (const client of clients) {
       while (client.status !== "ready") {
         if (Date.now() > deadline)
-          throw new InvalidOptionError(
+          throw new ConnectionError(
             `Redis did not become ready within ${timeoutMs} ms (status ${client.status}); check the "redis" option.`,
           );
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
     while (this.#bus && !this.#bus.isConnected) {
-      if (Date.now() > deadline) throw new InvalidOptionError(`The invalidation bus did not subscribe within ${timeoutMs} ms.`);
+      if (Date.now() > deadline) throw new ConnectionError(`The invalidation bus did not subscribe within ${timeoutMs} ms.`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }

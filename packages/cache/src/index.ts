@@ -21,7 +21,7 @@ export type { BatchLoader, DetailedResult, Loader, Namespace, ResultSource, SetO
 export type { CacheLogger } from "./observability/burst-logger.js";
 export type { CacheEventMap, CacheEventName, StaleReason, Tier } from "./observability/events.js";
 export type { LatencySummary } from "./observability/latency-window.js";
-export type { HitRates, NamespaceCounters, TimedOperation } from "./observability/stats.js";
+export { type HitRates, hitRates, type NamespaceCounters, type TimedOperation } from "./observability/stats.js";
 export type { CacheOptions, CallOptions, EntryPolicy, NamespaceOptions, Protection } from "./options.js";
 export type { LoaderContext } from "./read/loader-runner.js";
 export type { CircuitState } from "./tiers/circuit-breaker.js";
