@@ -1,6 +1,6 @@
 // The public door of @hoard/cache: what a user needs to create a cache, type its namespaces and
 // loaders, handle its errors and read its events and stats. Everything else is internal.
-export { Cache, type CacheSnapshot, createCache, type NamespaceSnapshot } from "./cache.js";
+export { type Cache, type CacheSnapshot, createCache, type NamespaceSnapshot } from "./cache.js";
 export type { BusHealth } from "./coordination/invalidation-bus.js";
 export { type Codec, jsonCodec, msgpackCodec } from "./encoding/codec.js";
 export type { CacheId } from "./encoding/keys.js";
