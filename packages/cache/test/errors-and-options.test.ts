@@ -69,3 +69,16 @@ describe("a namespace has one set of options per cache", () => {
     await cache.close();
   });
 });
+
+describe("a ready client must come from the ioredis the cache shares (one copy, a peer dependency)", () => {
+  it("a client-shaped object of another copy is refused naming the option, not half-used", () => {
+    const foreign = {
+      sendCommand: () => undefined,
+      defineCommand: () => undefined,
+      getBuffer: () => undefined,
+      duplicate: () => undefined,
+    };
+    expect(() => createCache({ redis: foreign as never })).toThrow(InvalidOptionError);
+    expect(() => createCache({ redis: foreign as never })).toThrow(/another copy of ioredis/);
+  });
+});

@@ -1,4 +1,5 @@
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
+import { InvalidOptionError } from "../errors.js";
 import { ACQUIRE_LUA, FILL_LUA, RELEASE_LUA, RENEW_LUA, WRITE_LUA } from "./redis-scripts.js";
 
 /** A standalone client or a cluster client; the cache treats both alike. */
@@ -47,13 +48,18 @@ export interface HoardCommands {
 
 export type ScriptedClient = RedisClient & HoardCommands;
 
-/** A ready client: ioredis `Redis`, `Cluster`, or anything shaped like them (such as an ioredis-mock instance). */
-export function isRedisClient(input: unknown): input is RedisClient {
+/**
+ * A ready client: an ioredis `Redis` or `Cluster` of the ioredis the app shares with the cache (a
+ * peer dependency, so one copy). A client of another copy is refused with a message saying so,
+ * rather than half-working: its commands, errors and events are not the ones the cache knows.
+ */
+function isRedisClient(input: unknown): input is RedisClient {
   if (input instanceof Redis || input instanceof Cluster) return true;
-  const candidate = input as { defineCommand?: unknown; getBuffer?: unknown; duplicate?: unknown };
-  return (
-    typeof candidate?.defineCommand === "function" && typeof candidate.getBuffer === "function" && typeof candidate.duplicate === "function"
-  );
+  if (typeof (input as { sendCommand?: unknown } | null)?.sendCommand === "function")
+    throw new InvalidOptionError(
+      'The "redis" option is a client of another copy of ioredis than the one @hoard/cache loads; install ioredis once (it is a peer dependency) or pass a URL or options.',
+    );
+  return false;
 }
 
 /** Connection settings the cache applies to clients it creates. */
