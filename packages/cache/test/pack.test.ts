@@ -43,10 +43,11 @@ async function must(command: string, args: string[], cwd: string): Promise<void>
 }
 
 describe.skipIf(ON_CLUSTER)("the packed package installs and runs on its own", () => {
-  const scratch = mkdtempSync(join(tmpdir(), "hoard-pack-"));
+  let scratch = "";
   const prefix = `t-pack-${randomBytes(4).toString("hex")}`;
 
   beforeAll(async () => {
+    scratch = mkdtempSync(join(tmpdir(), "hoard-pack-"));
     // The tarball carries dist/: build it from the sources under test first.
     await must("npx", ["--no-install", "tsc", "-p", "tsconfig.build.json"], packageDir);
     const packed = join(scratch, "packed");
@@ -122,7 +123,7 @@ users.set(1, "not a user");
   }, 240_000);
 
   afterAll(async () => {
-    rmSync(scratch, { recursive: true, force: true });
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
     const redis = inspector();
     await dropPrefix(redis, prefix);
     await redis.quit();
