@@ -1,4 +1,4 @@
-import { checkMetrics, findPromtool, PROMTOOL_HOWTO } from "@hoard/test-servers";
+import { checkMetrics, promtoolOrSkip } from "@hoard/test-servers";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningApi } from "../src/start.js";
@@ -31,12 +31,8 @@ describe("hardening", () => {
   });
 
   it("/metrics passes promtool check metrics with no finding on Hoard's own metrics (skipped without promtool)", async (context) => {
-    const promtool = findPromtool();
-    if (!promtool) {
-      console.log(`skipped: ${PROMTOOL_HOWTO}`);
-      context.skip(PROMTOOL_HOWTO);
-      return;
-    }
+    const promtool = promtoolOrSkip((note) => context.skip(note));
+    if (!promtool) return;
     // Traffic first, so every family has samples: reads (misses, hits), a write, an unknown path.
     const admin = client(api.url);
     const created = await admin.user.create.mutate({

@@ -1,4 +1,4 @@
-import { checkMetrics, findPromtool, PROMTOOL_HOWTO } from "@hoard/test-servers";
+import { checkMetrics, promtoolOrSkip } from "@hoard/test-servers";
 import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
 import type { CacheEventMap } from "../src/observability/events.js";
@@ -80,12 +80,8 @@ describe("events, stats and metrics", () => {
   });
 
   it("passes promtool check metrics with no finding (skipped without promtool)", async (context) => {
-    const promtool = findPromtool();
-    if (!promtool) {
-      console.log(`skipped: ${PROMTOOL_HOWTO}`);
-      context.skip(PROMTOOL_HOWTO);
-      return;
-    }
+    const promtool = promtoolOrSkip((note) => context.skip(note));
+    if (!promtool) return;
     const cache = await suite.make();
     const registry = new Registry();
     registerCacheMetrics(cache, { registry });

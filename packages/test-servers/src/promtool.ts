@@ -25,3 +25,12 @@ export function checkMetrics(promtool: string, exposition: string): { status: nu
     .filter((line) => line !== "");
   return { status: result.status, findings };
 }
+
+/** promtool, or undefined after printing why and calling `skip` (a vitest test context's `skip`). */
+export function promtoolOrSkip(skip: (note: string) => void): string | undefined {
+  const promtool = findPromtool();
+  if (promtool) return promtool;
+  console.log(`skipped: ${PROMTOOL_HOWTO}`);
+  skip(PROMTOOL_HOWTO);
+  return undefined;
+}
