@@ -81,6 +81,8 @@ export interface CacheInternals {
   readonly l2: L2Store | undefined;
   /** The CLIENT SETNAME of the bus's subscriber connection, if the bus is on. */
   readonly busConnectionName: string | undefined;
+  /** Invalidations waiting for Redis. */
+  readonly pending: PendingInvalidations;
   /** Latency samples of a namespace's operations recorded since `seen` (the Prometheus histogram's feed). */
   latencySamplesSince(namespace: string, seen: Map<string, number>): Partial<Record<TimedOperation, number[]>>;
 }
@@ -167,6 +169,7 @@ export class Cache {
       redis: this.#redis,
       l2: this.#l2,
       busConnectionName: connected.busConnectionName,
+      pending: this.#pending,
       latencySamplesSince: (namespace, seen) => this.#namespaces.get(namespace)?.stats.samplesSince(namespace, seen) ?? {},
     });
     connected.startBus?.();

@@ -49,6 +49,10 @@ export class InvalidationBus {
   private readonly waiters = new Map<string, Set<() => void>>();
   private connected = false;
   private everConnected = false;
+  /** `start()` was called: the bus wants its subscription whenever the connection is ready. */
+  private started = false;
+  /** The first SUBSCRIBE failed: entries filled before the bus joined may have missed invalidations. */
+  private missedStart = false;
   private closed = false;
   private readonly stats: Omit<BusHealth, "connected"> = {
     lastMessageAt: null,
@@ -81,8 +85,10 @@ export class InvalidationBus {
     });
     // ioredis resubscribes by itself after a reconnect, but says nothing when that is done:
     // subscribing again (a no-op for Redis) resolves once messages flow, and only then is L1 flushed.
+    // The same covers a first SUBSCRIBE that failed (the process started during an outage and the
+    // client gave up on its queued commands): without it the process would never join the bus.
     subscriber.on("ready", () => {
-      if (!this.everConnected || this.closed) return;
+      if (!this.started || this.connected || this.closed) return;
       this.subscriber.subscribe(this.channel).then(
         () => this.onConnected(),
         () => {},
@@ -91,9 +97,19 @@ export class InvalidationBus {
     subscriber.on("close", () => this.onDisconnected());
   }
 
-  /** Subscribes (queued until the connection is up); resolves once subscribed. */
+  /**
+   * Subscribes (queued until the connection is up); resolves once subscribed.
+   * If it rejects (Redis down for longer than the client queues commands), the
+   * bus subscribes again on the next "ready" of the connection.
+   */
   async start(): Promise<void> {
-    await this.subscriber.subscribe(this.channel);
+    this.started = true;
+    try {
+      await this.subscriber.subscribe(this.channel);
+    } catch (error) {
+      this.missedStart = true;
+      throw error;
+    }
     this.onConnected();
   }
 
@@ -208,7 +224,7 @@ export class InvalidationBus {
     if (this.connected || this.closed) return;
     this.connected = true;
     // Anything published while we were away was lost: entries filled meanwhile may be stale.
-    if (this.everConnected) this.flush("reconnect");
+    if (this.everConnected || this.missedStart) this.flush("reconnect");
     this.everConnected = true;
   }
 

@@ -39,7 +39,10 @@ export class BatchLoad<T> {
         const stillMissing: number[] = [];
         for (let p = 0; p < pending.length; p++) {
           const i = pending[p] as number;
-          const entry = await this.core.decodeOrDrop(keys[i] as string, raw[p] ?? null);
+          // A key whose delete is still to be replayed is not taken from L2 (it may be the old value).
+          const entry = this.core.pending.covers(keys[i] as string)
+            ? undefined
+            : await this.core.decodeOrDrop(keys[i] as string, raw[p] ?? null);
           if (entry && now < entry.freshUntil) {
             results[i] = entry.value;
             this.core.countHit(keys[i] as string, "l2", entry.negative);

@@ -70,6 +70,12 @@ export class ReadPath<T> extends NamespaceCore<T> {
     const mark = this.marks.current();
     const epoch = this.epoch.value;
     let stale = this.staleFromL1(key);
+    if (this.pending.covers(key)) {
+      // This process's delete of the key has not reached Redis: L2 (and a fill another process
+      // makes there) may be the old value. Load here, fenced by the lease, without the lock wait.
+      this.stats.counters.misses++;
+      return this.load(key, id, loader, { ...policy, protection: "local" }, stale, mark, epoch);
+    }
     // Inlined readL2: one await fewer on the path every L2 hit takes.
     const raw = await this.l2?.get(key);
     let fromL2 = raw === undefined || raw === UNAVAILABLE || raw === null ? undefined : this.decodeOrDrop(key, raw);
@@ -114,6 +120,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
     const now = this.clock.now();
     const l1 = this.useL1 ? this.l1?.get(key, now) : undefined;
     if (l1 && l1.epoch === this.epoch.value && now < l1.freshUntil) return true;
+    if (this.pending.covers(key)) return false;
     // Decoded in full, as a read would: bytes that fail the codec or the schema are no entry (and are removed).
     const entry = await this.readL2(key);
     return entry !== undefined && now < entry.freshUntil;
