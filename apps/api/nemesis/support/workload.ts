@@ -3,6 +3,9 @@ import { type CallResult, call, DELETED, idOf, versionOf } from "./api-client.js
 import type { History, OpKind } from "./history.js";
 import type { Prng } from "./prng.js";
 
+/** The cache counters a stampede records per instance (as deltas), to tell why it loaded more than once. */
+const STAMPEDE_COUNTERS = ["errors", "loads", "lockAcquired", "lockWaits", "lockTimeouts", "fills", "fillsRefused", "misses"] as const;
+
 /** Concurrent lookups in one stampede. */
 export const STAMPEDE_CALLS = 24;
 
@@ -249,7 +252,7 @@ export class Workload {
 
   /** `calls` concurrent inspect.lookup calls of `id` over `instances`, recorded as reads and as one stampede. */
   async lookups(id: number, instances: number[], calls: number, startAt: number, lockHolderKilled?: number): Promise<void> {
-    const errorsBefore = await this.cacheErrors(instances);
+    const before = await this.cacheCounters(instances);
     const results = await Promise.all(
       Array.from({ length: calls }, (_, i) => {
         const instance = instances[i % instances.length] as number;
@@ -263,7 +266,19 @@ export class Workload {
         );
       }),
     );
-    const errorsAfter = await this.cacheErrors(instances);
+    const after = await this.cacheCounters(instances);
+    // Per instance: counters as deltas over the stampede (other clients' calls count too), pending as after.
+    const counters =
+      before && after
+        ? Object.fromEntries(
+            [...after].map(([instance, now]) => [
+              instance,
+              Object.fromEntries(
+                Object.entries(now).map(([name, value]) => [name, name === "pending" ? value : value - (before.get(instance)?.[name] ?? 0)]),
+              ),
+            ]),
+          )
+        : undefined;
     const answered = results.filter((result) => result.ok);
     const answers = results.map((result, i) => {
       const body = (result.ok ? result.body : {}) as { source?: string; ms?: number };
@@ -283,18 +298,26 @@ export class Workload {
       failed: results.length - answered.length,
       instances: [...new Set(instances)],
       answers,
-      ...(errorsBefore !== undefined && errorsAfter !== undefined ? { redisErrors: errorsAfter - errorsBefore } : {}),
+      ...(counters
+        ? { counters, redisErrors: Object.values(counters).reduce((sum, each) => sum + (each.errors ?? 0), 0) }
+        : {}),
       ...(lockHolderKilled === undefined ? {} : { lockHolderKilled }),
     });
   }
 
-  /** The Redis failures the caches of `instances` have counted so far, summed; undefined if one did not answer. */
-  private async cacheErrors(instances: number[]): Promise<number | undefined> {
-    const answers = await Promise.all(
-      [...new Set(instances)].map((instance) => call(this.urlOf(instance), "cache.stats", { of: "self" }, false)),
-    );
+  /** Some of each instance's cache counters (and its pending invalidations), or undefined if one did not answer. */
+  private async cacheCounters(instances: number[]): Promise<Map<number, Record<string, number>> | undefined> {
+    const unique = [...new Set(instances)];
+    const answers = await Promise.all(unique.map((instance) => call(this.urlOf(instance), "cache.stats", { of: "self" }, false)));
     if (answers.some((answer) => !answer.ok)) return undefined;
-    return answers.reduce((sum, answer) => sum + ((answer.body as { totals?: { errors?: number } }).totals?.errors ?? 0), 0);
+    const counters = new Map<number, Record<string, number>>();
+    answers.forEach((answer, i) => {
+      const body = answer.body as { totals: Record<string, number>; tiers: { l2: { pendingInvalidations?: number } } };
+      const picked: Record<string, number> = { pending: body.tiers.l2.pendingInvalidations ?? 0 };
+      for (const name of STAMPEDE_COUNTERS) picked[name] = body.totals[name] ?? 0;
+      counters.set(unique[i] as number, picked);
+    });
+    return counters;
   }
 
   /** Runs one call and records it. */
