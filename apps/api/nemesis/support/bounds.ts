@@ -24,3 +24,12 @@ export const CONVERGENCE_BOUND_MS = 15_000;
 export const HEALTHY_STAMPEDE_LOADS = 1;
 /** With a fault active: at most one per instance (single flight still holds in each process). */
 export const degradedStampedeLoads = (instances: number): number => instances;
+/**
+ * A half-open Postgres link leaves dead connections idle in the instance's pool (black-holed, never
+ * closed). Each fails the one call it is handed to after the query timeout (5 s, then the pool drops
+ * it), or is closed unused at the pool's idleTimeoutMillis (30 s, apps/api/src/db/client.ts). So for
+ * that long after the heal a call on that instance may end in a 503 after the query timeout.
+ */
+export const DEAD_POOLED_CONNECTION_MS = 30_000 + 5_000;
+/** The API's query timeout (apps/api/src/db/client.ts): a call handed a dead connection fails after it. */
+export const QUERY_TIMEOUT_MS = 5_000;

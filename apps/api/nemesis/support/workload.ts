@@ -274,7 +274,10 @@ export class Workload {
             [...after].map(([instance, now]) => [
               instance,
               Object.fromEntries(
-                Object.entries(now).map(([name, value]) => [name, name === "pending" ? value : value - (before.get(instance)?.[name] ?? 0)]),
+                Object.entries(now).map(([name, value]) => [
+                  name,
+                  name === "pending" ? value : value - (before.get(instance)?.[name] ?? 0),
+                ]),
               ),
             ]),
           )
@@ -298,9 +301,7 @@ export class Workload {
       failed: results.length - answered.length,
       instances: [...new Set(instances)],
       answers,
-      ...(counters
-        ? { counters, redisErrors: Object.values(counters).reduce((sum, each) => sum + (each.errors ?? 0), 0) }
-        : {}),
+      ...(counters ? { counters, redisErrors: Object.values(counters).reduce((sum, each) => sum + (each.errors ?? 0), 0) } : {}),
       ...(lockHolderKilled === undefined ? {} : { lockHolderKilled }),
     });
   }
