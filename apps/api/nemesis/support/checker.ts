@@ -190,7 +190,11 @@ export function check(history: History, instances: ApiHost[]): { violations: Vio
     // Healthy: no fault injected, no lock holder killed, and Redis failed none of the caches meanwhile.
     const healthy = faults.length === 0 && stampede.lockHolderKilled === undefined && stampede.redisErrors === 0;
     if (faults.length === 0 && !healthy) redisFailedUninjected++;
-    const bound = healthy ? HEALTHY_STAMPEDE_LOADS : degradedStampedeLoads(stampede.instances.length);
+    const loadsOn = (instance: number) =>
+      stampede.answers.filter((answer) => answer.instance === instance && answer.source === "database").length;
+    const bound = healthy
+      ? HEALTHY_STAMPEDE_LOADS
+      : degradedStampedeLoads(stampede.instances, loadsOn, (instance) => stampede.counters?.[instance]?.pending);
     if (healthy) maxHealthy = Math.max(maxHealthy, stampede.loads);
     else maxDegraded = Math.max(maxDegraded, stampede.loads);
     if (stampede.loads > bound)

@@ -38,7 +38,7 @@ export interface StampedeRecord {
    * injected (a reply slower than commandTimeoutMs on a loaded machine): the degraded bound applies.
    */
   redisErrors?: number;
-  /** Per instance: some cache counters over the stampede (deltas) and its pending invalidations after it. */
+  /** Per instance: some cache counters over the stampede (deltas) and its pending invalidations (the larger of before and after). */
   counters?: Record<string, Record<string, number>>;
   /** Set when the nemesis killed the lock holder in the middle of it. */
   lockHolderKilled?: number;

@@ -267,17 +267,17 @@ export class Workload {
       }),
     );
     const after = await this.cacheCounters(instances);
-    // Per instance: counters as deltas over the stampede (other clients' calls count too), pending as after.
+    // Per instance: counters as deltas over the stampede (other clients' calls count too), pending as the larger reading.
     const counters =
       before && after
         ? Object.fromEntries(
             [...after].map(([instance, now]) => [
               instance,
               Object.fromEntries(
-                Object.entries(now).map(([name, value]) => [
-                  name,
-                  name === "pending" ? value : value - (before.get(instance)?.[name] ?? 0),
-                ]),
+                Object.entries(now).map(([name, value]) => {
+                  const then = before.get(instance)?.[name] ?? 0;
+                  return [name, name === "pending" ? Math.max(value, then) : value - then];
+                }),
               ),
             ]),
           )
