@@ -33,9 +33,10 @@ export interface StampedeRecord {
   /** Each lookup's answer: where it came from and how long the server took (for a failed check's report). */
   answers: { instance: number; source: string; serverMs: number; endAt: number }[];
   /**
-   * Redis failures the instances' caches counted during it (`totals.errors` of `cache.stats`, summed;
-   * undefined when a stats call failed). Nonzero means Redis failed the caches even with no fault
-   * injected (a reply slower than commandTimeoutMs on a loaded machine): the degraded bound applies.
+   * Redis failures the instances' caches saw during it (`cache.stats`: `totals.errors`, plus the L2
+   * breaker opening or not closed at either end; summed; undefined when a stats call failed). Nonzero
+   * means Redis failed a cache even with no fault injected (replies slower than commandTimeoutMs on a
+   * loaded machine; an open breaker skips Redis without counting errors): the degraded bound applies.
    */
   redisErrors?: number;
   /** Per instance: some cache counters over the stampede (deltas) and its pending invalidations (the larger of before and after). */

@@ -17,6 +17,8 @@ const HOLDER_LOAD_DELAY_MS = 1_500;
  */
 export class Nemesis {
   readonly live: Set<number>;
+  /** Restarts under way, per instance: a restart can outlast the schedule's spacing on a loaded machine. */
+  private readonly restarts = new Map<number, Promise<unknown>>();
 
   constructor(
     private readonly system: System,
@@ -34,6 +36,8 @@ export class Nemesis {
     await Promise.all(
       schedule.faults.map(async (fault) => {
         await sleep(Math.max(0, started + fault.startMs - Date.now()));
+        // Killing an instance whose last restart is still under way would race two starts on one port.
+        if (fault.kind === "instance-kill" || fault.kind === "lock-holder-kill") await this.restarts.get(fault.instance);
         const from = Date.now();
         try {
           await this.inject(fault);
@@ -133,7 +137,9 @@ export class Nemesis {
   }
 
   private async restartInstance(instance: number): Promise<void> {
-    await this.system.instances[instance]?.start();
+    const restart = this.system.instances[instance]?.start();
+    this.restarts.set(instance, restart?.catch(() => {}) ?? Promise.resolve());
+    await restart;
     this.live.add(instance);
   }
 

@@ -267,7 +267,8 @@ export class Workload {
       }),
     );
     const after = await this.cacheCounters(instances);
-    // Per instance: counters as deltas over the stampede (other clients' calls count too), pending as the larger reading.
+    // Per instance: counters as deltas over the stampede (other clients' calls count too); pending and
+    // circuitNotClosed as the larger of the two readings.
     const counters =
       before && after
         ? Object.fromEntries(
@@ -276,7 +277,7 @@ export class Workload {
               Object.fromEntries(
                 Object.entries(now).map(([name, value]) => {
                   const then = before.get(instance)?.[name] ?? 0;
-                  return [name, name === "pending" ? Math.max(value, then) : value - then];
+                  return [name, name === "pending" || name === "circuitNotClosed" ? Math.max(value, then) : value - then];
                 }),
               ),
             ]),
@@ -301,7 +302,15 @@ export class Workload {
       failed: results.length - answered.length,
       instances: [...new Set(instances)],
       answers,
-      ...(counters ? { counters, redisErrors: Object.values(counters).reduce((sum, each) => sum + (each.errors ?? 0), 0) } : {}),
+      ...(counters
+        ? {
+            counters,
+            redisErrors: Object.values(counters).reduce(
+              (sum, each) => sum + (each.errors ?? 0) + (each.circuitNotClosed ?? 0) + (each.circuitOpens ?? 0),
+              0,
+            ),
+          }
+        : {}),
       ...(lockHolderKilled === undefined ? {} : { lockHolderKilled }),
     });
   }
@@ -313,8 +322,15 @@ export class Workload {
     if (answers.some((answer) => !answer.ok)) return undefined;
     const counters = new Map<number, Record<string, number>>();
     answers.forEach((answer, i) => {
-      const body = answer.body as { totals: Record<string, number>; tiers: { l2: { pendingInvalidations?: number } } };
-      const picked: Record<string, number> = { pending: body.tiers.l2.pendingInvalidations ?? 0 };
+      const body = answer.body as {
+        totals: Record<string, number>;
+        tiers: { l2: { pendingInvalidations?: number; circuit?: string; circuitOpens?: number } };
+      };
+      const picked: Record<string, number> = {
+        pending: body.tiers.l2.pendingInvalidations ?? 0,
+        circuitNotClosed: body.tiers.l2.circuit === "closed" ? 0 : 1,
+        circuitOpens: body.tiers.l2.circuitOpens ?? 0,
+      };
       for (const name of STAMPEDE_COUNTERS) picked[name] = body.totals[name] ?? 0;
       counters.set(unique[i] as number, picked);
     });
