@@ -23,24 +23,14 @@ export const CONVERGENCE_BOUND_MS = 15_000;
 /** Database loads per stampede with everything healthy: one, for all instances together (the Redis lock). */
 export const HEALTHY_STAMPEDE_LOADS = 1;
 /**
- * With a fault active: at most one per instance (single flight still holds in each process), except
- * on an instance with invalidations waiting for Redis (`pending`). Such an instance does not trust L2
- * for a key its delete has not reached and loads it itself, under the lease but not the lock
- * (packages/cache read/read-path.ts); a fill elsewhere then drops its L1 copy (the bus `fill`
- * message), and its next lookup loads again: one load more per load on the other instances.
+ * With a fault active: at most one per instance (single flight still holds in each process). An
+ * instance with invalidations waiting for Redis (`pending`) is left out: it does not trust L2 for a
+ * key its delete has not reached and loads that key itself on every L1 miss, under the lease but not
+ * the lock (packages/cache read/read-path.ts), and its L1 copy does not last (a fill elsewhere drops
+ * it; the replay of its delete voids its lease, so its fill is refused). Its loads are one per flight,
+ * and how many flights depends on those messages: they are reported, not bounded.
  */
-export function degradedStampedeLoads(
-  instances: number[],
-  loadsOn: (instance: number) => number,
-  pendingOn: (instance: number) => number | undefined,
-): number {
-  let bound = 0;
-  for (const instance of instances) {
-    bound += 1;
-    if ((pendingOn(instance) ?? 0) > 0) for (const other of instances) if (other !== instance) bound += loadsOn(other);
-  }
-  return bound;
-}
+export const degradedStampedeLoads = (boundedInstances: number): number => boundedInstances;
 /**
  * A half-open Postgres link leaves dead connections idle in the instance's pool (black-holed, never
  * closed). Each fails the one call it is handed to after the query timeout (5 s, then the pool drops

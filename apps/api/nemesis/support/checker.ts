@@ -28,7 +28,14 @@ export interface Figures {
   /** Observed stale windows (ms), per situation: "healthy" or the fault kinds active. */
   staleWindows: Record<string, { count: number; p50: number; max: number }>;
   /** `redisFailedWithNoFault`: stampedes with no fault injected during which Redis failed a cache anyway (checked as degraded). */
-  stampedes: { count: number; maxLoadsHealthy: number; maxLoadsUnderFaults: number; redisFailedWithNoFault: number };
+  stampedes: {
+    count: number;
+    maxLoadsHealthy: number;
+    maxLoadsUnderFaults: number;
+    redisFailedWithNoFault: number;
+    /** Loads on instances with invalidations waiting for Redis, under faults: reported, not bounded. */
+    loadsWhilePending: number;
+  };
   slowestCallMs: number;
   convergenceMs: number | undefined;
 }
@@ -185,6 +192,7 @@ export function check(history: History, instances: ApiHost[]): { violations: Vio
   let maxHealthy = 0;
   let maxDegraded = 0;
   let redisFailedUninjected = 0;
+  let loadsWhilePending = 0;
   for (const stampede of history.stampedes) {
     const faults = faultsAt(stampede.startAt, stampede.endAt);
     // Healthy: no fault injected, no lock holder killed, and Redis failed none of the caches meanwhile.
@@ -192,15 +200,17 @@ export function check(history: History, instances: ApiHost[]): { violations: Vio
     if (faults.length === 0 && !healthy) redisFailedUninjected++;
     const loadsOn = (instance: number) =>
       stampede.answers.filter((answer) => answer.instance === instance && answer.source === "database").length;
-    const bound = healthy
-      ? HEALTHY_STAMPEDE_LOADS
-      : degradedStampedeLoads(stampede.instances, loadsOn, (instance) => stampede.counters?.[instance]?.pending);
+    // Under faults, instances with invalidations waiting for Redis are reported, not bounded (bounds.ts).
+    const bounded = healthy ? stampede.instances : stampede.instances.filter((instance) => !(stampede.counters?.[instance]?.pending ?? 0));
+    const loads = healthy ? stampede.loads : bounded.reduce((sum, instance) => sum + loadsOn(instance), 0);
+    loadsWhilePending += stampede.loads - loads;
+    const bound = healthy ? HEALTHY_STAMPEDE_LOADS : degradedStampedeLoads(bounded.length);
     if (healthy) maxHealthy = Math.max(maxHealthy, stampede.loads);
-    else maxDegraded = Math.max(maxDegraded, stampede.loads);
-    if (stampede.loads > bound)
+    else maxDegraded = Math.max(maxDegraded, loads);
+    if (loads > bound)
       violations.push({
         check: "stampede loads",
-        message: `${stampede.loads} database loads for ${stampede.calls} lookups of ${stampede.id} (bound ${bound})`,
+        message: `${loads} database loads for ${stampede.calls} lookups of ${stampede.id} on ${bounded.length} instances (bound ${bound})`,
         // The loads themselves (the whole list is in the saved history), with every source per instance.
         op: {
           ...stampede,
@@ -236,6 +246,7 @@ export function check(history: History, instances: ApiHost[]): { violations: Vio
         maxLoadsHealthy: maxHealthy,
         maxLoadsUnderFaults: maxDegraded,
         redisFailedWithNoFault: redisFailedUninjected,
+        loadsWhilePending,
       },
       slowestCallMs: slowest,
       convergenceMs: undefined,
