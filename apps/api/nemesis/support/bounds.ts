@@ -23,14 +23,15 @@ export const CONVERGENCE_BOUND_MS = 15_000;
 /** Database loads per stampede with everything healthy: one, for all instances together (the Redis lock). */
 export const HEALTHY_STAMPEDE_LOADS = 1;
 /**
- * With a fault active: at most one per instance (single flight still holds in each process). An
+ * With a fault active: at most one per instance (single flight still holds in each process), plus
+ * one per failed lookup there (a failed load is not cached: the next caller's flight loads again). An
  * instance with invalidations waiting for Redis (`pending`) is left out: it does not trust L2 for a
  * key its delete has not reached and loads that key itself on every L1 miss, under the lease but not
  * the lock (packages/cache read/read-path.ts), and its L1 copy does not last (a fill elsewhere drops
  * it; the replay of its delete voids its lease, so its fill is refused). Its loads are one per flight,
  * and how many flights depends on those messages: they are reported, not bounded.
  */
-export const degradedStampedeLoads = (boundedInstances: number): number => boundedInstances;
+export const degradedStampedeLoads = (boundedInstances: number, failedThere: number): number => boundedInstances + failedThere;
 /**
  * A half-open Postgres link leaves dead connections idle in the instance's pool (black-holed, never
  * closed). Each fails the one call it is handed to after the query timeout (5 s, then the pool drops

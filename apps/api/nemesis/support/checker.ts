@@ -204,7 +204,14 @@ export function check(history: History, instances: ApiHost[]): { violations: Vio
     const bounded = healthy ? stampede.instances : stampede.instances.filter((instance) => !(stampede.counters?.[instance]?.pending ?? 0));
     const loads = healthy ? stampede.loads : bounded.reduce((sum, instance) => sum + loadsOn(instance), 0);
     loadsWhilePending += stampede.loads - loads;
-    const bound = healthy ? HEALTHY_STAMPEDE_LOADS : degradedStampedeLoads(bounded.length);
+    const failedOn = (instance: number) =>
+      stampede.answers.filter((answer) => answer.instance === instance && answer.source.startsWith("failed")).length;
+    const bound = healthy
+      ? HEALTHY_STAMPEDE_LOADS
+      : degradedStampedeLoads(
+          bounded.length,
+          bounded.reduce((sum, instance) => sum + failedOn(instance), 0),
+        );
     if (healthy) maxHealthy = Math.max(maxHealthy, stampede.loads);
     else maxDegraded = Math.max(maxDegraded, loads);
     if (loads > bound)

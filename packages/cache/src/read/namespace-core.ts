@@ -102,7 +102,7 @@ export class NamespaceCore<T> {
     const running = this.flights.current<R>(key);
     if (!running) return undefined;
     const stamp = this.flights.stampOf(key);
-    if (stamp && (this.marks.invalidatedSince(key, stamp.mark) || stamp.epoch !== this.epoch.value)) return undefined;
+    if (stamp && (this.marks.keyInvalidatedSince(key, stamp.mark) || stamp.epoch !== this.epoch.value)) return undefined;
     return running;
   }
 
