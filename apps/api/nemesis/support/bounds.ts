@@ -23,15 +23,16 @@ export const CONVERGENCE_BOUND_MS = 15_000;
 /** Database loads per stampede with everything healthy: one, for all instances together (the Redis lock). */
 export const HEALTHY_STAMPEDE_LOADS = 1;
 /**
- * With a fault active: at most one per instance (single flight still holds in each process), plus
- * one per failed lookup there (a failed load is not cached: the next caller's flight loads again). An
- * instance with invalidations waiting for Redis (`pending`) is left out: it does not trust L2 for a
- * key its delete has not reached and loads that key itself on every L1 miss, under the lease but not
- * the lock (packages/cache read/read-path.ts), and its L1 copy does not last (a fill elsewhere drops
- * it; the replay of its delete voids its lease, so its fill is refused). Its loads are one per flight,
- * and how many flights depends on those messages: they are reported, not bounded.
+ * Otherwise (a fault active, a lock holder killed, or Redis failing a cache): what single flight
+ * promises in each process, one load at a time per instance (`local` protection: "callers in one
+ * process share one load"). Not one load per instance in all: a caller that arrives after a flight
+ * ended loads again whenever the value did not stay in L1 and L2 cannot serve it (L2 unreachable;
+ * a fill elsewhere or a bus reconnect dropped the L1 copy; a failed load is not cached; a key whose
+ * delete waits for replay is not read from L2), which is correct and depends on those messages.
  */
-export const degradedStampedeLoads = (boundedInstances: number, failedThere: number): number => boundedInstances + failedThere;
+export const DEGRADED_CONCURRENT_LOADS = 1;
+/** Two loads' server-side windows must overlap by more than this to count as concurrent (timer and rounding slack). */
+export const LOAD_WINDOW_SLACK_MS = 5;
 /**
  * A half-open Postgres link leaves dead connections idle in the instance's pool (black-holed, never
  * closed). Each fails the one call it is handed to after the query timeout (5 s, then the pool drops

@@ -4,13 +4,14 @@ import {
   CALL_DEADLINE_MS,
   CUT_OFF_STALE_BOUND_MS,
   DEAD_POOLED_CONNECTION_MS,
-  degradedStampedeLoads,
+  DEGRADED_CONCURRENT_LOADS,
   HEALTHY_STALE_BOUND_MS,
   HEALTHY_STAMPEDE_LOADS,
+  LOAD_WINDOW_SLACK_MS,
   QUERY_TIMEOUT_MS,
   SETTLE_MS,
 } from "./bounds.js";
-import type { FaultWindow, History, OpRecord } from "./history.js";
+import type { FaultWindow, History, OpRecord, StampedeRecord } from "./history.js";
 
 /** One broken promise, with what is needed to replay it. */
 export interface Violation {
@@ -33,8 +34,6 @@ export interface Figures {
     maxLoadsHealthy: number;
     maxLoadsUnderFaults: number;
     redisFailedWithNoFault: number;
-    /** Loads on instances with invalidations waiting for Redis, under faults: reported, not bounded. */
-    loadsWhilePending: number;
   };
   slowestCallMs: number;
   convergenceMs: number | undefined;
@@ -67,6 +66,24 @@ function onDeadPooledConnection(history: History, op: OpRecord): boolean {
       fault.from <= op.startAt &&
       op.startAt <= fault.to + DEAD_POOLED_CONNECTION_MS,
   );
+}
+
+/**
+ * Two loads of a stampede on one instance whose server-side windows overlap (each is
+ * [answered - server time, answered], on the server's clock), or undefined.
+ */
+function concurrentLoads(
+  answers: StampedeRecord["answers"],
+): { instance: number; first: StampedeRecord["answers"][number]; second: StampedeRecord["answers"][number] } | undefined {
+  const loads = answers.filter((answer) => answer.source === "database").sort((a, b) => a.endAt - b.endAt);
+  for (let i = 0; i < loads.length; i++)
+    for (let j = i + 1; j < loads.length; j++) {
+      const first = loads[i] as StampedeRecord["answers"][number];
+      const second = loads[j] as StampedeRecord["answers"][number];
+      if (first.instance !== second.instance) continue;
+      if (second.endAt - second.serverMs < first.endAt - LOAD_WINDOW_SLACK_MS) return { instance: first.instance, first, second };
+    }
+  return undefined;
 }
 
 function situation(faults: FaultWindow[]): string {
@@ -192,38 +209,32 @@ export function check(history: History, instances: ApiHost[]): { violations: Vio
   let maxHealthy = 0;
   let maxDegraded = 0;
   let redisFailedUninjected = 0;
-  let loadsWhilePending = 0;
   for (const stampede of history.stampedes) {
     const faults = faultsAt(stampede.startAt, stampede.endAt);
     // Healthy: no fault injected, no lock holder killed, and Redis failed none of the caches meanwhile.
     const healthy = faults.length === 0 && stampede.lockHolderKilled === undefined && stampede.redisErrors === 0;
     if (faults.length === 0 && !healthy) redisFailedUninjected++;
-    const loadsOn = (instance: number) =>
-      stampede.answers.filter((answer) => answer.instance === instance && answer.source === "database").length;
-    // Under faults, instances with invalidations waiting for Redis are reported, not bounded (bounds.ts).
-    const bounded = healthy ? stampede.instances : stampede.instances.filter((instance) => !(stampede.counters?.[instance]?.pending ?? 0));
-    const loads = healthy ? stampede.loads : bounded.reduce((sum, instance) => sum + loadsOn(instance), 0);
-    loadsWhilePending += stampede.loads - loads;
-    const failedOn = (instance: number) =>
-      stampede.answers.filter((answer) => answer.instance === instance && answer.source.startsWith("failed")).length;
-    const bound = healthy
-      ? HEALTHY_STAMPEDE_LOADS
-      : degradedStampedeLoads(
-          bounded.length,
-          bounded.reduce((sum, instance) => sum + failedOn(instance), 0),
-        );
     if (healthy) maxHealthy = Math.max(maxHealthy, stampede.loads);
-    else maxDegraded = Math.max(maxDegraded, loads);
-    if (loads > bound)
+    else maxDegraded = Math.max(maxDegraded, stampede.loads);
+    const report = {
+      ...stampede,
+      // The loads themselves (the whole list is in the saved history), with every source per instance.
+      answers: stampede.answers.filter((answer) => answer.source === "database"),
+      sources: sourcesByInstance(stampede.answers),
+    };
+    if (healthy && stampede.loads > HEALTHY_STAMPEDE_LOADS)
       violations.push({
         check: "stampede loads",
-        message: `${loads} database loads for ${stampede.calls} lookups of ${stampede.id} on ${bounded.length} instances (bound ${bound})`,
-        // The loads themselves (the whole list is in the saved history), with every source per instance.
-        op: {
-          ...stampede,
-          answers: stampede.answers.filter((answer) => answer.source === "database"),
-          sources: sourcesByInstance(stampede.answers),
-        },
+        message: `${stampede.loads} database loads for ${stampede.calls} lookups of ${stampede.id} with nothing failing (bound ${HEALTHY_STAMPEDE_LOADS})`,
+        op: report,
+        faults: [],
+      });
+    const overlapping = healthy ? undefined : concurrentLoads(stampede.answers);
+    if (overlapping)
+      violations.push({
+        check: "stampede loads",
+        message: `instance ${overlapping.instance} ran two loads of ${stampede.id} at once (single flight; bound ${DEGRADED_CONCURRENT_LOADS} at a time per instance)`,
+        op: { ...report, overlapping },
         faults: names(faults),
       });
   }
@@ -253,7 +264,6 @@ export function check(history: History, instances: ApiHost[]): { violations: Vio
         maxLoadsHealthy: maxHealthy,
         maxLoadsUnderFaults: maxDegraded,
         redisFailedWithNoFault: redisFailedUninjected,
-        loadsWhilePending,
       },
       slowestCallMs: slowest,
       convergenceMs: undefined,

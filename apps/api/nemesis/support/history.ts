@@ -30,7 +30,7 @@ export interface StampedeRecord {
   failed: number;
   /** Instances the lookups went to. */
   instances: number[];
-  /** Each lookup's answer: where it came from and how long the server took (for a failed check's report). */
+  /** Each lookup's answer: where it came from, how long the server took and when it answered (server clock). */
   answers: { instance: number; source: string; serverMs: number; endAt: number }[];
   /**
    * Redis failures the instances' caches saw during it (`cache.stats`: `totals.errors`, plus the L2

@@ -285,12 +285,13 @@ export class Workload {
         : undefined;
     const answered = results.filter((result) => result.ok);
     const answers = results.map((result, i) => {
-      const body = (result.ok ? result.body : {}) as { source?: string; ms?: number };
+      const body = (result.ok ? result.body : {}) as { source?: string; ms?: number; answeredAt?: number };
       return {
         instance: instances[i % instances.length] as number,
         source: body.source ?? `failed ${result.status}`,
         serverMs: body.ms ?? -1,
-        endAt: result.record.endAt,
+        // The server's own clock (same machine): the client's is late by the answer's transit and its own load.
+        endAt: body.answeredAt ?? result.record.endAt,
       };
     });
     this.history.recordStampede({
