@@ -58,8 +58,9 @@ export const REGRESSIONS: Regression[] = [
   {
     seed: 2,
     durationMs: 20_000,
-    finding: "read-your-writes while Redis is unreachable (instance 2 served v1 4.2 s after acknowledging v2)",
-    fix: "packages/cache read/read-path.ts: a key whose delete waits for replay is not read from L2",
+    finding:
+      "read-your-writes while Redis is unreachable (instance 2 served v1 4.2 s after acknowledging v2); later instance 1 answered v1 right after acknowledging v2 (its read joined a load begun before the write)",
+    fix: "packages/cache read/read-path.ts: a key whose delete waits for replay is not read from L2; single flight: a read after an invalidation does not join an older load",
   },
   {
     seed: 198240600,
@@ -71,6 +72,25 @@ export const REGRESSIONS: Regression[] = [
   { seed: 198240605, durationMs: 10_000, finding: "half-open bus stays stale (instances 0 and 2)", fix: HEARTBEAT },
   { seed: 198240606, durationMs: 10_000, finding: "half-open bus stays stale (instances 0 and 1)", fix: HEARTBEAT },
   {
+    seed: 221036891,
+    durationMs: 20_000,
+    finding: "crash: an instance exited on an unhandled MaxRetriesPerRequestError (a bus-partition reset right after the bus reconnected)",
+    fix: "packages/cache/src/cache.ts: the bus connection has autoResubscribe off (ioredis dropped the promise of its own resubscribe); the bus subscribes on every ready",
+  },
+  {
+    seed: 222211895,
+    durationMs: 20_000,
+    finding: "a create answered 503 after 5 s with no fault active, 8.7 s after a half-open Postgres link was healed",
+    fix: "checker: a dead pooled connection a half-open Postgres link left behind fails one call after the query timeout, up to the pool's idleTimeoutMillis after the heal (bounds.ts DEAD_POOLED_CONNECTION_MS)",
+  },
+  {
+    seed: 222529583,
+    durationMs: 20_000,
+    finding:
+      "an instance exited: 'port 3000 is already in use' (two lock-holder kills of one instance, the first one's restart still under way)",
+    fix: "nemesis: a kill of an instance waits for its last restart",
+  },
+  {
     seed: 198240598,
     durationMs: 10_000,
     finding: "crash: unhandled 'error' of an outbox transaction's pg client on a Postgres reset",
@@ -80,7 +100,8 @@ export const REGRESSIONS: Regression[] = [
     seed: 198240599,
     durationMs: 10_000,
     redis: "cluster",
-    finding: "crash: the same, on the cluster",
-    fix: "apps/api/src/db/outbox.ts: an error listener on the checked-out client",
+    finding:
+      "crash: the same, on the cluster; later instance 2 answered v0 right after acknowledging v1 (a read joined a load begun before the write)",
+    fix: "apps/api/src/db/outbox.ts: an error listener on the checked-out client; single flight: a read after an invalidation does not join an older load",
   },
 ];
