@@ -17,8 +17,8 @@ const HOLDER_LOAD_DELAY_MS = 1_500;
  */
 export class Nemesis {
   readonly live: Set<number>;
-  /** Restarts under way, per instance: a restart can outlast the schedule's spacing on a loaded machine. */
-  private readonly restarts = new Map<number, Promise<unknown>>();
+  /** Per instance, the end of its last kill fault (restart included). */
+  private readonly instanceFaults = new Map<number, Promise<void>>();
 
   constructor(
     private readonly system: System,
@@ -36,8 +36,14 @@ export class Nemesis {
     await Promise.all(
       schedule.faults.map(async (fault) => {
         await sleep(Math.max(0, started + fault.startMs - Date.now()));
-        // Killing an instance whose last restart is still under way would race two starts on one port.
-        if (fault.kind === "instance-kill" || fault.kind === "lock-holder-kill") await this.restarts.get(fault.instance);
+        // A kill of an instance waits until its previous kill is over, restart included (a restart, or a
+        // lock-holder kill's wait for its waiters, can outlast the schedule's spacing on a loaded machine;
+        // two at once raced two starts on one port).
+        const exclusive = fault.kind === "instance-kill" || fault.kind === "lock-holder-kill" ? fault.instance : undefined;
+        const previous = exclusive === undefined ? undefined : this.instanceFaults.get(exclusive);
+        let done = () => {};
+        if (exclusive !== undefined) this.instanceFaults.set(exclusive, new Promise<void>((resolve) => (done = resolve)));
+        await previous;
         const from = Date.now();
         try {
           await this.inject(fault);
@@ -50,6 +56,7 @@ export class Nemesis {
             from,
             to: Date.now(),
           });
+          done();
         }
       }),
     );
@@ -137,9 +144,7 @@ export class Nemesis {
   }
 
   private async restartInstance(instance: number): Promise<void> {
-    const restart = this.system.instances[instance]?.start();
-    this.restarts.set(instance, restart?.catch(() => {}) ?? Promise.resolve());
-    await restart;
+    await this.system.instances[instance]?.start();
     this.live.add(instance);
   }
 
