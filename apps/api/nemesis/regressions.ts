@@ -91,6 +91,14 @@ export const REGRESSIONS: Regression[] = [
     fix: "nemesis: a kill of an instance waits for its last restart",
   },
   {
+    seed: 223547985,
+    durationMs: 20_000,
+    redis: "cluster",
+    finding:
+      "an instance exited: 'port 3000 is already in use' (an instance kill while a lock-holder kill of it still waited for its waiters)",
+    fix: "nemesis: a kill of an instance waits until its previous kill fault is over, restart included",
+  },
+  {
     seed: 198240598,
     durationMs: 10_000,
     finding: "crash: unhandled 'error' of an outbox transaction's pg client on a Postgres reset",
