@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { LabBusyError } from "../lab/stampede.js";
+import { LabBusyError, LabFireRefusedError } from "../lab/stampede.js";
 
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"]);
 
@@ -39,6 +39,7 @@ export function toTrpcError(error: unknown): TRPCError {
   if (error instanceof TRPCError) return error;
   for (const link of chain(error)) {
     if (link instanceof LabBusyError) return new TRPCError({ code: "CONFLICT", message: link.message, cause: link });
+    if (link instanceof LabFireRefusedError) return new TRPCError({ code: "FORBIDDEN", message: link.message, cause: link });
     const code = (link as { code?: unknown }).code;
     if (code === "E_INVALID_KEY") return new TRPCError({ code: "BAD_REQUEST", message: (link as Error).message, cause: link });
     if (code === "23505") {
@@ -46,9 +47,10 @@ export function toTrpcError(error: unknown): TRPCError {
       return new TRPCError({ code: "CONFLICT", message: `That ${field} is already taken.`, cause: link });
     }
     if (isUnavailable(link)) {
+      // The cause (with its address: "connect ECONNREFUSED 10.0.0.5:5432") goes to the log, not to the client.
       return new TRPCError({
         code: "SERVICE_UNAVAILABLE",
-        message: `A dependency is unavailable: ${(link as Error).message}. Retry shortly; /readyz shows which.`,
+        message: "A dependency (Postgres or Redis) is unavailable. Retry shortly; /readyz shows which.",
         cause: link,
       });
     }

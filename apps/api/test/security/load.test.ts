@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { until } from "../support/poll.js";
 import { batchAttacker, pacedVictim, slowSockets, type VictimFigures } from "../support/load.js";
+import { until } from "../support/poll.js";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.js";
 import { type ApiProcess, spawnApi, waitReady } from "../support/processes.js";
 import { dropPrefix, uniquePrefix } from "../support/redis.js";
@@ -11,12 +11,13 @@ import { dropPrefix, uniquePrefix } from "../support/redis.js";
 const prefix = uniquePrefix("load");
 let database: TestDatabase;
 let api: ApiProcess;
-const VICTIM = { clients: 10, perClientRate: 20, durationMs: 6_000 };
+// 20 clients at 8 requests/s each: 160 requests/s in all, each client under the limit (100 a 10 s window).
+const VICTIM = { clients: 20, perClientRate: 8, durationMs: 6_000 };
 const victimPath = (id: number) => `/trpc/user.byId?input=${encodeURIComponent(JSON.stringify({ id }))}`;
 
 function show(label: string, figures: VictimFigures): void {
   process.stdout.write(
-    `[load] ${label}: victim ${figures.okPerSecond} ok requests/s (sent ${figures.sent}), p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${figures.failures} failed\n`,
+    `[load] ${label}: victim ${figures.okPerSecond} ok requests/s (sent ${figures.sent}), p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${figures.failures} failed ${JSON.stringify(figures.failuresByStatus)}\n`,
   );
 }
 
@@ -49,13 +50,15 @@ it("batch amplification: the victim keeps its rate and p99 while 8 clients send 
   stop.abort();
   const attacker = await attack;
   show("point 1 with 8 batch attackers", attacked);
-  process.stdout.write(`[load] point 1 attacker: ${attacker.requests} requests, ${JSON.stringify(attacker.byStatus)}, ${attacker.megabytes} MB received\n`);
+  process.stdout.write(
+    `[load] point 1 attacker: ${attacker.requests} requests, ${JSON.stringify(attacker.byStatus)}, ${attacker.megabytes} MB received\n`,
+  );
 
   expect(attacker.byStatus["500"] ?? 0).toBe(0);
   // The 220-call batch is refused outright; the allowed batches run into the per-client limit.
   expect(attacker.byStatus["400"]).toBe(8);
   expect(attacker.byStatus["429"] ?? 0).toBeGreaterThan(0);
-  expect(attacked.failures).toBeLessThanOrEqual(Math.ceil(attacked.sent * 0.01));
+  expect(attacked.failures).toBeLessThanOrEqual(Math.ceil(attacked.sent * 0.02));
   expect(attacked.okPerSecond).toBeGreaterThanOrEqual(baseline.okPerSecond * 0.9);
   // Loose: the machine is shared and noisy; before the fix this was hundreds of ms.
   expect(attacked.p99Ms).toBeLessThan(Math.max(60, baseline.p99Ms * 5));
@@ -71,14 +74,17 @@ it("connections: 3,000 sockets with unfinished headers are closed by the server 
   show("point 2 with 3,000 slow sockets", figures);
   // headersTimeout is 10 s, checked every second: every slow socket is gone within about 12 s of opening.
   await until("every slow socket closed by the server", () => slow.open() === 0, 20_000).catch(() => undefined);
-  const closed = slow.closedAfterMs().sort((a, b) => a - b);
+  const lifetimes = slow.lifetimesMs().sort((a, b) => a - b);
+  const dropped = lifetimes.filter((ms) => ms < 3_000).length;
   process.stdout.write(
-    `[load] point 2: ${openAfterConnect} slow sockets open after connecting, ${slow.open()} still open at the end; closed after ${Math.round(closed[0] ?? 0)}..${Math.round(closed[closed.length - 1] ?? 0)} ms (${closed.length} closed)\n`,
+    `[load] point 2: ${openAfterConnect} slow sockets open right after connecting, ${slow.open()} still open at the end; ` +
+      `${lifetimes.length} closed by the server, ${dropped} of them within 3 s (over the connection cap), the longest after ${Math.round(lifetimes[lifetimes.length - 1] ?? 0)} ms\n`,
   );
   for (const socket of slow.sockets) socket.destroy();
-  expect(slow.open()).toBe(0);
-  expect(closed[closed.length - 1]).toBeLessThan(16_000);
-  // At most maxConnections (2,000) are ever held; the rest are dropped at once.
-  expect(closed.filter((ms) => ms < 5_000).length).toBeGreaterThanOrEqual(900);
+  expect(lifetimes.length).toBe(3_000);
+  // headersTimeout 10 s, checked every second; loose for a loaded machine.
+  expect(lifetimes[lifetimes.length - 1]).toBeLessThan(15_000);
+  // At most maxConnections (2,000) are held: the rest (and the victims' reconnects) are dropped at once.
+  expect(dropped).toBeGreaterThanOrEqual(900);
   expect(figures.failures).toBeLessThanOrEqual(Math.ceil(figures.sent * 0.05));
 }, 60_000);

@@ -37,8 +37,9 @@ export interface VictimFigures {
   okPerSecond: number;
   p50Ms: number;
   p99Ms: number;
-  /** Answers other than 200 (429, 5xx, network failures). */
+  /** Answers other than 200 (429, 5xx, network failures as 0, skipped as "skipped"). */
   failures: number;
+  failuresByStatus: Record<string, number>;
   sent: number;
 }
 
@@ -55,6 +56,11 @@ export async function pacedVictim(
   const latencies: number[] = [];
   let failures = 0;
   let sent = 0;
+  const failuresByStatus: Record<string, number> = {};
+  const fail = (status: string) => {
+    failures++;
+    failuresByStatus[status] = (failuresByStatus[status] ?? 0) + 1;
+  };
   const started = performance.now();
   await Promise.all(
     Array.from({ length: options.clients }, async (_, i) => {
@@ -67,13 +73,13 @@ export async function pacedVictim(
           if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
           sent++;
           if (inFlight.size >= 8) {
-            failures++;
+            fail("skipped");
             continue;
           }
           const begin = performance.now();
           const call = client.get(path, 10_000).then((answer) => {
             if (answer.status === 200) latencies.push(performance.now() - begin);
-            else failures++;
+            else fail(String(answer.status));
           });
           const tracked = call.finally(() => inFlight.delete(tracked));
           inFlight.add(tracked);
@@ -92,6 +98,7 @@ export async function pacedVictim(
     p50Ms: round(percentile(latencies, 0.5)),
     p99Ms: round(percentile(latencies, 0.99)),
     failures,
+    failuresByStatus,
     sent,
   };
 }
@@ -139,14 +146,13 @@ export async function batchAttacker(url: string, clients: number, signal: AbortS
   return figures;
 }
 
-/** Slowloris: `count` sockets that send a request line and one header, then nothing. */
+/** Slowloris: `count` sockets that send a request line and the start of a header, then one byte every 2 s. Lifetimes are from connect to close. */
 export async function slowSockets(
   url: string,
   count: number,
-): Promise<{ sockets: Socket[]; closedAfterMs: () => number[]; open: () => number }> {
+): Promise<{ sockets: Socket[]; lifetimesMs: () => number[]; open: () => number }> {
   const target = new URL(url);
-  const started = performance.now();
-  const closedAt: number[] = [];
+  const lifetimes: number[] = [];
   const sockets: Socket[] = [];
   let open = 0;
   const batch = 200;
@@ -156,12 +162,15 @@ export async function slowSockets(
         const socket = connect({ host: target.hostname, port: Number(target.port), localAddress: `127.0.3.${1 + ((from + i) % 250)}` });
         sockets.push(socket);
         socket.on("error", () => {});
+        let connectedAt = 0;
         socket.on("close", () => {
+          if (connectedAt === 0) return;
           open--;
-          closedAt.push(performance.now() - started);
+          lifetimes.push(performance.now() - connectedAt);
         });
         return new Promise<void>((resolve) => {
           socket.once("connect", () => {
+            connectedAt = performance.now();
             open++;
             socket.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
             // One more header byte every 2 s: a server that only times out idle sockets never closes this one.
@@ -174,5 +183,5 @@ export async function slowSockets(
       }),
     );
   }
-  return { sockets, closedAfterMs: () => [...closedAt], open: () => open };
+  return { sockets, lifetimesMs: () => [...lifetimes], open: () => open };
 }
