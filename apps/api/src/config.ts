@@ -15,6 +15,9 @@ const optionalUrl = (protocols: string[]) =>
       message: `expected a URL starting with ${protocols.map((protocol) => `${protocol}://`).join(" or ")}`,
     });
 
+/** Requests to /trpc per client and window when RATE_LIMIT_MAX / RATE_LIMIT_WINDOW_MS are unset. */
+export const DEFAULT_RATE_LIMIT = { max: 100, windowMs: 10_000 } as const;
+
 /** A bearer token from the environment: unset or empty is undefined; a weak one is refused (see token-strength.ts). */
 const optionalToken = z
   .string()
@@ -41,8 +44,8 @@ const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   ADMIN_TOKEN: optionalToken,
   METRICS_TOKEN: optionalToken,
-  RATE_LIMIT_MAX: z.coerce.number().int().min(0).max(1_000_000).default(100),
-  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(0).max(1_000_000).default(DEFAULT_RATE_LIMIT.max),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(DEFAULT_RATE_LIMIT.windowMs),
   TRUST_PROXY: z
     .string()
     .trim()

@@ -47,10 +47,11 @@ export function rateLimiter(options: RateLimitOptions): RequestHandler {
       error: (error: unknown, message: string) => options.log.warn({ err: error }, message),
       warn: (message: string) => options.log.warn(message),
     } as never,
-    handler: (_req, res) => {
-      res.status(429).json({
-        error: { message: `Too many requests: retry after ${res.getHeader("retry-after") ?? "a few"} s.`, code: "TOO_MANY_REQUESTS" },
-      });
+    // Shaped like tRPC's own errors (one per call of a batch), so its clients read a TRPCClientError.
+    handler: (req, res) => {
+      const message = `Too many requests: retry after ${res.getHeader("retry-after") ?? "a few"} s.`;
+      const error = { error: { message, code: -32029, data: { code: "TOO_MANY_REQUESTS", httpStatus: 429 } } };
+      res.status(429).json(req.query.batch === "1" ? Array.from({ length: callsIn(req) }, () => error) : error);
     },
   });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { OwnRedisServer } from "@hoard/test-servers";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_RATE_LIMIT } from "../../src/config.js";
 import type { RunningApi } from "../../src/start.js";
 import { startTestApi } from "../support/api.js";
 import { ADMIN_TOKEN, client, failure, metric } from "../support/client.js";
@@ -19,8 +20,9 @@ const byId = (id: number) => `/trpc/user.byId?input=${encodeURIComponent(JSON.st
 beforeAll(async () => {
   database = await createTestDatabase();
   // Two instances of one cluster (same prefix): the rate limit is counted in Redis, for both.
-  a = await startTestApi({ databaseUrl: database.url, prefix });
-  b = await startTestApi({ databaseUrl: database.url, prefix });
+  const overrides = { rateLimit: { ...DEFAULT_RATE_LIMIT } };
+  a = await startTestApi({ databaseUrl: database.url, prefix, overrides });
+  b = await startTestApi({ databaseUrl: database.url, prefix, overrides });
   const admin = client(a.url);
   for (let i = 0; i < 3; i++) await admin.user.create.mutate({ username: `bw${i}`, email: `bw${i}@example.com`, displayName: `B ${i}` });
 });
@@ -94,7 +96,11 @@ describe("point 1: batch amplification", () => {
 
   it("with Redis down the limiter lets requests through (fails open), never a 500", async () => {
     const own = await OwnRedisServer.start();
-    const lonely = await startTestApi({ databaseUrl: database.url, prefix: `${prefix}-own`, overrides: { redisUrl: own.url } });
+    const lonely = await startTestApi({
+      databaseUrl: database.url,
+      prefix: `${prefix}-own`,
+      overrides: { redisUrl: own.url, rateLimit: { ...DEFAULT_RATE_LIMIT } },
+    });
     const c = loopbackClient(lonely.url, "127.0.5.5", 1);
     try {
       expect((await c.get(byId(1))).status).toBe(200);

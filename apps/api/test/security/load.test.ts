@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { DEFAULT_RATE_LIMIT } from "../../src/config.js";
 import { batchAttacker, pacedVictim, slowSockets, type VictimFigures } from "../support/load.js";
 import { until } from "../support/poll.js";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.js";
@@ -24,7 +25,16 @@ function show(label: string, figures: VictimFigures): void {
 beforeAll(async () => {
   database = await createTestDatabase();
   // The rate limit as shipped (no override): the victims stay under it, the attackers do not.
-  api = await spawnApi({ databaseUrl: database.url, prefix, env: { HOST: "127.0.0.1", LOG_LEVEL: "error" } });
+  api = await spawnApi({
+    databaseUrl: database.url,
+    prefix,
+    env: {
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "error",
+      RATE_LIMIT_MAX: String(DEFAULT_RATE_LIMIT.max),
+      RATE_LIMIT_WINDOW_MS: String(DEFAULT_RATE_LIMIT.windowMs),
+    },
+  });
   await waitReady(api);
   await database.query(
     `INSERT INTO users (username, email, display_name, bio)
