@@ -3,7 +3,7 @@ import { acquireOrWait, type LockKeys } from "../coordination/lock-wait.js";
 import { newToken } from "../coordination/token.js";
 import type { DecodedEntry } from "../encoding/entry-codec.js";
 import type { CacheId } from "../encoding/keys.js";
-import { type CacheError, LockTimeoutError } from "../errors.js";
+import { LoaderTimeoutError, LockTimeoutError } from "../errors.js";
 import { type CallOptions, type EntryPolicy, validateCallOptions } from "../options.js";
 import { UNAVAILABLE } from "../tiers/l2-store.js";
 import { expiryOf } from "../time/ttl.js";
@@ -70,6 +70,12 @@ export class ReadPath<T> extends NamespaceCore<T> {
     const mark = this.marks.current();
     const epoch = this.epoch.value;
     let stale = this.staleFromL1(key);
+    if (this.pending.covers(key)) {
+      // This process's delete of the key has not reached Redis: L2 (and a fill another process
+      // makes there) may be the old value. Load here, fenced by the lease, without the lock wait.
+      this.stats.counters.misses++;
+      return this.load(key, id, loader, { ...policy, protection: "local" }, stale, mark, epoch);
+    }
     // Inlined readL2: one await fewer on the path every L2 hit takes.
     const raw = await this.l2?.get(key);
     let fromL2 = raw === undefined || raw === UNAVAILABLE || raw === null ? undefined : this.decodeOrDrop(key, raw);
@@ -104,6 +110,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
       return entry.value;
     }
     if (this.l2) this.stats.counters.l2Misses++;
+    this.stats.counters.misses++;
     return undefined;
   }
 
@@ -113,13 +120,10 @@ export class ReadPath<T> extends NamespaceCore<T> {
     const now = this.clock.now();
     const l1 = this.useL1 ? this.l1?.get(key, now) : undefined;
     if (l1 && l1.epoch === this.epoch.value && now < l1.freshUntil) return true;
-    const raw = await this.l2?.get(key);
-    if (!raw || raw === UNAVAILABLE) return false;
-    try {
-      return now < this.codec.meta(raw).freshUntil;
-    } catch {
-      return false;
-    }
+    if (this.pending.covers(key)) return false;
+    // Decoded in full, as a read would: bytes that fail the codec or the schema are no entry (and are removed).
+    const entry = await this.readL2(key);
+    return entry !== undefined && now < entry.freshUntil;
   }
 
   /** Takes lock and/or lease as `policy.protection` says, runs the loader with fail-safe, stores the result. */
@@ -192,7 +196,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
       return { value, source: "loader" };
     } catch (error) {
       if (stale) {
-        const reason = (error as CacheError).code === "E_LOADER_TIMEOUT" ? "hard-timeout" : "loader-error";
+        const reason = error instanceof LoaderTimeoutError ? "hard-timeout" : "loader-error";
         this.throttle.start(key, this.clock.now() + policy.failSafeThrottleMs, policy.failSafeThrottleMs);
         return { value: this.serveStale(key, stale, reason), source: "stale" };
       }
