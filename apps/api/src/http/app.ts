@@ -64,6 +64,7 @@ export function createApp(dependencies: HealthDependencies & { metrics: ApiMetri
     "/trpc",
     rateLimiter({
       ...services.config.rateLimit,
+      maxBatchSize: MAX_BATCH_SIZE,
       redis: services.redis,
       prefix: services.config.cachePrefix,
       isAdmin: (req) => services.auth.allows(req.headers.authorization),

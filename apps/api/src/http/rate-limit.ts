@@ -17,6 +17,8 @@ export interface RateLimitOptions {
   redis: AppRedis | undefined;
   /** Key prefix, the cache prefix of the cluster. */
   prefix: string;
+  /** Batches larger than this are refused by tRPC before any call runs (they cost 1 here). */
+  maxBatchSize: number;
   /** Requests that carry the admin token are never limited (the admin UI polls several procedures). */
   isAdmin: (req: Request) => boolean;
   log: Logger;
@@ -27,17 +29,46 @@ function callsIn(req: Request): number {
   return req.query.batch === "1" ? req.path.split(",").length : 1;
 }
 
+/** Profiles one `user.list` call may return per unit of cost: a page of 100 costs 10 single reads. */
+const PROFILES_PER_UNIT = 10;
+
+/**
+ * What a request costs, in single reads: 1 per call, `user.list` ceil(limit / 10) (its default limit 20
+ * costs 2, a page of 100 costs 10). Read from the GET input before tRPC parses it; an input that does
+ * not parse costs 1 per call (tRPC then refuses it), a batch over `maxBatchSize` 1.
+ */
+export function costOf(req: Request, maxBatchSize = Number.POSITIVE_INFINITY): number {
+  const batch = req.query.batch === "1";
+  const paths = req.path.replace(/^\//, "").split(",");
+  // Refused by tRPC before any call runs: cheap, counted once.
+  if (paths.length > maxBatchSize) return 1;
+  let inputs: unknown;
+  try {
+    inputs = typeof req.query.input === "string" ? JSON.parse(req.query.input) : undefined;
+  } catch {
+    inputs = undefined;
+  }
+  return paths.reduce((total, path, i) => {
+    const input = batch ? (inputs as Record<string, unknown> | undefined)?.[String(i)] : inputs;
+    if (path !== "user.list") return total + 1;
+    const limit = (input as { limit?: unknown } | undefined)?.limit;
+    const rows = typeof limit === "number" && Number.isFinite(limit) ? Math.min(Math.max(limit, 1), 100) : 20;
+    return total + Math.ceil(rows / PROFILES_PER_UNIT);
+  }, 0);
+}
+
 /**
  * Per-client rate limit on /trpc (express-rate-limit, keyed by the client's IP; IPv6 by /56). Over the limit:
- * 429 with `Retry-After`. A batch of n calls is refused once the client has used more than max/n of the
- * window, so batching buys no more work than single calls (at most 2 × max calls a window in all).
+ * 429 with `Retry-After`. A request costing c single reads (`costOf`: a batch counts each call, a page of
+ * 100 users 10) is refused once the client has used more than max/c of its window, so batching or big
+ * pages buy no more work than single reads (at most about 2 × max single reads a window in all).
  * When the store fails (Redis down or slow) the request passes: the limiter fails open and never 500s.
  */
 export function rateLimiter(options: RateLimitOptions): RequestHandler {
   if (options.max === 0) return (_req, _res, next) => next();
   return rateLimit({
     windowMs: options.windowMs,
-    limit: (req) => Math.max(1, Math.floor(options.max / callsIn(req))),
+    limit: (req) => Math.max(1, Math.floor(options.max / costOf(req, options.maxBatchSize))),
     standardHeaders: "draft-7",
     legacyHeaders: false,
     skip: (req) => options.isAdmin(req),
