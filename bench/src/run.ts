@@ -1,12 +1,13 @@
 /**
  * `pnpm bench [--quick]`: runs every row against the local Redis (and the API
- * for row 6), then writes BENCHMARKS.md and bench/results/ratios.svg.
+ * for rows 6, 10 and 11), then writes BENCHMARKS.md and bench/results/ratios.svg.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { QUICK } from "./fixtures.js";
 import { type RowReport, ratioChart, renderMarkdown } from "./report.js";
+import { apiMix } from "./rows/api-mix.js";
 import { apiThroughput } from "./rows/api-throughput.js";
 import { codecs } from "./rows/codecs.js";
 import { l1Hit } from "./rows/l1-hit.js";
@@ -43,6 +44,7 @@ await step([6], apiThroughput);
 await step([7], codecs);
 await step([8], zipfHitRate);
 await step([9], memoryBound);
+await step([10, 11], apiMix);
 rows.sort((a, b) => a.id - b.id);
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
