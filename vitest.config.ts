@@ -4,6 +4,6 @@ import { defineConfig } from "vitest/config";
 // cache-cluster runs the library's suites again on a real 3-master Redis Cluster.
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/*", "packages/cache/vitest.cluster.config.ts"],
+    projects: ["packages/*", "apps/*", "bench", "packages/cache/vitest.cluster.config.ts"],
   },
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { BUS_DELAY_BUDGET_MS, History } from "@hoard/api";
+import { History } from "@hoard/api";
 import { OwnRedisServer } from "@hoard/test-servers";
 import { Redis } from "ioredis";
 import pg from "pg";
@@ -9,6 +9,7 @@ import { type ClusterSettings, VariantCluster } from "./cluster.js";
 import { postgresTransactions, redisCommands, settlePostgresStats } from "./counters.js";
 import { clearOutbox, ensureDatabase, seedBenchUsers } from "./database.js";
 import { MixedLoad, type PhaseResult, VersionClock } from "./load.js";
+import { countStale } from "./stale.js";
 import type { Strategy } from "./strategies.js";
 import { DEFAULT_SHAPE, Workload, type WorkloadShape } from "./workload.js";
 
@@ -137,7 +138,7 @@ async function runVariant(
     const xacts = (await postgresTransactions(admin, settings.database)) - counters0.xacts;
     const redisDelta = (await redisCommands(redis)) - counters0.redis - 1;
     const queries = [...(await variant.databaseQueries()).values()].reduce((a, b) => a + b, 0) - counters0.queries;
-    const stale = history.staleReads(from);
+    const stale = countStale(history, from);
     const result: VariantRound = {
       strategy,
       saturationRps: saturation.ok / saturation.seconds,
@@ -150,9 +151,9 @@ async function runVariant(
       redisIdlePerSecond,
       reads: history.reads.filter((read) => read.startAt >= from).length,
       writes: history.writes.filter((write) => write.startAt >= from).length,
-      staleReads: stale.length,
-      staleBeyondBudget: stale.filter((each) => each.staleForMs > BUS_DELAY_BUDGET_MS).length,
-      maxStaleMs: Math.max(0, ...stale.map((each) => each.staleForMs)),
+      staleReads: stale.all,
+      staleBeyondBudget: stale.beyondBudget,
+      maxStaleMs: stale.maxMs,
       stampede,
     };
     return result;
