@@ -21,3 +21,11 @@ export const STRATEGY_NAMES: Record<Strategy, string> = {
   bentocache: "bentocache 1.6.1 (memory + Redis + bus)",
   hoard: "Hoard (the API as shipped)",
 };
+
+/** Short names, for the chart. */
+export const STRATEGY_LABELS: Record<Strategy, string> = {
+  none: "no cache",
+  recipe: "seeds' recipe",
+  bentocache: "bentocache 1.6.1",
+  hoard: "Hoard",
+};

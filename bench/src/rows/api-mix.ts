@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { BUS_DELAY_BUDGET_MS } from "@hoard/api";
 import { variantsChart } from "../api-mix/chart.js";
 import { DEFAULT_SHAPE, type MixSettings, runMix, type VariantRound } from "../api-mix/run-mix.js";
-import { STRATEGIES, STRATEGY_NAMES, type Strategy } from "../api-mix/strategies.js";
+import { STRATEGIES, STRATEGY_LABELS, STRATEGY_NAMES, type Strategy } from "../api-mix/strategies.js";
 import { scale } from "../fixtures.js";
 import { formatNumber, summarize } from "../harness.js";
 import type { RowReport } from "../report.js";
@@ -116,21 +116,25 @@ export function apiMixRows(settings: MixSettings, rounds: VariantRound[]): { row
         versus.rpsBento > 1 &&
         hoard.staleBeyondBudget <= bento.staleBeyondBudget
       : undefined;
+  const label = (s: VariantSummary) => STRATEGY_LABELS[s.strategy];
   const chart = variantsChart("The same API four ways (median of rounds)", [
     {
-      title: "requests/s at saturation (more is better)",
+      title: "requests/s at saturation",
+      better: "more",
       unit: "req/s",
-      values: summaries.map((s) => ({ label: s.name, value: s.saturationRps.median })),
+      values: summaries.map((s) => ({ label: label(s), value: s.saturationRps.median })),
     },
     {
-      title: `p99 at ${settings.fixedRate} req/s (less is better)`,
+      title: `p99 at ${settings.fixedRate} req/s offered`,
+      better: "less",
       unit: "ms",
-      values: summaries.map((s) => ({ label: s.name, value: s.p99 })),
+      values: summaries.map((s) => ({ label: label(s), value: s.p99 })),
     },
     {
-      title: "Postgres transactions / 1,000 requests (less is better)",
+      title: "Postgres transactions / 1,000 requests",
+      better: "less",
       unit: "",
-      values: summaries.map((s) => ({ label: s.name, value: s.postgresTransactionsPer1000 })),
+      values: summaries.map((s) => ({ label: label(s), value: s.postgresTransactionsPer1000 })),
     },
   ]);
   const mix: RowReport = {
