@@ -1,6 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { beforeAll, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { DEFAULT_SHAPE, type MixSettings, runMix, type VariantRound } from "../src/api-mix/run-mix.js";
 import { STRATEGIES } from "../src/api-mix/strategies.js";
 import { apiMixRows } from "../src/rows/api-mix.js";
@@ -19,12 +21,20 @@ const settings: MixSettings = {
   fixedRate: 60,
   fixedSeconds: 1.5,
   saturationSeconds: 1.5,
-  database: "hoard_bench4_test",
+  // A database of this run's own, dropped at the end (the benchmark keeps hoard_bench4 for the next run).
+  database: `hoard_bench4_test_${randomBytes(4).toString("hex")}`,
   adminUrl: process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
   seed: 15,
 };
 
 let rounds: VariantRound[] = [];
+
+afterAll(async () => {
+  const admin = new pg.Client({ connectionString: settings.adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${settings.database} WITH (FORCE)`);
+  await admin.end();
+});
 
 beforeAll(() => {
   const dist = fileURLToPath(new URL("../../apps/api/dist/index.js", import.meta.url));
