@@ -13,7 +13,7 @@ const patch = z
 export const userRouter = router({
   /** The profile, or null when no user has this id (cached as absent for a few seconds). Without the admin token: no email. */
   byId: publicProcedure.input(z.strictObject({ id: userId })).query(async ({ ctx, input }): Promise<ProfileView | null> => {
-    const profile = await ctx.services.users.byId(input.id);
+    const profile = await ctx.services.profiles.byId(input.id);
     return profile && viewFor(ctx.isAdmin, profile);
   }),
 
@@ -32,10 +32,10 @@ export const userRouter = router({
 
   create: adminProcedure
     .input(z.strictObject({ username, email, displayName, bio: bio.default("") }))
-    .mutation(({ ctx, input }) => ctx.services.users.create(input)),
+    .mutation(({ ctx, input }) => ctx.services.profiles.create(input)),
 
   update: adminProcedure.input(z.strictObject({ id: userId, patch })).mutation(async ({ ctx, input }) => {
-    const updated = await ctx.services.users.update(input.id, input.patch);
+    const updated = await ctx.services.profiles.update(input.id, input.patch);
     if (!updated) throw new TRPCError({ code: "NOT_FOUND", message: `No user has id ${input.id}.` });
     return updated;
   }),
@@ -52,7 +52,7 @@ export const userRouter = router({
   }),
 
   delete: adminProcedure.input(z.strictObject({ id: userId })).mutation(async ({ ctx, input }) => {
-    if (!(await ctx.services.users.delete(input.id))) throw new TRPCError({ code: "NOT_FOUND", message: `No user has id ${input.id}.` });
+    if (!(await ctx.services.profiles.delete(input.id))) throw new TRPCError({ code: "NOT_FOUND", message: `No user has id ${input.id}.` });
     return { id: input.id, deleted: true };
   }),
 });
