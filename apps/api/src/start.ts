@@ -1,9 +1,10 @@
 import { randomInt, randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createCache } from "@hoard/cache";
+import { createCache, type Namespace } from "@hoard/cache";
 import { registerCacheMetrics } from "@hoard/cache/prometheus";
 import { type Logger, pino } from "pino";
+import { ClusterVersion } from "./cache/cluster-version.js";
 import { chooseRedis, connectAppRedis } from "./cache/redis-connection.js";
 import { StatsSeries } from "./cache/stats-series.js";
 import type { Config } from "./config.js";
@@ -17,7 +18,7 @@ import { UsersRepository } from "./db/users.js";
 import { AdminAuth } from "./http/admin-auth.js";
 import { createApp } from "./http/app.js";
 import { ApiMetrics } from "./http/metrics.js";
-import { Heartbeat, identityText } from "./instances/heartbeat.js";
+import { Heartbeat, identityText, liveInstances } from "./instances/heartbeat.js";
 import { DbLatency } from "./lab/db-latency.js";
 import { StampedeLab } from "./lab/stampede.js";
 import type { InstanceIdentity, Services } from "./services.js";
@@ -110,12 +111,22 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     registerCacheMetrics(cache, { registry: metrics.registry });
     const latency = new DbLatency(config.dbLatencyMs, appRedis, config.cachePrefix, log);
     cleanups.push(() => latency.close());
-    await latency.start().catch((error: Error) => log.warn({ err: error }, "db latency: could not read or subscribe"));
+    // No other instance alive: the cluster starts afresh, without the latency an earlier run's lab left behind.
+    const alone = appRedis
+      ? await liveInstances(appRedis, config.cachePrefix).then(
+          (live) => live.length === 0,
+          () => false,
+        )
+      : true;
+    await latency.start(alone).catch((error: Error) => log.warn({ err: error }, "db latency: could not read or subscribe"));
     const repository = new UsersRepository(database.db, metrics);
     const targets = new Map<string, InvalidationTarget>();
     const outbox = new InvalidationOutbox(database.pool, targets, log.child({ component: "outbox" }));
     const users = new UserService(cache, repository, latency, outbox, config.cacheReads);
     // Resolves true only once Redis acknowledged the delete: the outbox removes the row only then.
+    const userVersion = new ClusterVersion(users.namespace as Namespace<unknown>, appRedis, config.cachePrefix, log);
+    cleanups.push(() => userVersion.close());
+    await userVersion.start().catch((error: Error) => log.warn({ err: error }, "user namespace version: could not read or subscribe"));
     targets.set(USER_NAMESPACE.name, (cacheId) => users.namespace.delete(Number(cacheId)));
     cleanups.push(() => outbox.close());
     metrics.watchOutbox(() => outbox.state());
@@ -151,11 +162,14 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
           ...instance,
           pid: process.pid,
           dbLatencyMs: latency.ms,
+          namespaceVersions: Object.fromEntries(stats.namespaces.map((namespace) => [namespace.name, namespace.version])),
           redisMode: redis.mode,
           summary: { ...stats.totals, hitRate: stats.hitRate.overall, l1Entries: stats.l1.entries },
         };
       },
-      () => latency.refresh(),
+      async () => {
+        await Promise.all([latency.refresh(), userVersion.refresh()]);
+      },
       log,
       (text) => auth.sign(text),
     );
@@ -166,6 +180,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       users,
       outbox,
       latency,
+      userVersion,
       heartbeat,
       series,
       instance,

@@ -10,6 +10,8 @@ export interface InstanceInfo {
   startedAt: number;
   lastSeenAt: number;
   dbLatencyMs: number;
+  /** The version each cache namespace runs at on this instance. */
+  namespaceVersions: Record<string, number>;
   redisMode: string;
   /** A compact summary of the instance's cache numbers, for cluster views. */
   summary: Record<string, number>;
@@ -56,17 +58,7 @@ export class Heartbeat {
   /** Live instances, oldest first. */
   async list(): Promise<InstanceInfo[]> {
     if (!this.redis) return [{ ...this.describe(), lastSeenAt: Date.now() }];
-    const ids = await this.redis.smembers(this.setKey);
-    if (ids.length === 0) return [];
-    // One GET per id, not MGET: on a Redis Cluster the heartbeat keys live in different slots.
-    const redis = this.redis;
-    const values = await Promise.all(ids.map((id) => redis.get(this.keyOf(id))));
-    const dead = ids.filter((_, i) => !values[i]);
-    if (dead.length > 0) await this.redis.srem(this.setKey, ...dead);
-    return values
-      .filter((value): value is string => typeof value === "string")
-      .map((value) => JSON.parse(value) as InstanceInfo)
-      .sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
+    return liveInstances(this.redis, this.prefix);
   }
 
   /** Stops beating and removes this instance at once. */
@@ -91,6 +83,25 @@ export class Heartbeat {
   }
 
   private keyOf(id: string): string {
-    return `${this.prefix}:instance:${id}`;
+    return instanceKey(this.prefix, id);
   }
+}
+
+function instanceKey(prefix: string, id: string): string {
+  return `${prefix}:instance:${id}`;
+}
+
+/** The instances of the cluster under `prefix` whose heartbeat has not expired, oldest first (prunes the expired ids). */
+export async function liveInstances(redis: AppRedis, prefix: string): Promise<InstanceInfo[]> {
+  const setKey = `${prefix}:instances`;
+  const ids = await redis.smembers(setKey);
+  if (ids.length === 0) return [];
+  // One GET per id, not MGET: on a Redis Cluster the heartbeat keys live in different slots.
+  const values = await Promise.all(ids.map((id) => redis.get(instanceKey(prefix, id))));
+  const dead = ids.filter((_, i) => !values[i]);
+  if (dead.length > 0) await redis.srem(setKey, ...dead);
+  return values
+    .filter((value): value is string => typeof value === "string")
+    .map((value) => JSON.parse(value) as InstanceInfo)
+    .sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
 }
