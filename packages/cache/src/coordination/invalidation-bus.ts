@@ -1,24 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { RedisClient } from "../tiers/redis-connection.js";
 import type { Clock } from "../time/clock.js";
-import { type BusMessage, type BusMessageType, decodeBusMessage, encodeBusMessage } from "./bus-message.js";
-
-/** How long a missing sequence number may be late before it counts as lost. */
-const REORDER_WINDOW_MS = 200;
-/** A jump this large is a gap at once. */
-const MAX_REORDER = 64;
-
-/** What the bus knows of one publisher. */
-interface OriginState {
-  /** Highest sequence number seen. */
-  high: number;
-  /** Numbers below `high` not seen yet. */
-  missing: Set<number>;
-  /** When the last message arrived (epoch ms). */
-  at: number;
-  /** Pending check that turns still-missing numbers into a gap. */
-  timer: NodeJS.Timeout | undefined;
-}
+import { type BusMessageType, decodeBusMessage, encodeBusMessage } from "./bus-message.js";
+import { BusSequence } from "./bus-sequence.js";
 
 /** What the bus reports about itself. */
 export interface BusHealth {
@@ -61,7 +45,7 @@ export class InvalidationBus {
   readonly origin = randomUUID();
   readonly channel: string;
   private seq = 0;
-  private readonly origins = new Map<string, OriginState>();
+  private readonly sequence: BusSequence;
   private readonly waiters = new Map<string, Set<() => void>>();
   private connected = false;
   private everConnected = false;
@@ -91,6 +75,7 @@ export class InvalidationBus {
     heartbeatMs = 1_000,
   ) {
     this.channel = `${prefix}:bus`;
+    this.sequence = new BusSequence(clock, () => this.gap());
     if (heartbeatMs > 0) {
       this.heartbeat = setInterval(() => this.checkAlive(heartbeatMs), heartbeatMs);
       this.heartbeat.unref();
@@ -191,7 +176,7 @@ export class InvalidationBus {
     if (message.o === this.origin) return;
     this.stats.received++;
     this.stats.lastMessageAt = this.clock.now();
-    this.trackSequence(message);
+    this.sequence.track(message.o, message.s);
     if (message.t === "clear") {
       for (const prefix of message.k) this.handlers.onClear(prefix);
       return;
@@ -200,52 +185,9 @@ export class InvalidationBus {
     if (message.t === "fill" || message.t === "rel") for (const key of message.k) this.wake(key);
   }
 
-  /**
-   * Messages from one origin may arrive slightly out of order (on a cluster
-   * they are published from different nodes), so a missing sequence number is
-   * a gap only if it has not arrived within `REORDER_WINDOW_MS`.
-   */
-  private trackSequence(message: BusMessage): void {
-    const now = this.clock.now();
-    const state = this.origins.get(message.o);
-    if (!state) {
-      this.origins.set(message.o, { high: message.s, missing: new Set(), at: now, timer: undefined });
-      if (this.origins.size > 1_000) this.forgetQuietOrigins(now);
-      return;
-    }
-    state.at = now;
-    if (message.s <= state.high) {
-      state.missing.delete(message.s);
-      return;
-    }
-    if (message.s - state.high > MAX_REORDER) {
-      state.missing.clear();
-      this.gap();
-    } else {
-      for (let seq = state.high + 1; seq < message.s; seq++) state.missing.add(seq);
-    }
-    state.high = message.s;
-    if (state.missing.size > 0 && !state.timer) {
-      state.timer = setTimeout(() => {
-        state.timer = undefined;
-        if (state.missing.size === 0) return;
-        state.missing.clear();
-        this.gap();
-      }, REORDER_WINDOW_MS);
-      state.timer.unref();
-    }
-  }
-
   private gap(): void {
     this.stats.gaps++;
     this.flush("gap");
-  }
-
-  /** Origins silent for 10 minutes are most likely gone; forgetting them bounds the map. */
-  private forgetQuietOrigins(now: number): void {
-    for (const [origin, state] of this.origins) {
-      if (now - state.at > 600_000 && !state.timer) this.origins.delete(origin);
-    }
   }
 
   /**

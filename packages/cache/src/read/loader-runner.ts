@@ -1,9 +1,4 @@
-import { setMaxListeners } from "node:events";
 import { LoaderError, LoaderTimeoutError } from "../errors.js";
-
-const NEVER_ABORTED = new AbortController().signal;
-// Shared by every load without a hard timeout: many concurrent loads may listen to it at once.
-setMaxListeners(0, NEVER_ABORTED);
 
 /** What a loader receives. */
 export interface LoaderContext<Id> {
@@ -18,11 +13,12 @@ export interface LoaderContext<Id> {
  * {@link LoaderError} (original as `cause`); a timeout is a {@link LoaderTimeoutError}.
  */
 export async function runLoader<Id, V>(loader: (context: LoaderContext<Id>) => V | Promise<V>, id: Id, hardTimeoutMs: number): Promise<V> {
-  // Without a hard timeout nothing ever aborts: share one signal instead of making one per load.
-  const controller = hardTimeoutMs > 0 ? new AbortController() : undefined;
+  // One signal per load, even when nothing will abort it: a shared never-aborted signal would keep
+  // every listener each loader adds to it (1,000 loads, 1,000 listeners). This one goes with its load.
+  const controller = new AbortController();
   const loading = (async () => {
     try {
-      return await loader({ id, signal: controller?.signal ?? NEVER_ABORTED });
+      return await loader({ id, signal: controller.signal });
     } catch (error) {
       if (error instanceof LoaderError || error instanceof LoaderTimeoutError) throw error;
       throw new LoaderError(`The loader for ${JSON.stringify(id)} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
@@ -32,7 +28,7 @@ export async function runLoader<Id, V>(loader: (context: LoaderContext<Id>) => V
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      controller?.abort();
+      controller.abort();
       reject(new LoaderTimeoutError(`The loader for ${JSON.stringify(id)} did not answer within hardTimeoutMs=${hardTimeoutMs}.`));
     }, hardTimeoutMs);
   });

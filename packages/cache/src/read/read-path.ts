@@ -3,7 +3,7 @@ import { acquireOrWait, type LockKeys } from "../coordination/lock-wait.js";
 import { newToken } from "../coordination/token.js";
 import type { DecodedEntry } from "../encoding/entry-codec.js";
 import type { CacheId } from "../encoding/keys.js";
-import { type CacheError, LockTimeoutError } from "../errors.js";
+import { LoaderTimeoutError, LockTimeoutError } from "../errors.js";
 import { type CallOptions, type EntryPolicy, validateCallOptions } from "../options.js";
 import { UNAVAILABLE } from "../tiers/l2-store.js";
 import { expiryOf } from "../time/ttl.js";
@@ -110,6 +110,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
       return entry.value;
     }
     if (this.l2) this.stats.counters.l2Misses++;
+    this.stats.counters.misses++;
     return undefined;
   }
 
@@ -120,13 +121,9 @@ export class ReadPath<T> extends NamespaceCore<T> {
     const l1 = this.useL1 ? this.l1?.get(key, now) : undefined;
     if (l1 && l1.epoch === this.epoch.value && now < l1.freshUntil) return true;
     if (this.pending.covers(key)) return false;
-    const raw = await this.l2?.get(key);
-    if (!raw || raw === UNAVAILABLE) return false;
-    try {
-      return now < this.codec.meta(raw).freshUntil;
-    } catch {
-      return false;
-    }
+    // Decoded in full, as a read would: bytes that fail the codec or the schema are no entry (and are removed).
+    const entry = await this.readL2(key);
+    return entry !== undefined && now < entry.freshUntil;
   }
 
   /** Takes lock and/or lease as `policy.protection` says, runs the loader with fail-safe, stores the result. */
@@ -199,7 +196,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
       return { value, source: "loader" };
     } catch (error) {
       if (stale) {
-        const reason = (error as CacheError).code === "E_LOADER_TIMEOUT" ? "hard-timeout" : "loader-error";
+        const reason = error instanceof LoaderTimeoutError ? "hard-timeout" : "loader-error";
         this.throttle.start(key, this.clock.now() + policy.failSafeThrottleMs, policy.failSafeThrottleMs);
         return { value: this.serveStale(key, stale, reason), source: "stale" };
       }
