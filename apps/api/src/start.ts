@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createCache, type Namespace } from "@hoard/cache";
+import { createCache } from "@hoard/cache";
 import { registerCacheMetrics } from "@hoard/cache/prometheus";
 import { type Logger, pino } from "pino";
 import { ClusterVersion } from "./cache/cluster-version.js";
@@ -123,10 +123,11 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     const targets = new Map<string, InvalidationTarget>();
     const outbox = new InvalidationOutbox(database.pool, targets, log.child({ component: "outbox" }));
     const users = new UserService(cache, repository, latency, outbox, config.cacheReads);
-    // Resolves true only once Redis acknowledged the delete: the outbox removes the row only then.
-    const userVersion = new ClusterVersion(users.namespace as Namespace<unknown>, appRedis, config.cachePrefix, log);
+    // The version a demo bump left for the cluster, before any read: every instance reads and writes one version.
+    const userVersion = new ClusterVersion(users.namespace, appRedis, config.cachePrefix, log);
     cleanups.push(() => userVersion.close());
     await userVersion.start().catch((error: Error) => log.warn({ err: error }, "user namespace version: could not read or subscribe"));
+    // Resolves true only once Redis acknowledged the delete: the outbox removes the row only then.
     targets.set(USER_NAMESPACE.name, (cacheId) => users.namespace.delete(Number(cacheId)));
     cleanups.push(() => outbox.close());
     metrics.watchOutbox(() => outbox.state());
