@@ -37,7 +37,7 @@ test("database latency: kept while the cluster runs (loudly), dropped by a resta
   // One instance restarts while the other runs: it adopts the cluster's latency, and its log says so loudly.
   await cluster.stop(1);
   await cluster.start(1);
-  expect(await latencyOf(cluster.ports[1])).toBe(300);
+  expect(await latencyOf(cluster.ports[1] as number)).toBe(300);
   expect(cluster.output(1)).toContain(LOUD);
 
   // The whole cluster stops cleanly and starts again: the latency is gone everywhere, and so is the banner.
