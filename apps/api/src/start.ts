@@ -22,6 +22,7 @@ import { Heartbeat, identityText, liveInstances } from "./instances/heartbeat.js
 import { DbLatency } from "./lab/db-latency.js";
 import { StampedeLab } from "./lab/stampede.js";
 import type { InstanceIdentity, Services } from "./services.js";
+import type { ProfileStore, ProfileStoreFactory } from "./users/profile-store.js";
 import { USER_NAMESPACE, UserService } from "./users/user-service.js";
 
 /** Rows per INSERT when seeding from the admin UI: small enough for a progress bar that moves. */
@@ -44,6 +45,14 @@ export interface StartOptions {
   log?: Logger;
   /** Receives a generated admin token once (the entry point prints a login URL). */
   revealAdminToken?: (token: string) => void;
+  /**
+   * Replaces the read/write path of the `user` procedures (byId, create, update, delete), for the
+   * benchmarks that compare caching strategies behind the same API. The replacement owns its
+   * invalidation: the outbox drain and the database listener are not started (the trigger still
+   * writes outbox rows; they stay). list, the lab and the inspector stay on Hoard.
+   * @default undefined: Hoard's UserService, as shipped
+   */
+  profiles?: ProfileStoreFactory;
 }
 
 /** pino at the configured level; human-readable through pino-pretty (a dev dependency) when LOG_FORMAT=pretty. */
@@ -131,6 +140,12 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     targets.set(USER_NAMESPACE.name, (cacheId) => users.namespace.delete(Number(cacheId)));
     cleanups.push(() => outbox.close());
     metrics.watchOutbox(() => outbox.state());
+    let profiles: ProfileStore = users;
+    if (options.profiles) {
+      const custom = await options.profiles({ config, log, repository, loadRow: (id) => users.loadRow(id) });
+      cleanups.push(() => custom.close());
+      profiles = custom.store;
+    }
 
     const listener = new NotifyListener(
       databaseUrl,
@@ -147,9 +162,11 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       log,
     );
     cleanups.push(() => listener.close());
-    await listener.start();
-    // What earlier runs left (this instance stopped during a Redis outage, say), then every second.
-    outbox.start();
+    if (!options.profiles) {
+      await listener.start();
+      // What earlier runs left (this instance stopped during a Redis outage, say), then every second.
+      outbox.start();
+    }
 
     const instance: InstanceIdentity = { id: randomUUID(), url: "", port: 0, startedAt: Date.now() };
     const auth = AdminAuth.create(config.adminToken, (token) => options.revealAdminToken?.(token));
@@ -179,6 +196,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       log,
       cache,
       users,
+      profiles,
       outbox,
       latency,
       userVersion,
