@@ -1,5 +1,19 @@
 import { expect, test } from "./fixtures.js";
-import { clipped, drawnLabels, overlaps, recordCanvasText } from "./support/canvas-labels.js";
+import { clipped, type DrawnLabel, drawnLabels, overlaps, recordCanvasText } from "./support/canvas-labels.js";
+
+/** Time labels (HH:MM:SS, the page's local time) more than 5 minutes from `nowMs`: a chart scaled to the wrong range. */
+function farFromNow(labels: DrawnLabel[], nowMs: number): string[] {
+  const now = new Date(nowMs);
+  const nowSeconds = now.getHours() * 3600 + now.getMinutes() * 60 + now.getSeconds();
+  return labels
+    .filter((label) => /^\d\d:\d\d:\d\d$/.test(label.text))
+    .filter((label) => {
+      const [h, m, s] = label.text.split(":").map(Number) as [number, number, number];
+      const gap = Math.abs(h * 3600 + m * 60 + s - nowSeconds);
+      return Math.min(gap, 86_400 - gap) > 300;
+    })
+    .map((label) => label.text);
+}
 
 /**
  * The charts' axis labels, measured: every label uPlot draws is recorded with its box (measureText at the
@@ -19,6 +33,16 @@ for (const width of [375, 1280]) {
     for (let i = 0; i < 6; i++) await api("query", "user.byId", { id: user.id });
     const charts = page.locator("figure.chart");
     await expect(charts).toHaveCount(2);
+    // The first frames too: the latency chart starts with a single point.
+    await expect
+      .poll(async () => Math.min(...(await drawnLabels(page, "figure.chart")).map((chart) => chart.labels.length)))
+      .toBeGreaterThan(0);
+    const now = await page.evaluate(() => Date.now());
+    for (const chart of await drawnLabels(page, "figure.chart")) {
+      expect(overlaps(chart.labels), `overlapping labels: ${JSON.stringify(chart.labels)}`).toEqual([]);
+      expect(clipped(chart)).toEqual([]);
+      expect(farFromNow(chart.labels, now), "time labels outside the last 5 minutes").toEqual([]);
+    }
     await expect
       .poll(async () => (await drawnLabels(page, "figure.chart")).map((chart) => chart.labels.length), { timeout: 20_000 })
       .toEqual([expect.any(Number), expect.any(Number)]);
@@ -28,6 +52,7 @@ for (const width of [375, 1280]) {
     for (const chart of await drawnLabels(page, "figure.chart")) {
       expect(overlaps(chart.labels), `overlapping labels: ${JSON.stringify(chart.labels)}`).toEqual([]);
       expect(clipped(chart)).toEqual([]);
+      expect(farFromNow(chart.labels, await page.evaluate(() => Date.now())), "time labels outside the last 5 minutes").toEqual([]);
     }
 
     await page.goto("/#/lab");
