@@ -10,6 +10,8 @@ export interface PeekedCopy extends EntryMeta {
   value: unknown;
   /** Stored size in bytes. */
   size: number;
+  /** The entry's tags (empty when untagged). */
+  tags: readonly string[];
 }
 
 /** Everything the cache holds for one id, for tools: no recency change, no fill, no counters. */
@@ -22,7 +24,7 @@ export interface PeekedEntry {
   l1: PeekedCopy | null;
   /** The L2 copy with its raw stored bytes (envelope header + payload); null when absent or Redis is unreachable. */
   l2: (PeekedCopy & { bytes: Buffer; decodeError?: string }) | null;
-  /** Bytes of envelope header before the payload in `l2.bytes`. */
+  /** Bytes of envelope header (and tag block) before the payload in `l2.bytes`. */
   headerBytes: number;
 }
 
@@ -46,6 +48,7 @@ export async function peekEntry(
           loadMs: held.loadMs,
           value: held.value,
           size: held.size,
+          tags: held.tags ?? [],
         }
       : null;
   const raw = await context.l2?.mget([key]);
@@ -54,12 +57,13 @@ export async function peekEntry(
   if (bytes) {
     try {
       const decoded = await codec.decode(bytes);
-      l2 = { ...decoded, bytes };
+      l2 = { ...decoded, tags: decoded.tags ?? [], bytes };
     } catch (error) {
-      l2 = { ...safeMeta(codec, bytes), value: null, size: bytes.length, bytes, decodeError: (error as Error).message };
+      l2 = { ...safeMeta(codec, bytes), value: null, size: bytes.length, tags: [], bytes, decodeError: (error as Error).message };
     }
   }
-  return { key, version: keys.version, codec: codec.codecName, l1, l2, headerBytes: codec.headerBytes };
+  const headerBytes = l2 && "payloadAt" in l2 ? (l2 as { payloadAt: number }).payloadAt : codec.headerBytes;
+  return { key, version: keys.version, codec: codec.codecName, l1, l2, headerBytes };
 }
 
 function safeMeta(codec: EntryCodec<unknown>, bytes: Buffer): EntryMeta {
