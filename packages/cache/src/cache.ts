@@ -338,7 +338,7 @@ export class Cache {
    * the tags are then dead in this process until the invalidation is replayed
    * (as soon as Redis answers).
    */
-  invalidateTags(tags: readonly string[]): Promise<boolean> {
+  async invalidateTags(tags: readonly string[]): Promise<boolean> {
     this.#context.assertOpen();
     return this.#bumpTags("inv", checkTags(tags, "invalidateTags()"));
   }
@@ -350,7 +350,7 @@ export class Cache {
    * the cluster). Resolves false when Redis could not be reached (replayed
    * when it answers).
    */
-  expireTags(tags: readonly string[]): Promise<boolean> {
+  async expireTags(tags: readonly string[]): Promise<boolean> {
     this.#context.assertOpen();
     return this.#bumpTags("exp", checkTags(tags, "expireTags()"));
   }

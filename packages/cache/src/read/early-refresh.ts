@@ -88,13 +88,22 @@ export class EarlyRefresh<T> {
     let leased = false;
     let locked = false;
     if (this.core.l2) {
-      const reply = await this.core.l2.acquire(lockKeys, token, {
-        leaseTtlMs: this.core.leaseTtlMs,
-        lockTtlMs: policy.lockTtlMs,
-        wantLock: policy.protection === "distributed",
-        // Far future: an entry that is still fresh must not stop its own refresh.
-        nowMs: Number.MAX_SAFE_INTEGER,
-      });
+      const acquire = (nowMs: number) =>
+        this.core.l2?.acquire(lockKeys, token, {
+          leaseTtlMs: this.core.leaseTtlMs,
+          lockTtlMs: policy.lockTtlMs,
+          wantLock: policy.protection === "distributed",
+          nowMs,
+        }) ?? UNAVAILABLE;
+      // An early refresh asks as of the far future: an entry that is still fresh must not stop its own refresh.
+      // A refresh of an expired entry asks as of now: if another process has refreshed it already, that value is kept.
+      let reply = await acquire(stale === undefined ? Number.MAX_SAFE_INTEGER : this.core.clock.now());
+      if (reply !== UNAVAILABLE && reply.existing) {
+        const existing = await this.core.decodeOrDrop(key, reply.existing);
+        if (existing && !existing.expired && (await this.core.verdictOf(existing)) === "fresh") return null;
+        // Its header is fresh but a tag expired it: refresh it anyway.
+        reply = await acquire(Number.MAX_SAFE_INTEGER);
+      }
       if (reply !== UNAVAILABLE) {
         if (!reply.acquired) return null;
         leased = true;

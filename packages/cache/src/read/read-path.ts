@@ -115,9 +115,12 @@ export class ReadPath<T> extends NamespaceCore<T> {
     const started = performance.now();
     const mark = this.marks.current();
     const epoch = this.epoch.value;
-    const entry = await this.readL2(key);
+    const raw = await this.l2?.get(key);
+    const entry = raw === undefined || raw === UNAVAILABLE || raw === null ? undefined : await this.decodeOrDrop(key, raw);
+    const verdict = entry ? await this.verdictOf(entry) : undefined;
+    if (verdict === "invalid") await this.discard(key, raw as Buffer);
     this.stats.record("get", performance.now() - started);
-    if (entry && !entry.expired && this.clock.now() < entry.freshUntil && (await this.verdictOf(entry)) === "fresh") {
+    if (entry && verdict === "fresh" && !entry.expired && this.clock.now() < entry.freshUntil) {
       this.countHit(key, "l2", entry.negative);
       this.fillL1(key, entry, mark, epoch);
       return entry.value;
