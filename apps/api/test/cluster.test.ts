@@ -43,6 +43,13 @@ describe("a cluster of three API processes", () => {
     const [a, b] = clients as [(typeof clients)[number], (typeof clients)[number]];
     const first = await a.user.create.mutate({ username: "listed1", email: "listed1@example.com", displayName: "listed-1" });
     for (const each of clients) expect(await names(each)).toContain("listed-1"); // now cached on every instance
+    // Every instance holds the page in L1 (once the heartbeats list all three).
+    const cached = await until("all three instances listed", async () => {
+      const entry = await a.cache.entry.query({ namespace: "user-list", id: "0:100" });
+      return entry.l1Holders.length === 3 && entry;
+    });
+    expect(cached.tags).toEqual(["users:list"]);
+    expect(cached.l1Holders.filter((holder) => holder.copy).length).toBe(3);
     const loadsBefore = await metric(instances[0]!.url, "hoard_cache_loads_total");
     await names(a);
     expect(await metric(instances[0]!.url, "hoard_cache_loads_total")).toBe(loadsBefore); // served from the cache

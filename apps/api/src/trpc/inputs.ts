@@ -12,4 +12,8 @@ export const displayName = z.string().trim().min(1).max(128);
 export const bio = z.string().max(2_000);
 
 /** The cache namespaces the admin procedures can address. */
-export const namespaceName = z.enum(["user"]);
+export const namespaceName = z.enum(["user", "user-list"]);
+
+/** A cache tag, as the cache accepts it: 1-200 characters, no control characters. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+export const cacheTag = z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]+$/, "no control characters");

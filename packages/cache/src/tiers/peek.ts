@@ -1,6 +1,7 @@
 import type { EntryCodec } from "../encoding/entry-codec.js";
 import type { EntryMeta } from "../encoding/envelope.js";
 import type { CacheId, KeySpace } from "../encoding/keys.js";
+import type { TagVerdict } from "../coordination/tag-registry.js";
 import type { CacheContext } from "../read/cache-context.js";
 import { UNAVAILABLE } from "./l2-store.js";
 
@@ -12,6 +13,8 @@ export interface PeekedCopy extends EntryMeta {
   size: number;
   /** The entry's tags (empty when untagged). */
   tags: readonly string[];
+  /** Expired on demand (`expire`, `expireTags` does not mark the bytes): served stale while one refresh runs. */
+  expired: boolean;
 }
 
 /** Everything the cache holds for one id, for tools: no recency change, no fill, no counters. */
@@ -23,7 +26,7 @@ export interface PeekedEntry {
   /** This process's L1 copy, if it holds one of the current epoch that has not expired. */
   l1: PeekedCopy | null;
   /** The L2 copy with its raw stored bytes (envelope header + payload); null when absent or Redis is unreachable. */
-  l2: (PeekedCopy & { bytes: Buffer; decodeError?: string }) | null;
+  l2: (PeekedCopy & { bytes: Buffer; decodeError?: string; tagVerdict: TagVerdict | null }) | null;
   /** Bytes of envelope header (and tag block) before the payload in `l2.bytes`. */
   headerBytes: number;
 }
@@ -49,6 +52,7 @@ export async function peekEntry(
           value: held.value,
           size: held.size,
           tags: held.tags ?? [],
+          expired: false,
         }
       : null;
   const raw = await context.l2?.mget([key]);
@@ -57,9 +61,20 @@ export async function peekEntry(
   if (bytes) {
     try {
       const decoded = await codec.decode(bytes);
-      l2 = { ...decoded, tags: decoded.tags ?? [], bytes };
+      // Tagged: what its tags make it now (L2 is checked lazily: a dead copy stays until a read removes it).
+      const tagVerdict = decoded.tags ? await context.tags.verdict(decoded.tags, decoded.tagSeq) : null;
+      l2 = { ...decoded, tags: decoded.tags ?? [], bytes, tagVerdict };
     } catch (error) {
-      l2 = { ...safeMeta(codec, bytes), value: null, size: bytes.length, tags: [], bytes, decodeError: (error as Error).message };
+      l2 = {
+        ...safeMeta(codec, bytes),
+        value: null,
+        size: bytes.length,
+        tags: [],
+        expired: false,
+        bytes,
+        decodeError: (error as Error).message,
+        tagVerdict: null,
+      };
     }
   }
   const headerBytes = l2 && "payloadAt" in l2 ? (l2 as { payloadAt: number }).payloadAt : codec.headerBytes;
