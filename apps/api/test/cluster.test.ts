@@ -63,7 +63,8 @@ describe("a cluster of three API processes", () => {
 
     // A write from outside the API: the statement trigger's outbox row, drained by an instance, invalidates the tag.
     await database.query("INSERT INTO users (username, email, display_name) VALUES ('outside', 'outside@example.com', 'from-outside')");
-    for (const each of clients) await until("the outside insert on every instance's list", async () => (await names(each)).includes("from-outside"), 5_000);
+    for (const each of clients)
+      await until("the outside insert on every instance's list", async () => (await names(each)).includes("from-outside"), 5_000);
   });
 
   it("a write is invalidated once (one Lua delete, one bus message), not 1 + N times, and its writer reads it back", async () => {

@@ -74,7 +74,9 @@ describe("invalidation outbox", () => {
   });
 
   it("inserts queue one coalesced row for the list tag per statement, delivered through the tag target", async () => {
-    await database.query("INSERT INTO users (username, email, display_name) SELECT 'i' || n, 'i' || n || '@e.com', 'v0' FROM generate_series(1, 50) AS n");
+    await database.query(
+      "INSERT INTO users (username, email, display_name) SELECT 'i' || n, 'i' || n || '@e.com', 'v0' FROM generate_series(1, 50) AS n",
+    );
     await database.query("INSERT INTO users (username, email, display_name) VALUES ('one', 'one@e.com', 'v0')");
     const rows = await database.query<{ namespace: string; cache_id: string; changes: number }>(
       "SELECT namespace, cache_id, changes FROM cache_invalidation_outbox",
@@ -85,7 +87,13 @@ describe("invalidation outbox", () => {
       client.pool,
       new Map<string, InvalidationTarget>([
         ["user", async () => true],
-        ["tag", async (tag) => (tags.push(tag), true)],
+        [
+          "tag",
+          async (tag) => {
+            tags.push(tag);
+            return true;
+          },
+        ],
       ]),
       log,
       { intervalMs: 60_000, writerGraceMs: 0 },

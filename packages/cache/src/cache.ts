@@ -157,7 +157,10 @@ export class Cache {
     this.#tags = new TagRegistry(
       l2
         ? async (tags) => {
-            const read = await l2.readTags(this.#tagKeys.sequence, tags.map((tag) => this.#tagKeys.of(tag)));
+            const read = await l2.readTags(
+              this.#tagKeys.sequence,
+              tags.map((tag) => this.#tagKeys.of(tag)),
+            );
             return read === UNAVAILABLE ? undefined : read;
           }
         : undefined,

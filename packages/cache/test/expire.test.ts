@@ -45,7 +45,9 @@ describe("expire (stale-while-revalidate on demand)", () => {
     row = "v2";
     await a.expireTags(["t"]);
     await waitUntil(async () => (await b.namespace<string>("item").inspect({ tier: "l1" })).entries.length === 0, 1_000, "B's L1 drop");
-    const answers = await Promise.all([a, b, a, b].map((cache) => cache.namespace<string>("item").getOrSetDetailed("k", loader, { tags: ["t"] })));
+    const answers = await Promise.all(
+      [a, b, a, b].map((cache) => cache.namespace<string>("item").getOrSetDetailed("k", loader, { tags: ["t"] })),
+    );
     expect(answers.map((answer) => answer.value)).toEqual(["v1", "v1", "v1", "v1"]);
     await waitUntil(
       async () => (await a.namespace<string>("item").get("k")) === "v2" && (await b.namespace<string>("item").get("k")) === "v2",

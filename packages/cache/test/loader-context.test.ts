@@ -63,9 +63,19 @@ describe("the loader context", () => {
     const cache = await suite.make();
     const items = cache.namespace<string>("item");
     for (const bad of [-1, 0, 1.5, Number.NaN]) {
-      await expect(items.getOrSet(`k${bad}`, (ctx) => (ctx.setTtl(bad), "v"))).rejects.toBeInstanceOf(InvalidOptionError);
+      await expect(
+        items.getOrSet(`k${bad}`, (ctx) => {
+          ctx.setTtl(bad);
+          return "v";
+        }),
+      ).rejects.toBeInstanceOf(InvalidOptionError);
     }
-    await expect(items.getOrSet("t", (ctx) => (ctx.setTags([""]), "v"))).rejects.toThrow(/ctx.setTags\(\): invalid tag/);
+    await expect(
+      items.getOrSet("t", (ctx) => {
+        ctx.setTags([""]);
+        return "v";
+      }),
+    ).rejects.toThrow(/ctx.setTags\(\): invalid tag/);
     let kept: LoaderContext<string | number, string> | undefined;
     await items.getOrSet("late", (ctx) => {
       kept = ctx;

@@ -73,7 +73,9 @@ describe("tag invalidation hunt", () => {
       floorsElsewhere.forEach((floor, other) => {
         if (other === c || !floor || result.source === "coalesced") return;
         if (startedAt - floor.at > BUS_BUDGET_MS && version < floor.version)
-          violations.push(`cache ${c} read id ${id} v${version} ${Math.round(startedAt - floor.at)} ms after cache ${other} invalidated v${floor.version}`);
+          violations.push(
+            `cache ${c} read id ${id} v${version} ${Math.round(startedAt - floor.at)} ms after cache ${other} invalidated v${floor.version}`,
+          );
       });
     };
 
@@ -115,7 +117,9 @@ describe("tag invalidation hunt", () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     for (const [c, cache] of caches.entries()) {
       for (const [id, version] of db) {
-        const got = await cache.namespace<Row>("row").getOrSetDetailed(id, () => ({ id, version: db.get(id) as number }), { tags: tagsOf(id) });
+        const got = await cache
+          .namespace<Row>("row")
+          .getOrSetDetailed(id, () => ({ id, version: db.get(id) as number }), { tags: tagsOf(id) });
         if (got.value?.version !== version && got.source !== "stale")
           violations.push(`end: cache ${c} id ${id} v${got.value?.version} (${got.source}), last written v${version}`);
       }

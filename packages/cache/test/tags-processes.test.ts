@@ -56,13 +56,17 @@ describe("tags and expire across processes", () => {
     // Two concurrent reads in one process share one flight ("coalesced"); none waited for a load.
     for (const read of reads) expect(["stale", "coalesced"]).toContain(read.source);
     await waitUntil(
-      async () => (await Promise.all([a, b, c].map((w) => w.call<Read>("readTagged", { key: "e1", tags: [] })))).every((r) => r.row === "v2"),
+      async () =>
+        (await Promise.all([a, b, c].map((w) => w.call<Read>("readTagged", { key: "e1", tags: [] })))).every((r) => r.row === "v2"),
       3_000,
       "every instance on v2",
     );
     const loads = await Promise.all([a, b, c].map((worker) => worker.call<{ loads: number }>("stats")));
     // The first load (B and C then hit L2), then one refresh in the cluster.
-    expect(loads.map((each) => each.loads).reduce((sum, each) => sum + each, 0), JSON.stringify(loads.map((each) => each.loads))).toBe(2);
+    expect(
+      loads.map((each) => each.loads).reduce((sum, each) => sum + each, 0),
+      JSON.stringify(loads.map((each) => each.loads)),
+    ).toBe(2);
   });
 
   it("expireTags in A reaches B: stale at once, refreshed once", async () => {

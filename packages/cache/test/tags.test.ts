@@ -57,10 +57,12 @@ describe("tags", () => {
     const items = cache.namespace<string>("item");
     await items.set("a", "set-value", { tags: ["x"] });
     const tagged = counting(() => "loaded");
-    expect(await items.getOrSet("b", async (ctx) => {
-      ctx.setTags(["y"]);
-      return tagged();
-    })).toBe("loaded");
+    expect(
+      await items.getOrSet("b", async (ctx) => {
+        ctx.setTags(["y"]);
+        return tagged();
+      }),
+    ).toBe("loaded");
     expect((await items.peek("a")).l2?.tags).toEqual(["x"]);
     expect((await items.peek("b")).l2?.tags).toEqual(["y"]);
     expect((await items.peek("b")).l1?.tags).toEqual(["y"]);

@@ -102,7 +102,9 @@ function EntryBody({ entry }: { entry: Entry }) {
               {l2.expired && <span className="pill warn">expired on demand: served stale while one refresh runs</span>}
               {l2.tagVerdict === "expired" && <span className="pill warn">expired by a tag: served stale while one refresh runs</span>}
               {l2.tagVerdict === "invalid" && (
-                <span className="pill bad">dead: a tag was invalidated after its load began; no instance serves it, the next read removes it</span>
+                <span className="pill bad">
+                  dead: a tag was invalidated after its load began; no instance serves it, the next read removes it
+                </span>
               )}
             </dd>
             <dt>Fresh until</dt>

@@ -123,7 +123,8 @@ export class InvalidationBus {
   message(type: BusMessageType, keys: string[], n?: number): { channel: string; message: string } {
     this.seq++;
     this.stats.published++;
-    const body: BusMessage = n === undefined ? { o: this.origin, s: this.seq, t: type, k: keys } : { o: this.origin, s: this.seq, t: type, k: keys, n };
+    const body: BusMessage =
+      n === undefined ? { o: this.origin, s: this.seq, t: type, k: keys } : { o: this.origin, s: this.seq, t: type, k: keys, n };
     return { channel: this.channel, message: encodeBusMessage(body) };
   }
 

@@ -4,7 +4,9 @@ import type { CacheId } from "../encoding/keys.js";
 import type { LoaderContext } from "./loader-runner.js";
 
 /** A loader for one id; return null/undefined for "does not exist" (cached as a negative entry). */
-export type Loader<T, Id extends CacheId = CacheId> = (context: LoaderContext<Id, T>) => T | null | undefined | Promise<T | null | undefined>;
+export type Loader<T, Id extends CacheId = CacheId> = (
+  context: LoaderContext<Id, T>,
+) => T | null | undefined | Promise<T | null | undefined>;
 
 /** A loader for many ids at once: a Map, or an array aligned with `ids`. Missing ids count as absent. */
 export type BatchLoader<T, Id extends CacheId = CacheId> = (

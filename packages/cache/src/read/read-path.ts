@@ -246,14 +246,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
     });
     return reply !== undefined && reply !== UNAVAILABLE && reply.acquired;
   }
-  async loadAndStore(
-    key: string,
-    id: CacheId,
-    loader: Loader<T>,
-    policy: EntryPolicy,
-    fence: Fence,
-    stale?: T | null,
-  ): Promise<T | null> {
+  async loadAndStore(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy, fence: Fence, stale?: T | null): Promise<T | null> {
     const started = performance.now();
     let loaded: T | null | undefined;
     let requests: LoaderRequests;

@@ -309,7 +309,10 @@ export class L2Store {
   }
 
   /** The stored "inv,exp" of each tag key and the cache-wide sequence, in one round trip. */
-  async readTags(sequenceKey: string, tagKeys: readonly string[]): Promise<{ states: { inv: number; exp: number }[]; sequence: number } | Unavailable> {
+  async readTags(
+    sequenceKey: string,
+    tagKeys: readonly string[],
+  ): Promise<{ states: { inv: number; exp: number }[]; sequence: number } | Unavailable> {
     const raw = await this.mget([...tagKeys, sequenceKey]);
     if (raw === UNAVAILABLE) return UNAVAILABLE;
     const states = tagKeys.map((_, i) => {

@@ -1,7 +1,7 @@
+import type { TagVerdict } from "../coordination/tag-registry.js";
 import type { EntryCodec } from "../encoding/entry-codec.js";
 import type { EntryMeta } from "../encoding/envelope.js";
 import type { CacheId, KeySpace } from "../encoding/keys.js";
-import type { TagVerdict } from "../coordination/tag-registry.js";
 import type { CacheContext } from "../read/cache-context.js";
 import { UNAVAILABLE } from "./l2-store.js";
 
