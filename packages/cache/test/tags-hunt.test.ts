@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Cache } from "../src/index.js";
 import { cacheSuite } from "./support/cache.js";
-
-/** mulberry32: a small seeded PRNG, so a failing schedule can be replayed with HUNT_SEED. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { prng } from "./support/prng.js";
 
 const IDS = 12;
 const GROUPS = 3;
