@@ -5,6 +5,7 @@ export default defineProject({
   test: {
     name: "cache",
     include: ["test/**/*.test.ts"],
+    exclude: ["test/unit/**"],
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -14,9 +14,6 @@ export interface OpenFinding {
   matches(violation: Violation): boolean;
 }
 
-/** A read the client gave up on (no answer within its 15 s). */
-const unanswered = (violation: Violation) => (violation.op as { status?: number } | undefined)?.status === 0;
-
 /** Every entry left behind is an older value (not a failed call). */
 const behindWithOldValues = (violation: Violation) => {
   const behind = (violation.op as { behind?: string[] } | undefined)?.behind ?? [];
@@ -38,15 +35,6 @@ export const OPEN_FINDINGS: OpenFinding[] = [
     matches: (violation) =>
       violation.faults.some((fault) => fault.includes("half-open") && fault.includes("link=redis-bus")) &&
       ((violation.check === "convergence" && behindWithOldValues(violation)) || violation.check === "stale read"),
-  },
-  {
-    name: "key-hangs-after-redis-interruption",
-    tracking:
-      "packages/cache (issue 11, branch w11c): after an instance's Redis connection is stalled, reset or Redis is killed, every read of one key on that instance hangs until the client gives up, also long after the fault is healed",
-    matches: (violation) =>
-      (violation.check === "deadline" && unanswered(violation)) ||
-      (violation.check === "convergence" &&
-        ((violation.op as { behind?: string[] } | undefined)?.behind ?? []).every((line) => line.includes("got status 0"))),
   },
   {
     name: "healthy-stampede-two-loads",
@@ -78,16 +66,16 @@ export const REGRESSIONS: Regression[] = [
     seed: 197022269,
     durationMs: 12_000,
     finding: "key-hangs-after-redis-interruption (redis-kill during a lock-holder-kill)",
-    fixed: false,
+    fixed: true,
   },
-  { seed: 197022270, durationMs: 12_000, finding: "key-hangs-after-redis-interruption (redis-kill)", fixed: false },
-  { seed: 197022271, durationMs: 12_000, finding: "key-hangs-after-redis-interruption (redis-partition stall and reset)", fixed: false },
+  { seed: 197022270, durationMs: 12_000, finding: "key-hangs-after-redis-interruption (redis-kill)", fixed: true },
+  { seed: 197022271, durationMs: 12_000, finding: "key-hangs-after-redis-interruption (redis-partition stall and reset)", fixed: true },
   { seed: 197022267, durationMs: 12_000, finding: "healthy-stampede-two-loads", fixed: false },
   {
     seed: 197684865,
     durationMs: 10_000,
     finding: "key-hangs-after-redis-interruption (a read in flight when Redis was SIGKILLed never ends)",
-    fixed: false,
+    fixed: true,
   },
   {
     seed: 197684869,

@@ -1,3 +1,4 @@
+import { checkMetrics, promtoolOrSkip } from "@hoard/test-servers";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningApi } from "../src/start.js";
@@ -27,6 +28,28 @@ describe("hardening", () => {
     const text = await (await fetch(`${api.url}/metrics`)).text();
     expect(text).not.toContain('route="/trpc/nope');
     expect(text).toContain('route="/trpc/(other)"');
+  });
+
+  it("/metrics passes promtool check metrics with no finding on Hoard's own metrics (skipped without promtool)", async (context) => {
+    const promtool = promtoolOrSkip((note) => context.skip(note));
+    if (!promtool) return;
+    // Traffic first, so every family has samples: reads (misses, hits), a write, an unknown path.
+    const admin = client(api.url);
+    const created = await admin.user.create.mutate({
+      username: `prom${Date.now()}`,
+      email: `prom${Date.now()}@example.com`,
+      displayName: "P",
+    });
+    await admin.user.byId.query({ id: created.id });
+    await admin.user.byId.query({ id: created.id });
+    await raw(api.url, "nope");
+    const text = await (await fetch(`${api.url}/metrics`)).text();
+    expect(text).toMatch(/^hoard_cache_\w+_total\{/m);
+    const { status, findings } = checkMetrics(promtool, text);
+    console.log(`promtool check metrics on the API's /metrics: ${findings.length === 0 ? "no finding" : findings.join(" | ")}`);
+    // Findings name the metric first; only the runtime's default metrics (process_*, nodejs_*) may have any.
+    expect(findings.filter((line) => !/^(process|nodejs)_/.test(line))).toEqual([]);
+    if (findings.length === 0) expect(status).toBe(0);
   });
 
   it("an id the cache cannot turn into a key is BAD_REQUEST, not a 500", async () => {

@@ -83,6 +83,8 @@ export interface CacheInternals {
   readonly l2: L2Store | undefined;
   /** The CLIENT SETNAME of the bus's subscriber connection, if the bus is on. */
   readonly busConnectionName: string | undefined;
+  /** Invalidations waiting for Redis. */
+  readonly pending: PendingInvalidations;
   /** Latency samples of a namespace's operations recorded since `seen` (the Prometheus histogram's feed). */
   latencySamplesSince(namespace: string, seen: Map<string, number>): Partial<Record<TimedOperation, number[]>>;
 }
@@ -188,6 +190,7 @@ export class Cache {
       redis: this.#redis,
       l2: this.#l2,
       busConnectionName: connected.busConnectionName,
+      pending: this.#pending,
       latencySamplesSince: (namespace, seen) => this.#namespaces.get(namespace)?.stats.samplesSince(namespace, seen) ?? {},
     });
     connected.startBus?.();
@@ -313,7 +316,13 @@ export class Cache {
     validateNamespaceOptions(name, options as NamespaceOptions<unknown>);
     const existing = this.#namespaces.get(name);
     if (existing) {
-      if (Object.keys(options).length > 0) assertSameOptions(name, existing.options, options as NamespaceOptions<unknown>);
+      if (Object.keys(options).length > 0)
+        assertSameOptions(name, existing.options, options as NamespaceOptions<unknown>, {
+          version: 1,
+          l1: true,
+          codec: this.#options.codec ?? jsonCodec,
+          ...this.#defaults,
+        });
       return existing.view as Namespace<T>;
     }
     const { version = 1, codec, schema, l1 = true, ...policy } = options;
@@ -450,14 +459,14 @@ export class Cache {
     for (const client of clients) {
       while (client.status !== "ready") {
         if (Date.now() > deadline)
-          throw new InvalidOptionError(
+          throw new ConnectionError(
             `Redis did not become ready within ${timeoutMs} ms (status ${client.status}); check the "redis" option.`,
           );
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
     while (this.#bus && !this.#bus.isConnected) {
-      if (Date.now() > deadline) throw new InvalidOptionError(`The invalidation bus did not subscribe within ${timeoutMs} ms.`);
+      if (Date.now() > deadline) throw new ConnectionError(`The invalidation bus did not subscribe within ${timeoutMs} ms.`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -474,13 +483,20 @@ export class Cache {
   }
 }
 
-/** Throws `InvalidOptionError` naming the first option of `next` that differs from `first`. */
-function assertSameOptions(name: string, first: NamespaceOptions<unknown>, next: NamespaceOptions<unknown>): void {
+/**
+ * Throws `InvalidOptionError` naming the first option of `next` whose effective value (an omitted
+ * option is its default: version 1, L1 on, the cache's codec and entry defaults) differs from `first`'s.
+ */
+function assertSameOptions(
+  name: string,
+  first: NamespaceOptions<unknown>,
+  next: NamespaceOptions<unknown>,
+  defaults: NamespaceOptions<unknown>,
+): void {
   const names = new Set([...Object.keys(first), ...Object.keys(next)]) as Set<keyof NamespaceOptions<unknown>>;
   for (const option of names) {
-    // An omitted version is version 1; any other omitted option is the cache default.
-    const a = option === "version" ? (first.version ?? 1) : first[option];
-    const b = option === "version" ? (next.version ?? 1) : next[option];
+    const a = first[option] ?? defaults[option];
+    const b = next[option] ?? defaults[option];
     if (!Object.is(a, b))
       throw new InvalidOptionError(
         `Namespace "${name}" already exists with a different "${option}" (${describe(a)}, now ${describe(b)}); a namespace has one set of options per cache.`,

@@ -1,6 +1,6 @@
 // The public door of @hoard/cache: what a user needs to create a cache, type its namespaces and
 // loaders, handle its errors and read its events and stats. Everything else is internal.
-export { Cache, type CacheSnapshot, createCache, type NamespaceSnapshot } from "./cache.js";
+export { type Cache, type CacheSnapshot, createCache, type NamespaceSnapshot } from "./cache.js";
 export type { BusHealth } from "./coordination/invalidation-bus.js";
 export type { TagVerdict } from "./coordination/tag-registry.js";
 export { type Codec, jsonCodec, msgpackCodec } from "./encoding/codec.js";
@@ -22,7 +22,7 @@ export type { BatchLoader, DetailedResult, Loader, Namespace, ResultSource, SetO
 export type { CacheLogger } from "./observability/burst-logger.js";
 export type { CacheEventMap, CacheEventName, StaleReason, Tier } from "./observability/events.js";
 export type { LatencySummary } from "./observability/latency-window.js";
-export type { HitRates, NamespaceCounters, TimedOperation } from "./observability/stats.js";
+export { type HitRates, hitRates, type NamespaceCounters, type TimedOperation } from "./observability/stats.js";
 export type { CacheOptions, CallOptions, EntryPolicy, GetOrSetOptions, NamespaceOptions, Protection } from "./options.js";
 export type { LoaderContext } from "./read/loader-runner.js";
 export type { CircuitState } from "./tiers/circuit-breaker.js";

@@ -1,7 +1,7 @@
 import type { EntryCodec } from "./encoding/entry-codec.js";
 import type { CacheId, KeySpace } from "./encoding/keys.js";
 import type { NamespaceStats } from "./observability/stats.js";
-import type { EntryPolicy, GetOrSetOptions } from "./options.js";
+import { type EntryPolicy, type GetOrSetOptions, validateCallOptions } from "./options.js";
 import { BatchLoad } from "./read/batch-load.js";
 import type { CacheContext } from "./read/cache-context.js";
 import type { BatchLoader, DetailedResult, Loader, Resolved } from "./read/namespace-types.js";
@@ -65,6 +65,9 @@ export class Namespace<T> {
     const key = this.#keys.valueKey(id);
     const read = this.#read;
     if (read.useL1) {
+      // The same checks as the slow path, before any answer: a closed cache answers nothing, bad options throw.
+      read.assertOpen();
+      if (options) validateCallOptions(options);
       const entry = read.freshFromL1(key);
       if (entry !== undefined) {
         read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options, options?.tags);
@@ -83,6 +86,8 @@ export class Namespace<T> {
     const started = performance.now();
     const key = this.#keys.valueKey(id);
     const read = this.#read;
+    read.assertOpen();
+    if (options) validateCallOptions(options);
     const entry = read.useL1 ? read.freshFromL1(key) : undefined;
     if (entry) read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options, options?.tags);
     const resolved: Resolved<T> =
@@ -102,6 +107,7 @@ export class Namespace<T> {
   /** The cached value: T, null for a cached "absent" marker, or undefined when nothing fresh is cached. */
   async get(id: CacheId): Promise<T | null | undefined> {
     const key = this.#keys.valueKey(id);
+    this.#read.assertOpen();
     const l1 = this.#read.useL1 ? this.#read.freshFromL1(key) : undefined;
     if (l1 !== undefined) return l1.value as T | null;
     return this.#read.get(key);

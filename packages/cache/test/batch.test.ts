@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { cacheInternals } from "../src/cache.js";
 import { cacheSuite } from "./support/cache.js";
+import { waitUntil } from "./support/clock.js";
 import { countCommands, ON_CLUSTER } from "./support/redis.js";
 
 interface Profile {
@@ -56,7 +57,8 @@ describe("getOrSetMany", () => {
     });
     const single = vi.fn(async () => ({ id: 7, name: "single" }));
     const many = users.getOrSetMany([6, 7], batchLoader);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Both ids' loads are registered as flights once their leases are taken (slower on a cluster).
+    await waitUntil(() => cache.stats().inFlight === 2, 5_000, "the batch's flights");
     const joined = users.getOrSet(7, single);
     release();
     expect(await many).toEqual([

@@ -1,5 +1,4 @@
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { checkMetrics, promtoolOrSkip } from "@hoard/test-servers";
 import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
 import type { CacheEventMap } from "../src/observability/events.js";
@@ -81,28 +80,16 @@ describe("events, stats and metrics", () => {
   });
 
   it("passes promtool check metrics with no finding (skipped without promtool)", async (context) => {
-    const promtool = findPromtool();
-    if (!promtool) {
-      context.skip("promtool not found: set PROMTOOL or put it on PATH (apt-get download prometheus; dpkg-deb -x)");
-      return;
-    }
+    const promtool = promtoolOrSkip((note) => context.skip(note));
+    if (!promtool) return;
     const cache = await suite.make();
     const registry = new Registry();
     registerCacheMetrics(cache, { registry });
     const ns = cache.namespace<number>("n");
     await ns.getOrSet(1, async () => 1);
     await ns.getOrSet(1, async () => 1);
-    const result = spawnSync(promtool, ["check", "metrics"], { input: await registry.metrics(), encoding: "utf8" });
-    expect(`${result.stdout}${result.stderr}`.trim()).toBe("");
+    const result = checkMetrics(promtool, await registry.metrics());
+    expect(result.findings).toEqual([]);
     expect(result.status).toBe(0);
   });
 });
-
-/** promtool from $PROMTOOL, PATH, or the scratch folder toolchain.md describes. */
-function findPromtool(): string | undefined {
-  const candidates = [process.env.PROMTOOL, "/tmp/promtool/usr/bin/promtool", "/usr/bin/promtool"].filter(Boolean) as string[];
-  const found = candidates.find((path) => existsSync(path));
-  if (found) return found;
-  const which = spawnSync("sh", ["-c", "command -v promtool"], { encoding: "utf8" });
-  return which.status === 0 ? which.stdout.trim() : undefined;
-}

@@ -1,4 +1,5 @@
 export { FaultProxy } from "./fault-proxy.js";
 export { pollUntil } from "./poll.js";
+export { checkMetrics, findPromtool, PROMTOOL_HOWTO, promtoolOrSkip } from "./promtool.js";
 export { RedisClusterServers } from "./redis-cluster.js";
 export { OwnRedisServer } from "./redis-server.js";

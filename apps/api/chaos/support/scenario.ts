@@ -50,9 +50,18 @@ export async function warmUntilCached(environment: ChaosEnvironment, ids: number
   );
 }
 
+/** Whether every instance hears the bus (from /metrics): an instance that never joined it serves others' deleted values. */
+async function everyBusConnected(environment: ChaosEnvironment): Promise<boolean> {
+  for (const url of environment.urls) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    if (!/^hoard_cache_bus_connected 1$/m.test(text)) return false;
+  }
+  return true;
+}
+
 /**
  * Milliseconds from `since` until the cluster works again: every instance is
- * ready, and a write made now is read back by every instance.
+ * ready and on the bus, and a write made now is read back by every instance.
  */
 export async function timeToRecover(environment: ChaosEnvironment, probeId: number, since: number, timeoutMs = 15_000): Promise<number> {
   let version = Date.now();
@@ -60,6 +69,7 @@ export async function timeToRecover(environment: ChaosEnvironment, probeId: numb
     "the cluster to recover",
     async () => {
       await environment.allReady(250);
+      if (!(await everyBusConnected(environment))) return false;
       version++;
       const write = await call(environment.urls[0] as string, "user.update", { id: probeId, patch: { displayName: `v${version}` } }, true);
       if (!write.ok) return false;
@@ -97,6 +107,16 @@ export function figures(
   const writes = history.writes.filter((write) => write.startAt >= window.from && write.startAt <= window.to);
   const failedWrites = history.failedWrites.filter((write) => write.startAt >= window.from && write.startAt <= window.to);
   const stale = history.staleReads(window.from, window.to);
+  if (process.env.CHAOS_DEBUG) {
+    // CHAOS_DEBUG=1 lists every stale read, with times relative to the scenario's start.
+    for (const each of stale) {
+      const { instance, id, version, startAt } = each.read;
+      console.log(
+        `stale ${scenario}: instance ${instance} id ${id} v${version} at +${startAt - window.from} ms, ` +
+          `${each.staleForMs} ms after the newer write (same instance: ${each.sameInstance}); recovered at +${window.recoveredAt - window.from} ms`,
+      );
+    }
+  }
   return {
     scenario,
     requests: reads.length + writes.length + failedWrites.length,

@@ -6,6 +6,7 @@ import type { AppRedis } from "../cache/redis-connection.js";
 import type { InstanceInfo } from "../instances/heartbeat.js";
 import type { UserService } from "../users/user-service.js";
 import { histogramOf, type LatencyHistogram, mergeHistograms } from "./histogram.js";
+import { releaseIfHeld } from "./run-lock.js";
 
 /** What `lab.stampede` takes. */
 export interface StampedeInput {
@@ -130,14 +131,9 @@ export class StampedeLab {
     }
   }
 
-  /**
-   * Deletes the run lock if this run still holds it. Not atomic (no Lua of our own): another run
-   * could only take the lock between the GET and the DEL if it expired there, RUN_LOCK_TTL_MS after
-   * this run began, and the lab then at worst lets two runs overlap once.
-   */
+  /** Deletes the run lock if this run still holds it (atomically: {@link releaseIfHeld}). */
   private async releaseRunLock(lockKey: string, runId: string): Promise<void> {
-    const redis = this.deps.redis;
-    if (redis && (await redis.get(lockKey)) === runId) await redis.del(lockKey);
+    if (this.deps.redis) await releaseIfHeld(this.deps.redis, lockKey, runId);
   }
 
   /** Runs this instance's share of a run: waits for `startAt`, then fires every call at once. */

@@ -1,4 +1,6 @@
+import { ConnectionError, InvalidKeyError, LoaderTimeoutError, LockTimeoutError } from "@hoard/cache";
 import { TRPCError } from "@trpc/server";
+import pg from "pg";
 import { LabBusyError } from "../lab/stampede.js";
 
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"]);
@@ -10,21 +12,42 @@ function chain(error: unknown): unknown[] {
   return found;
 }
 
-/** Whether a Postgres or Redis failure means "the dependency is unavailable" (503) rather than a bug. */
-function isUnavailable(error: unknown): boolean {
-  const code = String((error as { code?: unknown }).code ?? "");
-  const message = String((error as { message?: unknown }).message ?? "");
+/** SQLSTATE classes that mean "Postgres cannot serve now", not a bug in the query. */
+function isUnavailableSqlState(code: string): boolean {
   return (
-    NETWORK_CODES.has(code) ||
     code.startsWith("08") || // connection exception
     code.startsWith("57P") || // admin shutdown, cannot connect now
     code.startsWith("53") || // insufficient resources (too many connections)
     code === "55000" || // database not accepting connections
-    code === "3D000" || // database does not exist
-    /timeout exceeded when trying to connect|Connection terminated|Query read timeout|not queryable|Connection is closed|Command timed out|enableOfflineQueue/i.test(
-      message,
-    )
+    code === "3D000" // database does not exist
   );
+}
+
+/**
+ * Failures that node-postgres and ioredis report as a bare `Error`, with neither a class nor a code
+ * to tell them by (pool connect timeout, connection ended, read timeout, client unusable; ioredis:
+ * connection closed, command timed out, no offline queue). Matched on their exact texts, since
+ * those libraries give nothing else; everything with a class or a code is told by that.
+ */
+const BARE_UNAVAILABLE_MESSAGES = [
+  "timeout exceeded when trying to connect",
+  "Connection terminated",
+  "Query read timeout",
+  "is not queryable",
+  "Connection is closed",
+  "Command timed out",
+  "enableOfflineQueue options is false",
+];
+
+/** Whether a Postgres or Redis failure means "the dependency is unavailable" (503) rather than a bug. */
+function isUnavailable(error: unknown): boolean {
+  // The cache's own typed errors: Redis unreachable, a database load past its deadline, a lock wait past it.
+  if (error instanceof ConnectionError || error instanceof LoaderTimeoutError || error instanceof LockTimeoutError) return true;
+  if (error instanceof pg.DatabaseError) return isUnavailableSqlState(error.code ?? "");
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
+  if (error instanceof Error && error.constructor === Error) return BARE_UNAVAILABLE_MESSAGES.some((text) => error.message.includes(text));
+  return false;
 }
 
 /** Friendly names of the unique constraints, for CONFLICT messages. */
@@ -39,9 +62,8 @@ export function toTrpcError(error: unknown): TRPCError {
   if (error instanceof TRPCError) return error;
   for (const link of chain(error)) {
     if (link instanceof LabBusyError) return new TRPCError({ code: "CONFLICT", message: link.message, cause: link });
-    const code = (link as { code?: unknown }).code;
-    if (code === "E_INVALID_KEY") return new TRPCError({ code: "BAD_REQUEST", message: (link as Error).message, cause: link });
-    if (code === "23505") {
+    if (link instanceof InvalidKeyError) return new TRPCError({ code: "BAD_REQUEST", message: link.message, cause: link });
+    if (link instanceof pg.DatabaseError && link.code === "23505") {
       const field = UNIQUE_FIELDS[String((link as { constraint?: unknown }).constraint)] ?? "value";
       return new TRPCError({ code: "CONFLICT", message: `That ${field} is already taken.`, cause: link });
     }

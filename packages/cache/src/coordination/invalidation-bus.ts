@@ -2,23 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { RedisClient } from "../tiers/redis-connection.js";
 import type { Clock } from "../time/clock.js";
 import { type BusMessage, type BusMessageType, decodeBusMessage, encodeBusMessage } from "./bus-message.js";
-
-/** How long a missing sequence number may be late before it counts as lost. */
-const REORDER_WINDOW_MS = 200;
-/** A jump this large is a gap at once. */
-const MAX_REORDER = 64;
-
-/** What the bus knows of one publisher. */
-interface OriginState {
-  /** Highest sequence number seen. */
-  high: number;
-  /** Numbers below `high` not seen yet. */
-  missing: Set<number>;
-  /** When the last message arrived (epoch ms). */
-  at: number;
-  /** Pending check that turns still-missing numbers into a gap. */
-  timer: NodeJS.Timeout | undefined;
-}
+import { BusSequence } from "./bus-sequence.js";
 
 /** What the bus reports about itself. */
 export interface BusHealth {
@@ -63,10 +47,14 @@ export class InvalidationBus {
   readonly origin = randomUUID();
   readonly channel: string;
   private seq = 0;
-  private readonly origins = new Map<string, OriginState>();
+  private readonly sequence: BusSequence;
   private readonly waiters = new Map<string, Set<() => void>>();
   private connected = false;
   private everConnected = false;
+  /** `start()` was called: the bus wants its subscription whenever the connection is ready. */
+  private started = false;
+  /** The first SUBSCRIBE failed: entries filled before the bus joined may have missed invalidations. */
+  private missedStart = false;
   private closed = false;
   private readonly stats: Omit<BusHealth, "connected"> = {
     lastMessageAt: null,
@@ -89,6 +77,7 @@ export class InvalidationBus {
     heartbeatMs = 1_000,
   ) {
     this.channel = `${prefix}:bus`;
+    this.sequence = new BusSequence(clock, () => this.gap());
     if (heartbeatMs > 0) {
       this.heartbeat = setInterval(() => this.checkAlive(heartbeatMs), heartbeatMs);
       this.heartbeat.unref();
@@ -98,8 +87,10 @@ export class InvalidationBus {
     });
     // ioredis resubscribes by itself after a reconnect, but says nothing when that is done:
     // subscribing again (a no-op for Redis) resolves once messages flow, and only then is L1 flushed.
+    // The same covers a first SUBSCRIBE that failed (the process started during an outage and the
+    // client gave up on its queued commands): without it the process would never join the bus.
     subscriber.on("ready", () => {
-      if (!this.everConnected || this.closed) return;
+      if (!this.started || this.connected || this.closed) return;
       this.subscriber.subscribe(this.channel).then(
         () => this.onConnected(),
         () => {},
@@ -108,9 +99,19 @@ export class InvalidationBus {
     subscriber.on("close", () => this.onDisconnected());
   }
 
-  /** Subscribes (queued until the connection is up); resolves once subscribed. */
+  /**
+   * Subscribes (queued until the connection is up); resolves once subscribed.
+   * If it rejects (Redis down for longer than the client queues commands), the
+   * bus subscribes again on the next "ready" of the connection.
+   */
   async start(): Promise<void> {
-    await this.subscriber.subscribe(this.channel);
+    this.started = true;
+    try {
+      await this.subscriber.subscribe(this.channel);
+    } catch (error) {
+      this.missedStart = true;
+      throw error;
+    }
     this.onConnected();
   }
 
@@ -179,7 +180,7 @@ export class InvalidationBus {
     if (message.o === this.origin) return;
     this.stats.received++;
     this.stats.lastMessageAt = this.clock.now();
-    this.trackSequence(message);
+    this.sequence.track(message.o, message.s);
     if (message.t === "clear") {
       for (const prefix of message.k) this.handlers.onClear(prefix);
       return;
@@ -192,52 +193,9 @@ export class InvalidationBus {
     if (message.t === "fill" || message.t === "rel") for (const key of message.k) this.wake(key);
   }
 
-  /**
-   * Messages from one origin may arrive slightly out of order (on a cluster
-   * they are published from different nodes), so a missing sequence number is
-   * a gap only if it has not arrived within `REORDER_WINDOW_MS`.
-   */
-  private trackSequence(message: BusMessage): void {
-    const now = this.clock.now();
-    const state = this.origins.get(message.o);
-    if (!state) {
-      this.origins.set(message.o, { high: message.s, missing: new Set(), at: now, timer: undefined });
-      if (this.origins.size > 1_000) this.forgetQuietOrigins(now);
-      return;
-    }
-    state.at = now;
-    if (message.s <= state.high) {
-      state.missing.delete(message.s);
-      return;
-    }
-    if (message.s - state.high > MAX_REORDER) {
-      state.missing.clear();
-      this.gap();
-    } else {
-      for (let seq = state.high + 1; seq < message.s; seq++) state.missing.add(seq);
-    }
-    state.high = message.s;
-    if (state.missing.size > 0 && !state.timer) {
-      state.timer = setTimeout(() => {
-        state.timer = undefined;
-        if (state.missing.size === 0) return;
-        state.missing.clear();
-        this.gap();
-      }, REORDER_WINDOW_MS);
-      state.timer.unref();
-    }
-  }
-
   private gap(): void {
     this.stats.gaps++;
     this.flush("gap");
-  }
-
-  /** Origins silent for 10 minutes are most likely gone; forgetting them bounds the map. */
-  private forgetQuietOrigins(now: number): void {
-    for (const [origin, state] of this.origins) {
-      if (now - state.at > 600_000 && !state.timer) this.origins.delete(origin);
-    }
   }
 
   /**
@@ -274,7 +232,7 @@ export class InvalidationBus {
     if (this.connected || this.closed) return;
     this.connected = true;
     // Anything published while we were away was lost: entries filled meanwhile may be stale.
-    if (this.everConnected) this.flush("reconnect");
+    if (this.everConnected || this.missedStart) this.flush("reconnect");
     this.everConnected = true;
   }
 

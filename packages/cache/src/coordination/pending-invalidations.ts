@@ -39,6 +39,18 @@ export class PendingInvalidations {
     return this.keys.size + this.namespaces.size + this.releases.size + this.tags.size;
   }
 
+  /**
+   * Whether an invalidation of `key` (its own delete, or its namespace's clear)
+   * is still waiting for Redis: L2 may then hold exactly the value it removed,
+   * so reads must not take it from there until the replay lands.
+   */
+  covers(key: string): boolean {
+    if (this.keys.size === 0 && this.namespaces.size === 0) return false;
+    if (this.keys.has(key)) return true;
+    for (const prefix of this.namespaces) if (key.startsWith(prefix)) return true;
+    return false;
+  }
+
   addKey(key: string): void {
     this.keys.delete(key);
     this.keys.add(key);

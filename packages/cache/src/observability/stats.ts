@@ -7,7 +7,7 @@ export interface NamespaceCounters {
   l2Hits: number;
   l2Misses: number;
   negativeHits: number;
-  /** Calls that found no fresh value in any tier. */
+  /** Lookups (a `get`, a `getOrSet`, one id of a `getOrSetMany`) that found no fresh value in any tier and joined no load under way. */
   misses: number;
   /** Loader calls. */
   loads: number;
@@ -65,17 +65,22 @@ export function emptyCounters(): NamespaceCounters {
 export interface HitRates {
   l1: number;
   l2: number;
-  /** Share of lookups answered without calling the loader (negative hits included). */
+  /**
+   * Share of lookups answered from the cache: an L1 or L2 hit (negative hits included) or a join of a
+   * load under way, over those plus the misses. Independent of whether L1 is on.
+   */
   overall: number;
 }
 
+/** The hit rates of some counters (of one namespace, a cache, or counters summed over processes). */
 export function hitRates(c: NamespaceCounters): HitRates {
   const ratio = (hits: number, total: number) => (total === 0 ? 0 : hits / total);
-  const lookups = c.l1Hits + c.l1Misses;
+  // Every lookup ends as exactly one of: L1 hit, L2 hit, joined a load under way, or miss.
+  const answered = c.l1Hits + c.l2Hits + c.coalesced;
   return {
     l1: ratio(c.l1Hits, c.l1Hits + c.l1Misses),
     l2: ratio(c.l2Hits, c.l2Hits + c.l2Misses),
-    overall: ratio(lookups - c.misses, lookups),
+    overall: ratio(answered, answered + c.misses),
   };
 }
 

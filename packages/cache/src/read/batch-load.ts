@@ -42,7 +42,10 @@ export class BatchLoad<T> {
         const stillMissing: number[] = [];
         for (let p = 0; p < pending.length; p++) {
           const i = pending[p] as number;
-          const entry = await this.core.decodeOrDrop(keys[i] as string, raw[p] ?? null);
+          // A key whose delete is still to be replayed is not taken from L2 (it may be the old value).
+          const entry = this.core.pending.covers(keys[i] as string)
+            ? undefined
+            : await this.core.decodeOrDrop(keys[i] as string, raw[p] ?? null);
           // Expired on demand or by tag, or dead by tag: loaded again with the misses (batches serve nothing stale).
           if (entry && now < entry.freshUntil && !entry.expired && (await this.core.verdictOf(entry)) === "fresh") {
             results[i] = entry.value;
@@ -72,8 +75,16 @@ export class BatchLoad<T> {
     const coalesce = policy.protection !== "none";
     const joined: Promise<void>[] = [];
     const toLoad: number[] = [];
+    /** Later positions of an id already in `toLoad`: the loader sees each id once. */
+    const copies = new Map<string, number[]>();
     for (const i of pending) {
-      const running = coalesce ? this.core.flights.current<Resolved<T>>(keys[i] as string) : undefined;
+      const key = keys[i] as string;
+      const first = copies.get(key);
+      if (first) {
+        first.push(i);
+        continue;
+      }
+      const running = coalesce ? this.core.flights.current<Resolved<T>>(key) : undefined;
       if (running) {
         this.core.stats.counters.coalesced++;
         joined.push(
@@ -81,12 +92,15 @@ export class BatchLoad<T> {
             results[i] = resolved.value;
           }),
         );
-      } else toLoad.push(i);
+      } else {
+        toLoad.push(i);
+        copies.set(key, []);
+      }
     }
     // Observed now, so a failure of a joined flight is never unhandled while this batch's own load runs.
     const joinedAll = Promise.all(joined);
     joinedAll.catch(() => {});
-    this.core.stats.counters.misses += pending.length;
+    this.core.stats.counters.misses += pending.length - joined.length;
     if (toLoad.length > 0) {
       const tokens = toLoad.map(() => newToken());
       const leases = await Promise.all(
@@ -100,7 +114,7 @@ export class BatchLoad<T> {
           toLoad.map((i) => ids[i]),
           policy.hardTimeoutMs,
         );
-        return toLoad.map((i, n) => (answer instanceof Map ? answer.get(ids[i] as CacheId) : answer[n]));
+        return toLoad.map((i, n) => (answer instanceof Map ? fromMap(answer, ids[i] as CacheId) : answer[n]));
       })();
       const stored = toLoad.map((i, n) => {
         const key = keys[i] as string;
@@ -121,9 +135,23 @@ export class BatchLoad<T> {
       batch.catch(() => this.core.stats.counters.loadErrors++);
       const values = await Promise.all(stored);
       toLoad.forEach((i, n) => {
-        results[i] = (values[n] as Resolved<T>).value;
+        const value = (values[n] as Resolved<T>).value;
+        results[i] = value;
+        for (const copy of copies.get(keys[i] as string) ?? []) results[copy] = value;
       });
     }
     await joinedAll;
   }
+}
+
+/**
+ * The batch loader's answer for `id` from a Map: keyed by the id itself, or by the same id in the
+ * other type (a number id answered under `String(id)`, a numeric string id under its number), as
+ * loaders reading ids from a database row or a URL often do. Missing is absent.
+ */
+function fromMap<V>(answer: Map<CacheId, V>, id: CacheId): V | undefined {
+  if (answer.has(id)) return answer.get(id);
+  if (typeof id === "number") return answer.get(String(id));
+  const asNumber = Number(id);
+  return String(asNumber) === id ? answer.get(asNumber) : undefined;
 }

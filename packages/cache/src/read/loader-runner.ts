@@ -1,10 +1,5 @@
-import { setMaxListeners } from "node:events";
 import { checkTags } from "../encoding/tags.js";
 import { InvalidOptionError, LoaderError, LoaderTimeoutError } from "../errors.js";
-
-const NEVER_ABORTED = new AbortController().signal;
-// Shared by every load without a hard timeout: many concurrent loads may listen to it at once.
-setMaxListeners(0, NEVER_ABORTED);
 
 /** What a loader receives. */
 export interface LoaderContext<Id, T = unknown> {
@@ -88,9 +83,10 @@ export async function runLoader<Id, V, T = unknown>(
   hardTimeoutMs: number,
   stale?: T,
 ): Promise<{ value: V; requests: LoaderRequests }> {
-  // Without a hard timeout nothing ever aborts: share one signal instead of making one per load.
-  const controller = hardTimeoutMs > 0 ? new AbortController() : undefined;
-  const control = new LoaderControl<Id, T>(id, controller?.signal ?? NEVER_ABORTED, stale);
+  // One signal per load, even when nothing will abort it: a shared never-aborted signal would keep
+  // every listener each loader adds to it (1,000 loads, 1,000 listeners). This one goes with its load.
+  const controller = new AbortController();
+  const control = new LoaderControl<Id, T>(id, controller.signal, stale);
   const loading = (async () => {
     try {
       const value = await loader(control);
@@ -109,7 +105,7 @@ export async function runLoader<Id, V, T = unknown>(
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      controller?.abort();
+      controller.abort();
       reject(new LoaderTimeoutError(`The loader for ${JSON.stringify(id)} did not answer within hardTimeoutMs=${hardTimeoutMs}.`));
     }, hardTimeoutMs);
   });

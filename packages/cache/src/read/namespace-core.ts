@@ -104,6 +104,7 @@ export class NamespaceCore<T> {
   }
   /** Reads and decodes one key from L2; undefined when absent, unreachable or undecodable. */
   async readL2(key: string): Promise<DecodedEntry<T> | undefined> {
+    if (this.pending.covers(key)) return undefined; // its delete is still to be replayed: L2 may be the old value
     const raw = await this.l2?.get(key);
     if (raw === undefined || raw === UNAVAILABLE || raw === null) return undefined;
     const entry = this.decodeOrDrop(key, raw);

@@ -8,7 +8,11 @@ export type Loader<T, Id extends CacheId = CacheId> = (
   context: LoaderContext<Id, T>,
 ) => T | null | undefined | Promise<T | null | undefined>;
 
-/** A loader for many ids at once: a Map, or an array aligned with `ids`. Missing ids count as absent. */
+/**
+ * A loader for many ids at once, each id once (duplicates in a `getOrSetMany` call are asked once):
+ * a Map keyed by the ids (a number id may also be answered under `String(id)`), or an array aligned
+ * with `ids`. Missing ids count as absent.
+ */
 export type BatchLoader<T, Id extends CacheId = CacheId> = (
   ids: Id[],
 ) => Promise<Map<Id, T | null | undefined> | (T | null | undefined)[]> | Map<Id, T | null | undefined> | (T | null | undefined)[];

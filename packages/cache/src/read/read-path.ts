@@ -4,7 +4,7 @@ import { newToken } from "../coordination/token.js";
 import type { DecodedEntry } from "../encoding/entry-codec.js";
 import type { CacheId } from "../encoding/keys.js";
 import { checkTags } from "../encoding/tags.js";
-import { type CacheError, InvalidOptionError, LockTimeoutError } from "../errors.js";
+import { InvalidOptionError, LoaderTimeoutError, LockTimeoutError } from "../errors.js";
 import { type EntryPolicy, type GetOrSetOptions, validateCallOptions } from "../options.js";
 import { UNAVAILABLE } from "../tiers/l2-store.js";
 import { expiryOf } from "../time/ttl.js";
@@ -79,6 +79,12 @@ export class ReadPath<T> extends NamespaceCore<T> {
     const mark = this.marks.current();
     const epoch = this.epoch.value;
     let stale = this.staleFromL1(key);
+    if (this.pending.covers(key)) {
+      // This process's delete of the key has not reached Redis: L2 (and a fill another process
+      // makes there) may be the old value. Load here, fenced by the lease, without the lock wait.
+      this.stats.counters.misses++;
+      return this.load(key, id, loader, { ...policy, protection: "local" }, stale, mark, epoch, tags);
+    }
     // Inlined readL2: one await fewer on the path every L2 hit takes.
     const raw = await this.l2?.get(key);
     let fromL2 = raw === undefined || raw === UNAVAILABLE || raw === null ? undefined : this.decodeOrDrop(key, raw);
@@ -115,7 +121,8 @@ export class ReadPath<T> extends NamespaceCore<T> {
     const started = performance.now();
     const mark = this.marks.current();
     const epoch = this.epoch.value;
-    const raw = await this.l2?.get(key);
+    // A key whose delete is still to be replayed is not taken from L2 (it may be the old value).
+    const raw = this.pending.covers(key) ? undefined : await this.l2?.get(key);
     const entry = raw === undefined || raw === UNAVAILABLE || raw === null ? undefined : await this.decodeOrDrop(key, raw);
     const verdict = entry ? await this.verdictOf(entry) : undefined;
     if (verdict === "invalid") await this.discard(key, raw as Buffer);
@@ -126,6 +133,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
       return entry.value;
     }
     if (this.l2) this.stats.counters.l2Misses++;
+    this.stats.counters.misses++;
     return undefined;
   }
 
@@ -135,14 +143,10 @@ export class ReadPath<T> extends NamespaceCore<T> {
     const now = this.clock.now();
     const l1 = this.useL1 ? this.l1?.get(key, now) : undefined;
     if (l1 && l1.epoch === this.epoch.value && now < l1.freshUntil) return true;
-    const raw = await this.l2?.get(key);
-    if (!raw || raw === UNAVAILABLE) return false;
-    try {
-      const meta = this.codec.meta(raw);
-      return !meta.expired && now < meta.freshUntil && (await this.verdictOf(meta)) === "fresh";
-    } catch {
-      return false;
-    }
+    if (this.pending.covers(key)) return false;
+    // Decoded in full, as a read would: bytes that fail the codec or the schema are no entry (and are removed).
+    const entry = await this.readL2(key);
+    return entry !== undefined && !entry.expired && now < entry.freshUntil && (await this.verdictOf(entry)) === "fresh";
   }
 
   /** Takes lock and/or lease as `policy.protection` says, runs the loader with fail-safe, stores the result. */
@@ -219,7 +223,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
       return { value, source: "loader" };
     } catch (error) {
       if (stale && !(error instanceof InvalidOptionError)) {
-        const reason = (error as CacheError).code === "E_LOADER_TIMEOUT" ? "hard-timeout" : "loader-error";
+        const reason = error instanceof LoaderTimeoutError ? "hard-timeout" : "loader-error";
         this.throttle.start(key, this.clock.now() + policy.failSafeThrottleMs, policy.failSafeThrottleMs);
         return { value: this.serveStale(key, stale, reason), source: "stale" };
       }

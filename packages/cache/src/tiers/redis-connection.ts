@@ -1,4 +1,5 @@
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
+import { InvalidOptionError } from "../errors.js";
 import { ACQUIRE_LUA, DISCARD_LUA, EXPIRE_LUA, FILL_LUA, RELEASE_LUA, RENEW_LUA, TAG_BUMP_LUA, WRITE_LUA } from "./redis-scripts.js";
 
 /** A standalone client or a cluster client; the cache treats both alike. */
@@ -50,13 +51,18 @@ export interface HoardCommands {
 
 export type ScriptedClient = RedisClient & HoardCommands;
 
-/** A ready client: ioredis `Redis`, `Cluster`, or anything shaped like them (such as an ioredis-mock instance). */
-export function isRedisClient(input: unknown): input is RedisClient {
+/**
+ * A ready client: an ioredis `Redis` or `Cluster` of the ioredis the app shares with the cache (a
+ * peer dependency, so one copy). A client of another copy is refused with a message saying so,
+ * rather than half-working: its commands, errors and events are not the ones the cache knows.
+ */
+function isRedisClient(input: unknown): input is RedisClient {
   if (input instanceof Redis || input instanceof Cluster) return true;
-  const candidate = input as { defineCommand?: unknown; getBuffer?: unknown; duplicate?: unknown };
-  return (
-    typeof candidate?.defineCommand === "function" && typeof candidate.getBuffer === "function" && typeof candidate.duplicate === "function"
-  );
+  if (typeof (input as { sendCommand?: unknown } | null)?.sendCommand === "function")
+    throw new InvalidOptionError(
+      'The "redis" option is a client of another copy of ioredis than the one @hoard/cache loads; install ioredis once (it is a peer dependency) or pass a URL or options.',
+    );
+  return false;
 }
 
 /** Connection settings the cache applies to clients it creates. */
@@ -77,9 +83,18 @@ export function connectRedis(
   settings: ConnectionSettings,
 ): { client: ScriptedClient; owned: boolean; watchdog: boolean } {
   const perCommand: RedisOptions = { commandTimeout: settings.commandTimeoutMs };
-  const standalone: RedisOptions = {
+  // Every command sent on a connection that closes must fail at that close, never be kept: the
+  // cache then falls through to the loader (and the breaker counts the failure). ioredis keeps the
+  // commands in flight at a close for a resend; with `autoResendUnfulfilledCommands: false` it then
+  // drops them at the next ready without settling them, and it also drops commands sent before ready
+  // when it opens the next connection. Only a flush at every close (`maxRetriesPerRequest: 0`: no
+  // retry) rejects them first. With 1, a reset followed by a good reconnect left every command that
+  // was in flight pending forever, and with it the single flight of its key. Set after the user's
+  // options: they are what makes every command settle, not a preference.
+  const settles: RedisOptions = {
     // A stalled connection is dropped by the watchdog; what was sent on it must fail, not be re-sent later.
     autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 0,
   };
   const shared: RedisOptions = {
     maxRetriesPerRequest: 1,
@@ -90,7 +105,7 @@ export function connectRedis(
   let client: RedisClient;
   let owned = true;
   let watchdog = true;
-  if (typeof input === "string") client = new Redis(input, { ...shared, ...standalone });
+  if (typeof input === "string") client = new Redis(input, { ...shared, ...settles });
   else if (isRedisClient(input)) {
     client = input;
     owned = false;
@@ -108,7 +123,7 @@ export function connectRedis(
       // Commands issued in the same tick share one write per node (an MGET may not span slots).
       enableAutoPipelining: settings.batchReads,
     });
-  } else client = new Redis({ ...shared, ...standalone, ...input });
+  } else client = new Redis({ ...shared, ...input, ...settles });
   defineScripts(client);
   return { client: client as ScriptedClient, owned, watchdog };
 }

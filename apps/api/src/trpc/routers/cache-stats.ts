@@ -1,4 +1,4 @@
-import type { BusHealth, HitRates, NamespaceCounters } from "@hoard/cache";
+import { type BusHealth, hitRates } from "@hoard/cache";
 import type { StatsSample } from "../../cache/stats-series.js";
 import type { Services } from "../../services.js";
 
@@ -25,13 +25,6 @@ export async function localStats(services: Services) {
 }
 
 export type Stats = Awaited<ReturnType<typeof localStats>>;
-
-/** The library's hit-rate definitions, applied to summed counters. */
-function hitRates(c: NamespaceCounters): HitRates {
-  const ratio = (hits: number, total: number) => (total === 0 ? 0 : hits / total);
-  const lookups = c.l1Hits + c.l1Misses;
-  return { l1: ratio(c.l1Hits, lookups), l2: ratio(c.l2Hits, c.l2Hits + c.l2Misses), overall: ratio(lookups - c.misses, lookups) };
-}
 
 function sum<T extends object>(into: T, from: T): T {
   for (const [name, value] of Object.entries(from)) {

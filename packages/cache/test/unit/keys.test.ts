@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeId, encodeId, KeySpace } from "../src/encoding/keys.js";
-import { InvalidKeyError } from "../src/errors.js";
+import { decodeId, encodeId, KeySpace } from "../../src/encoding/keys.js";
+import { InvalidKeyError } from "../../src/errors.js";
 
 describe("keys", () => {
   const space = new KeySpace("hoard", "user", 2);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { coarseSystemClock } from "../src/time/clock.js";
+import { coarseSystemClock } from "../../src/time/clock.js";
 
 describe("the coarse system clock", () => {
   afterEach(() => {
