@@ -8,6 +8,7 @@ import type { AdminAuth } from "./http/admin-auth.js";
 import type { Heartbeat } from "./instances/heartbeat.js";
 import type { DbLatency } from "./lab/db-latency.js";
 import type { StampedeLab } from "./lab/stampede.js";
+import type { ProfileStore } from "./users/profile-store.js";
 import type { UserService } from "./users/user-service.js";
 
 /** This process as the cluster sees it. */
@@ -24,6 +25,8 @@ export interface Services {
   log: Logger;
   cache: Cache;
   users: UserService;
+  /** What the `user` procedures read and write through: `users` unless a benchmark replaced it (StartOptions.profiles). */
+  profiles: ProfileStore;
   /** Durable invalidations from Postgres (transactional outbox). */
   outbox: InvalidationOutbox;
   lab: StampedeLab;

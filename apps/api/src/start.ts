@@ -21,6 +21,7 @@ import { Heartbeat, identityText } from "./instances/heartbeat.js";
 import { DbLatency } from "./lab/db-latency.js";
 import { StampedeLab } from "./lab/stampede.js";
 import type { InstanceIdentity, Services } from "./services.js";
+import type { ProfileStore, ProfileStoreFactory } from "./users/profile-store.js";
 import { USER_NAMESPACE, USERS_LIST_TAG, UserService } from "./users/user-service.js";
 
 /** Rows per INSERT when seeding from the admin UI: small enough for a progress bar that moves. */
@@ -43,6 +44,14 @@ export interface StartOptions {
   log?: Logger;
   /** Receives a generated admin token once (the entry point prints a login URL). */
   revealAdminToken?: (token: string) => void;
+  /**
+   * Replaces the read/write path of the `user` procedures (byId, create, update, delete), for the
+   * benchmarks that compare caching strategies behind the same API. The replacement owns its
+   * invalidation: the outbox drain and the database listener are not started (the trigger still
+   * writes outbox rows; they stay). list, the lab and the inspector stay on Hoard.
+   * @default undefined: Hoard's UserService, as shipped
+   */
+  profiles?: ProfileStoreFactory;
 }
 
 /** pino at the configured level; human-readable through pino-pretty (a dev dependency) when LOG_FORMAT=pretty. */
@@ -124,6 +133,12 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     targets.set("tag", (tag) => cache.invalidateTags([tag]));
     cleanups.push(() => outbox.close());
     metrics.watchOutbox(() => outbox.state());
+    let profiles: ProfileStore = users;
+    if (options.profiles) {
+      const custom = await options.profiles({ config, log, repository, loadRow: (id) => users.loadRow(id) });
+      cleanups.push(() => custom.close());
+      profiles = custom.store;
+    }
 
     const listener = new NotifyListener(
       databaseUrl,
@@ -146,9 +161,11 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       log,
     );
     cleanups.push(() => listener.close());
-    await listener.start();
-    // What earlier runs left (this instance stopped during a Redis outage, say), then every second.
-    outbox.start();
+    if (!options.profiles) {
+      await listener.start();
+      // What earlier runs left (this instance stopped during a Redis outage, say), then every second.
+      outbox.start();
+    }
 
     const instance: InstanceIdentity = { id: randomUUID(), url: "", port: 0, startedAt: Date.now() };
     const auth = AdminAuth.create(config.adminToken, (token) => options.revealAdminToken?.(token));
@@ -175,6 +192,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       log,
       cache,
       users,
+      profiles,
       outbox,
       latency,
       heartbeat,

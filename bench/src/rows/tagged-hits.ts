@@ -6,7 +6,7 @@ import type { RowReport } from "../report.js";
 type Summary = ReturnType<typeof summarize>;
 
 /**
- * Rows 10 and 11: a tagged entry against an untagged one, for an L1 hit (built as row 1) and an L2 hit with
+ * Rows 12 and 13: a tagged entry against an untagged one, for an L1 hit (built as row 1) and an L2 hit with
  * L1 off (built as row 2). The tags' state is known in the process (read once, then kept current by the bus),
  * so neither hit does any work for its tags.
  */
@@ -69,7 +69,7 @@ export async function taggedHits(): Promise<RowReport[]> {
   const l2Ratio = l2Tagged.median / l2Plain.median;
   return [
     {
-      id: 10,
+      id: 12,
       title: "L1 hit of a tagged entry vs an untagged one (ns/op)",
       table: ["| side | ns/op median (min–max) |", "|---|---|", ...l1.map((m) => `| ${m.name} | ${spread(m)} |`)],
       target: "tagged <= 1.1x untagged (the same hit path: tags are only looked at when an entry enters or leaves L1)",
@@ -78,7 +78,7 @@ export async function taggedHits(): Promise<RowReport[]> {
       bars: [{ label: "tagged / untagged L1 hit", ratio: l1Ratio }],
     },
     {
-      id: 11,
+      id: 13,
       title: "L2 hit of a tagged entry vs an untagged one, L1 off, serial latency (µs, p50 per round)",
       table: ["| side | p50 µs median (min–max) |", "|---|---|", ...l2.map((m) => `| ${m.name} | ${spread(m, 1)} |`)],
       target: "tagged <= 1.1x untagged (no extra round trip while the tags' state is known here)",

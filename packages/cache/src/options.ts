@@ -235,6 +235,34 @@ export function validateNamespaceOptions(name: string, options: NamespaceOptions
   validate(namespaceOptionsSchema, options, `cache.namespace("${name}")`);
 }
 
+const positiveInt = (value: unknown) => Number.isSafeInteger(value) && (value as number) > 0;
+const nonNegativeInt = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
+const between = (low: number, high: number) => (value: unknown) => typeof value === "number" && value >= low && value <= high;
+
+/** The same rules as `callOptionsSchema`, checked by hand: an L1 hit with options must not pay for a zod parse. */
+const CALL_OPTION_CHECKS: Record<string, (value: unknown) => boolean> = {
+  ttlMs: positiveInt,
+  negativeTtlMs: positiveInt,
+  jitter: between(0, 0.5),
+  graceMs: nonNegativeInt,
+  protection: (value) => value === "none" || value === "local" || value === "distributed",
+  lockTtlMs: positiveInt,
+  lockWaitTimeoutMs: positiveInt,
+  onLockTimeout: (value) => value === "load" || value === "throw",
+  softTimeoutMs: nonNegativeInt,
+  failSafeThrottleMs: nonNegativeInt,
+  hardTimeoutMs: nonNegativeInt,
+  earlyRefreshBeta: between(0, 10),
+  tags: Array.isArray,
+};
+
+/** Throws {@link InvalidOptionError} naming the first bad option; valid options cost a few property checks. */
 export function validateCallOptions(options: GetOrSetOptions | undefined): void {
-  if (options) validate(callOptionsSchema, options, "call options");
+  if (!options) return;
+  for (const name in options) {
+    const value = (options as Record<string, unknown>)[name];
+    const check = CALL_OPTION_CHECKS[name];
+    // Anything the quick check does not accept gets zod's verdict and message.
+    if (value !== undefined && (check === undefined || !check(value))) return validate(callOptionsSchema, options, "call options");
+  }
 }

@@ -1,5 +1,5 @@
+import { seededRandom as prng } from "@hoard/test-servers";
 import { describe, expect, it } from "vitest";
-import { prng } from "./support/prng.js";
 import { type CacheWorker, workerSuite } from "./support/worker.js";
 
 type Read = { row: string | null; source: string };

@@ -1,7 +1,7 @@
+import { seededRandom as prng } from "@hoard/test-servers";
 import { describe, expect, it } from "vitest";
 import type { Cache } from "../src/index.js";
 import { cacheSuite } from "./support/cache.js";
-import { prng } from "./support/prng.js";
 
 const IDS = 12;
 const GROUPS = 3;

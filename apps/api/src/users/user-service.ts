@@ -2,6 +2,7 @@ import type { Cache, DetailedResult, Namespace, Protection } from "@hoard/cache"
 import type { InvalidationOutbox } from "../db/outbox.js";
 import type { UserFields, UserProfile, UsersRepository } from "../db/users.js";
 import type { DbLatency } from "../lab/db-latency.js";
+import type { ProfileStore } from "./profile-store.js";
 
 /** The cache namespace of user profiles; bump the version when UserProfile changes shape. */
 export const USER_NAMESPACE = { name: "user", version: 1, ttlMs: 60_000, negativeTtlMs: 5_000 } as const;
@@ -26,7 +27,7 @@ export interface UserPage {
  * reads its own write. Loader calls are counted by the cache alone
  * (`loads` in its stats and `hoard_cache_loads_total`).
  */
-export class UserService {
+export class UserService implements ProfileStore {
   readonly namespace: Namespace<UserProfile>;
   readonly pages: Namespace<UserPage>;
 
@@ -46,17 +47,17 @@ export class UserService {
 
   /** One profile or null; absent ids are cached as absent for `negativeTtlMs`. */
   byId(id: number, protection?: Protection): Promise<UserProfile | null> {
-    if (!this.cacheReads) return this.load(id);
-    return this.namespace.getOrSet(id, ({ signal }) => this.load(id, signal), protection ? { protection } : undefined);
+    if (!this.cacheReads) return this.loadRow(id);
+    return this.namespace.getOrSet(id, ({ signal }) => this.loadRow(id, signal), protection ? { protection } : undefined);
   }
 
   /** `byId` that also says where the answer came from (`loader` means Postgres) and how long it took. */
   byIdDetailed(id: number): Promise<DetailedResult<UserProfile>> {
-    return this.namespace.getOrSetDetailed(id, ({ signal }) => this.load(id, signal));
+    return this.namespace.getOrSetDetailed(id, ({ signal }) => this.loadRow(id, signal));
   }
 
   /** One row from Postgres; the lab's latency comes after the read, so a write can land during it (late fills, stampedes). */
-  private async load(id: number, signal?: AbortSignal): Promise<UserProfile | null> {
+  async loadRow(id: number, signal?: AbortSignal): Promise<UserProfile | null> {
     const row = await this.repository.findById(id);
     await this.latency.delay(signal);
     return row;

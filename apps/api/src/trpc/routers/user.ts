@@ -11,7 +11,7 @@ const patch = z
 /** User profiles: reads through the cache, writes to Postgres then invalidate. */
 export const userRouter = router({
   /** The profile, or null when no user has this id (cached as absent for a few seconds). */
-  byId: publicProcedure.input(z.strictObject({ id: userId })).query(({ ctx, input }) => ctx.services.users.byId(input.id)),
+  byId: publicProcedure.input(z.strictObject({ id: userId })).query(({ ctx, input }) => ctx.services.profiles.byId(input.id)),
 
   /** Profiles ordered by id, `limit` at a time after `cursor` (the last id of the previous page). */
   list: publicProcedure
@@ -25,10 +25,10 @@ export const userRouter = router({
 
   create: adminProcedure
     .input(z.strictObject({ username, email, displayName, bio: bio.default("") }))
-    .mutation(({ ctx, input }) => ctx.services.users.create(input)),
+    .mutation(({ ctx, input }) => ctx.services.profiles.create(input)),
 
   update: adminProcedure.input(z.strictObject({ id: userId, patch })).mutation(async ({ ctx, input }) => {
-    const updated = await ctx.services.users.update(input.id, input.patch);
+    const updated = await ctx.services.profiles.update(input.id, input.patch);
     if (!updated) throw new TRPCError({ code: "NOT_FOUND", message: `No user has id ${input.id}.` });
     return updated;
   }),
@@ -45,7 +45,7 @@ export const userRouter = router({
   }),
 
   delete: adminProcedure.input(z.strictObject({ id: userId })).mutation(async ({ ctx, input }) => {
-    if (!(await ctx.services.users.delete(input.id))) throw new TRPCError({ code: "NOT_FOUND", message: `No user has id ${input.id}.` });
+    if (!(await ctx.services.profiles.delete(input.id))) throw new TRPCError({ code: "NOT_FOUND", message: `No user has id ${input.id}.` });
     return { id: input.id, deleted: true };
   }),
 });

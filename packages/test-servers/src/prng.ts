@@ -1,5 +1,8 @@
-/** mulberry32: a small seeded PRNG, so a failing schedule can be replayed with HUNT_SEED. */
-export function prng(seed: number): () => number {
+/**
+ * mulberry32: a small seeded PRNG (32-bit state), so a random schedule or
+ * workload can be replayed from its printed seed. Values in [0, 1).
+ */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
