@@ -263,6 +263,9 @@ export function validateCallOptions(options: GetOrSetOptions | undefined): void 
     const value = (options as Record<string, unknown>)[name];
     const check = CALL_OPTION_CHECKS[name];
     // Anything the quick check does not accept gets zod's verdict and message.
-    if (value !== undefined && (check === undefined || !check(value))) return validate(callOptionsSchema, options, "call options");
+    if (value !== undefined && (check === undefined || !check(value))) {
+      validate(callOptionsSchema, options, "call options");
+      return;
+    }
   }
 }
