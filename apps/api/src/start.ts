@@ -1,5 +1,4 @@
 import { randomInt, randomUUID } from "node:crypto";
-import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createCache } from "@hoard/cache";
 import { registerCacheMetrics } from "@hoard/cache/prometheus";
@@ -16,7 +15,9 @@ import { seedUsers } from "./db/seed-users.js";
 import { UsersRepository } from "./db/users.js";
 import { AdminAuth } from "./http/admin-auth.js";
 import { createApp } from "./http/app.js";
+import { logSerializers } from "./http/log-redaction.js";
 import { ApiMetrics } from "./http/metrics.js";
+import { createLimitedServer } from "./http/server-limits.js";
 import { Heartbeat, identityText } from "./instances/heartbeat.js";
 import { DbLatency } from "./lab/db-latency.js";
 import { StampedeLab } from "./lab/stampede.js";
@@ -57,10 +58,11 @@ export interface StartOptions {
 /** pino at the configured level; human-readable through pino-pretty (a dev dependency) when LOG_FORMAT=pretty. */
 function createLogger(config: Config): Logger {
   const redact = ["req.headers.authorization", "req.headers.cookie"];
-  if (config.logFormat === "json") return pino({ level: config.logLevel, redact });
+  if (config.logFormat === "json") return pino({ level: config.logLevel, redact, serializers: logSerializers });
   return pino({
     level: config.logLevel,
     redact,
+    serializers: logSerializers,
     name: `api:${config.port}`,
     transport: { target: "pino-pretty", options: { translateTime: "HH:MM:ss.l", ignore: "pid,hostname", singleLine: true } },
   });
@@ -223,8 +225,13 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       postgresMode: embedded ? "embedded" : "external",
       listener: () => listener.state,
     });
-    const server = await new Promise<Server>((resolve, reject) => {
-      const listening = app.listen(config.port, config.host ?? "::", (error?: Error) => (error ? reject(error) : resolve(listening)));
+    const server = createLimitedServer(app, config.http);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host ?? "::", () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
     cleanups.push(
       () =>

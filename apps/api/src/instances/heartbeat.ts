@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { z } from "zod";
 import type { AppRedis } from "../cache/redis-connection.js";
 
 /** What each instance publishes about itself. */
@@ -15,6 +16,32 @@ export interface InstanceInfo {
   summary: Record<string, number>;
   /** HMAC of `id` and `url` under the admin token (see `identityText`): proves the entry was written by a cluster member. */
   signature?: string;
+}
+
+/** A heartbeat as read back from Redis: anything else there (garbage, another shape) is skipped, never a 500. */
+const instanceInfoSchema = z.object({
+  id: z.string().min(1).max(128),
+  url: z.string().max(2_048),
+  port: z.number().int().min(0).max(65_535),
+  pid: z.number().int(),
+  startedAt: z.number(),
+  lastSeenAt: z.number(),
+  dbLatencyMs: z.number(),
+  redisMode: z.string().max(64),
+  summary: z.record(z.string(), z.number()),
+  signature: z.string().max(128).optional(),
+});
+
+/** A heartbeat value parsed and checked; undefined when it is not one. */
+export function parseInstanceInfo(text: string): InstanceInfo | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = instanceInfoSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** What an instance signs about itself. */
@@ -53,9 +80,14 @@ export class Heartbeat {
     this.timer.unref();
   }
 
-  /** Live instances, oldest first. */
+  /** This instance's own entry, as it would publish it now (for views that cannot read Redis). */
+  self(): InstanceInfo {
+    return { ...this.describe(), lastSeenAt: Date.now() };
+  }
+
+  /** Live instances, oldest first; entries that are not valid heartbeats are skipped (and logged). */
   async list(): Promise<InstanceInfo[]> {
-    if (!this.redis) return [{ ...this.describe(), lastSeenAt: Date.now() }];
+    if (!this.redis) return [this.self()];
     const ids = await this.redis.smembers(this.setKey);
     if (ids.length === 0) return [];
     // One GET per id, not MGET: on a Redis Cluster the heartbeat keys live in different slots.
@@ -63,10 +95,14 @@ export class Heartbeat {
     const values = await Promise.all(ids.map((id) => redis.get(this.keyOf(id))));
     const dead = ids.filter((_, i) => !values[i]);
     if (dead.length > 0) await this.redis.srem(this.setKey, ...dead);
-    return values
-      .filter((value): value is string => typeof value === "string")
-      .map((value) => JSON.parse(value) as InstanceInfo)
-      .sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
+    const parsed: InstanceInfo[] = [];
+    values.forEach((value, i) => {
+      if (typeof value !== "string") return;
+      const info = parseInstanceInfo(value);
+      if (info) parsed.push(info);
+      else this.log.warn({ key: this.keyOf(ids[i] as string) }, "heartbeat entry is not a heartbeat: skipped");
+    });
+    return parsed.sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
   }
 
   /** Stops beating and removes this instance at once. */

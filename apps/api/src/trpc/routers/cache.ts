@@ -4,6 +4,7 @@ import { queryPeer, trustedInstances } from "../../instances/peer-call.js";
 import { adminProcedure, router } from "../init.js";
 import { cacheTag, namespaceName, userId } from "../inputs.js";
 import { localStats, mergeStats, type Stats } from "./cache-stats.js";
+import { peerL1Copy, peerStats } from "./peer-answers.js";
 import { versionDemo } from "./version-demo.js";
 
 const entryInput = z.strictObject({ namespace: namespaceName, id: z.union([z.number().int(), z.string().min(1).max(512)]) });
@@ -24,10 +25,24 @@ export const cacheRouter = router({
       if (of !== "cluster") {
         const peer = peers.find((candidate) => candidate.id === of);
         if (!peer) throw new TRPCError({ code: "NOT_FOUND", message: `No live instance has id ${of}.` });
-        return queryPeer<Stats>(peer, "cache.stats", undefined, ctx.authorization);
+        try {
+          return peerStats(await queryPeer<unknown>(peer, "cache.stats", undefined, ctx.authorization));
+        } catch (error) {
+          throw new TRPCError({
+            code: "SERVICE_UNAVAILABLE",
+            message: `Instance ${of} did not answer usable stats: ${(error as Error).message}`,
+            cause: error,
+          });
+        }
       }
       const answers = await Promise.all(
-        peers.map((peer) => queryPeer<Stats>(peer, "cache.stats", undefined, ctx.authorization).catch(() => peer.id)),
+        peers.map(async (peer) => {
+          try {
+            return peerStats(await queryPeer<unknown>(peer, "cache.stats", undefined, ctx.authorization));
+          } catch {
+            return peer.id; // unreachable, refused or malformed: reported as unreachable
+          }
+        }),
       );
       const others = answers.filter((answer): answer is Stats => typeof answer !== "string");
       return mergeStats(
@@ -65,7 +80,7 @@ export const cacheRouter = router({
     const remote = await Promise.all(
       peers.map(async (peer) => {
         try {
-          const copy = await queryPeer<L1Copy>(peer, "cache.l1Copy", input, ctx.authorization);
+          const copy = peerL1Copy(await queryPeer<unknown>(peer, "cache.l1Copy", input, ctx.authorization));
           return { instanceId: peer.id, url: peer.url, copy, error: null };
         } catch (error) {
           return { instanceId: peer.id, url: peer.url, copy: null, error: (error as Error).message };

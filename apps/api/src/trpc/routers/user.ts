@@ -1,5 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { type ProfileView, viewFor } from "../../users/public-profile.js";
 import { adminProcedure, publicProcedure, router } from "../init.js";
 import { bio, displayName, email, userId, username } from "../inputs.js";
 import { progressChannel } from "../progress-channel.js";
@@ -10,10 +11,13 @@ const patch = z
 
 /** User profiles: reads through the cache, writes to Postgres then invalidate. */
 export const userRouter = router({
-  /** The profile, or null when no user has this id (cached as absent for a few seconds). */
-  byId: publicProcedure.input(z.strictObject({ id: userId })).query(({ ctx, input }) => ctx.services.profiles.byId(input.id)),
+  /** The profile, or null when no user has this id (cached as absent for a few seconds). Without the admin token: no email. */
+  byId: publicProcedure.input(z.strictObject({ id: userId })).query(async ({ ctx, input }): Promise<ProfileView | null> => {
+    const profile = await ctx.services.profiles.byId(input.id);
+    return profile && viewFor(ctx.isAdmin, profile);
+  }),
 
-  /** Profiles ordered by id, `limit` at a time after `cursor` (the last id of the previous page). */
+  /** Profiles (public ones without the admin token) ordered by id, `limit` at a time after `cursor` (the last id of the previous page). */
   list: publicProcedure
     .input(
       z.strictObject({
@@ -21,7 +25,10 @@ export const userRouter = router({
         limit: z.number().int().min(1).max(100).default(20),
       }),
     )
-    .query(({ ctx, input }) => ctx.services.users.list(input.cursor, input.limit)),
+    .query(async ({ ctx, input }): Promise<{ items: ProfileView[]; nextCursor: number | null }> => {
+      const page = await ctx.services.users.list(input.cursor, input.limit);
+      return { ...page, items: page.items.map((profile) => viewFor(ctx.isAdmin, profile)) };
+    }),
 
   create: adminProcedure
     .input(z.strictObject({ username, email, displayName, bio: bio.default("") }))
