@@ -14,6 +14,7 @@ import { l1Hit } from "./rows/l1-hit.js";
 import { l2Hits, missPath } from "./rows/l2.js";
 import { memoryBound } from "./rows/memory-bound.js";
 import { stampede } from "./rows/stampede.js";
+import { taggedHits } from "./rows/tagged-hits.js";
 import { zipfHitRate } from "./rows/zipf-hit-rate.js";
 
 const only = process.argv
@@ -46,6 +47,7 @@ await step([7], codecs);
 await step([8], zipfHitRate);
 await step([9], memoryBound);
 await step([10, 11], apiMix);
+await step([12, 13], taggedHits);
 rows.sort((a, b) => a.id - b.id);
 
 const root = fileURLToPath(new URL("../../", import.meta.url));

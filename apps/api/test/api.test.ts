@@ -229,7 +229,7 @@ describe("admin procedures", () => {
     const user = await admin.user.create.mutate({ username: "opened", email: "opened@example.com", displayName: "O" });
     await anonymous.user.byId.query({ id: user.id });
     const entry = await admin.cache.entry.query({ namespace: "user", id: String(user.id) });
-    expect(entry).toMatchObject({ version: 1, codec: "json", tags: null });
+    expect(entry).toMatchObject({ version: 1, codec: "json", tags: [] });
     expect(entry.l2?.payloadUtf8).toContain('"username":"opened"');
     expect(entry.l2?.hex.startsWith("480100")).toBe(true);
     expect(entry.l2?.staleUntil).toBeGreaterThanOrEqual(entry.l2?.freshUntil ?? Number.POSITIVE_INFINITY);

@@ -1,3 +1,4 @@
+import { seededRandom } from "@hoard/test-servers";
 /** The mixed workload's shape, from the issue: Zipf ids, mostly reads, some updates, some reads of missing ids. */
 export interface WorkloadShape {
   /** Users in the database (ids 1..users). @default 100_000 */
@@ -15,17 +16,8 @@ export const DEFAULT_SHAPE: WorkloadShape = { users: 100_000, zipfS: 1.0, writeS
 /** One request of the workload. */
 export type Operation = { kind: "read"; id: number } | { kind: "write"; id: number };
 
-/** mulberry32: a small seeded PRNG, so every variant sees the same sequence of requests. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** mulberry32 (shared with the tests' seeded schedules), so every variant sees the same sequence of requests. */
+export { seededRandom };
 
 /** Ranks 1..n with P(rank) proportional to 1 / rank^s, by binary search over the cumulative weights. */
 export class Zipf {

@@ -2,7 +2,7 @@ import type { EntryCodec } from "./encoding/entry-codec.js";
 import type { CacheId, KeySpace } from "./encoding/keys.js";
 import { InvalidOptionError } from "./errors.js";
 import type { NamespaceStats } from "./observability/stats.js";
-import { type CallOptions, type EntryPolicy, validateCallOptions } from "./options.js";
+import { type EntryPolicy, type GetOrSetOptions, validateCallOptions } from "./options.js";
 import { BatchLoad } from "./read/batch-load.js";
 import type { CacheContext } from "./read/cache-context.js";
 import type { BatchLoader, DetailedResult, Loader, Resolved } from "./read/namespace-types.js";
@@ -83,7 +83,7 @@ export class Namespace<T> {
    * both tiers. Concurrent misses share one load per `protection`. Returns
    * null for ids the loader reported absent.
    */
-  async getOrSet(id: CacheId, loader: Loader<T>, options?: CallOptions): Promise<T | null> {
+  async getOrSet(id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<T | null> {
     const key = this.#keys.valueKey(id);
     const read = this.#read;
     if (read.useL1) {
@@ -92,7 +92,7 @@ export class Namespace<T> {
       if (options) validateCallOptions(options);
       const entry = read.freshFromL1(key);
       if (entry !== undefined) {
-        read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options);
+        read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options, options?.tags);
         return entry.value as T | null;
       }
     }
@@ -104,14 +104,14 @@ export class Namespace<T> {
    * `lock-wait`, `loader`, `coalesced`, `stale`) and how long the call took.
    * For tools and labs; the hot path is `getOrSet`.
    */
-  async getOrSetDetailed(id: CacheId, loader: Loader<T>, options?: CallOptions): Promise<DetailedResult<T>> {
+  async getOrSetDetailed(id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<DetailedResult<T>> {
     const started = performance.now();
     const key = this.#keys.valueKey(id);
     const read = this.#read;
     read.assertOpen();
     if (options) validateCallOptions(options);
     const entry = read.useL1 ? read.freshFromL1(key) : undefined;
-    if (entry) read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options);
+    if (entry) read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options, options?.tags);
     const resolved: Resolved<T> =
       entry !== undefined ? { value: entry.value as T | null, source: "l1" } : await read.getOrSet(key, id, loader, options);
     return { ...resolved, negative: resolved.value === null, ms: performance.now() - started };
@@ -122,7 +122,7 @@ export class Namespace<T> {
    * misses. Results are aligned with `ids`; absent ids are null. Concurrent
    * `getOrSet` calls for ids being loaded here join this load.
    */
-  getOrSetMany(ids: CacheId[], batchLoader: BatchLoader<T>, options?: CallOptions): Promise<(T | null)[]> {
+  getOrSetMany(ids: CacheId[], batchLoader: BatchLoader<T>, options?: GetOrSetOptions): Promise<(T | null)[]> {
     return this.#batch.getOrSetMany(ids, batchLoader, options);
   }
 
@@ -157,6 +157,19 @@ export class Namespace<T> {
    */
   delete(id: CacheId): Promise<boolean> {
     return this.#write.delete(this.#keys.valueKey(id));
+  }
+
+  /**
+   * Makes an id stale now, keeping it for its grace period (stale-while-revalidate
+   * on demand): the next read anywhere returns the stale value at once and
+   * refreshes it in the background (one load in the cluster, under the lock);
+   * a read after that refresh gets the new value. Loads under way are voided
+   * and every process drops its L1 copy. An absent marker (no grace) is deleted.
+   * Resolves false when Redis could not be reached (the id is then deleted
+   * when it answers again).
+   */
+  expire(id: CacheId): Promise<boolean> {
+    return this.#write.expire(this.#keys.valueKey(id));
   }
 
   /**

@@ -4,7 +4,7 @@ import { queryPeer, trustedInstances } from "../instances/peer-call.js";
 import { adminProcedure, router } from "../trpc/init.js";
 import { userId } from "../users/inputs.js";
 import { localStats, mergeStats, type Stats } from "./cluster-stats.js";
-import { namespaceName } from "./inputs.js";
+import { cacheTag, namespaceName } from "./inputs.js";
 import { peerL1Copy, peerStats } from "./peer-answers.js";
 import { versionDemo } from "./version-demo.js";
 
@@ -97,11 +97,14 @@ export const cacheRouter = router({
       key: peeked.key,
       version: peeked.version,
       codec: peeked.codec,
-      /** Tags are not part of the envelope yet; the UI keeps a place for them. */
-      tags: null as string[] | null,
+      /** The entry's tags (from L2, else from this instance's L1 copy); empty when untagged. */
+      tags: [...(l2?.tags ?? peeked.l1?.tags ?? [])],
       checkedAt: Date.now(),
       l2: l2 && {
         negative: l2.negative,
+        expired: l2.expired,
+        /** Tagged only: "invalid" once a tag was invalidated after its load began (the next read removes it), "expired" by a tag. */
+        tagVerdict: l2.tagVerdict,
         freshUntil: l2.freshUntil,
         staleUntil: l2.staleUntil,
         loadMs: l2.loadMs,
@@ -129,6 +132,15 @@ export const cacheRouter = router({
   invalidate: adminProcedure.input(entryInput).mutation(async ({ ctx, input }) => {
     await ctx.services.cache.namespace(input.namespace).delete(input.id);
     return { namespace: input.namespace, id: input.id, invalidated: true };
+  }),
+
+  /**
+   * Invalidates a tag: every entry carrying it, in every namespace, is gone for every instance (L1 through the bus,
+   * L2 found dead by the next read), and loads under way for such entries do not fill.
+   */
+  invalidateTag: adminProcedure.input(z.strictObject({ tag: cacheTag })).mutation(async ({ ctx, input }) => {
+    const acknowledged = await ctx.services.cache.invalidateTags([input.tag]);
+    return { tag: input.tag, acknowledged };
   }),
 
   /** Drops a whole namespace (all versions) from both tiers in every instance. */
