@@ -40,6 +40,8 @@ const apiEnv = (port: number) => ({
   DATABASE_URL: databaseUrl,
   REDIS_URL: E2E.redisUrl,
   ADMIN_TOKEN: E2E.adminToken,
+  // Restricted internals, as an operator would run them: the dashboard reads /readyz with the admin token.
+  METRICS_TOKEN: E2E.metricsToken,
   CACHE_PREFIX: E2E.cachePrefix,
   DB_LATENCY_MS: "0",
   LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",

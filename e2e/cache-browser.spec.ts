@@ -27,13 +27,13 @@ test("the cache browser lists entries with TTL counting down, invalidates one an
   await expect(entries.getByRole("row", { name: new RegExp(`\\{${second.id}\\}`) })).toBeVisible();
 
   // Clearing asks first; cancelling keeps everything.
-  await page.getByRole("button", { name: "Clear user" }).click();
+  await page.getByRole("button", { name: "Clear user", exact: true }).click();
   const dialog = page.getByRole("dialog", { name: "Clear namespace user?" });
   await dialog.getByRole("button", { name: "Cancel" }).click();
   await expect(dialog).toBeHidden();
   await expect(entries.getByRole("row", { name: new RegExp(`\\{${second.id}\\}`) })).toBeVisible();
 
-  await page.getByRole("button", { name: "Clear user" }).click();
+  await page.getByRole("button", { name: "Clear user", exact: true }).click();
   await dialog.getByRole("button", { name: "Clear namespace" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Cleared namespace user" })).toBeVisible();
   await expect(page.getByText("Nothing cached in Redis for this namespace")).toBeVisible();

@@ -38,7 +38,13 @@ export const test = base.extend<Fixtures>({
   },
   adminPage: async ({ page }, use) => {
     await page.addInitScript((token) => sessionStorage.setItem("hoard.adminToken", token), E2E.adminToken);
+    // The API sends a strict Content-Security-Policy: whatever it blocks, Chromium reports here, and the test fails.
+    const violations: string[] = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
     await use(page);
+    expect(violations, "Content-Security-Policy violations").toEqual([]);
   },
 });
 

@@ -56,7 +56,15 @@ test("a fresh clone's pnpm dev serves the real admin UI on a 3-instance cluster"
     const login = /admin login[^\n]*(http:\/\/\S+)/.exec(output)?.[1] as string;
     expect(output).toMatch(/3 instances/);
 
-    await page.goto(login);
+    // The dev entry sends the security headers too, with the CSP relaxed for Vite (React refresh's inline script, HMR):
+    // nothing the page needs may be blocked.
+    const violations: string[] = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    const first = await page.goto(login);
+    expect(first?.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+    expect(first?.headers()["x-content-type-options"]).toBe("nosniff");
     await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible({ timeout: 120_000 }); // first load: Vite pre-bundles the dependencies
     const usableSeconds = (Date.now() - devStarted) / 1000;
     expect(page.url()).not.toContain("#token=");
@@ -70,6 +78,7 @@ test("a fresh clone's pnpm dev serves the real admin UI on a 3-instance cluster"
     await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible();
     expect(page.url()).not.toContain("#token=");
 
+    expect(violations, "Content-Security-Policy violations under pnpm dev").toEqual([]);
     console.log(`fresh clone: install ${installSeconds.toFixed(1)} s; pnpm dev to a usable dashboard ${usableSeconds.toFixed(1)} s`);
 
     const exited = new Promise<number | null>((resolve) => dev?.once("exit", (code) => resolve(code)));

@@ -1,18 +1,20 @@
 /**
  * `pnpm bench [--quick]`: runs every row against the local Redis (and the API
- * for row 6), then writes BENCHMARKS.md and bench/results/ratios.svg.
+ * for rows 6, 10 and 11), then writes BENCHMARKS.md and bench/results/ratios.svg.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { QUICK } from "./fixtures.js";
 import { type RowReport, ratioChart, renderMarkdown } from "./report.js";
+import { apiMix } from "./rows/api-mix.js";
 import { apiThroughput } from "./rows/api-throughput.js";
 import { codecs } from "./rows/codecs.js";
 import { l1Hit } from "./rows/l1-hit.js";
 import { l2Hits, missPath } from "./rows/l2.js";
 import { memoryBound } from "./rows/memory-bound.js";
 import { stampede } from "./rows/stampede.js";
+import { taggedHits } from "./rows/tagged-hits.js";
 import { zipfHitRate } from "./rows/zipf-hit-rate.js";
 
 const only = process.argv
@@ -24,6 +26,7 @@ const want = (id: number) => !only || only.includes(id);
 
 const rows: RowReport[] = [];
 const started = Date.now();
+const loadAtStart = loadavg();
 const step = async (ids: number[], run: () => Promise<RowReport | RowReport[]>) => {
   if (!ids.some(want)) return;
   const t = Date.now();
@@ -43,6 +46,8 @@ await step([6], apiThroughput);
 await step([7], codecs);
 await step([8], zipfHitRate);
 await step([9], memoryBound);
+await step([10, 11], apiMix);
+await step([12, 13], taggedHits);
 rows.sort((a, b) => a.id - b.id);
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -63,6 +68,9 @@ const machine = [
   `Node ${process.version}, ${process.platform} ${process.arch}`,
   "Redis 7 on loopback (shared with nothing else during the run)",
   `run took ${Math.round((Date.now() - started) / 1000)} s on ${new Date().toISOString()}`,
+  `load average (1, 5, 15 min) at the start: ${loadAtStart.map((value) => value.toFixed(2)).join(", ")}; at the end: ${loadavg()
+    .map((value) => value.toFixed(2))
+    .join(", ")}`,
 ];
 mkdirSync(`${root}bench/results`, { recursive: true });
 writeFileSync(`${root}bench/results/ratios.svg`, ratioChart(rows));

@@ -7,6 +7,7 @@ export const E2E = {
   /** The first instance serves the UI; the second makes the cluster a cluster (spread stampedes, bus). */
   ports: [Number(process.env.E2E_PORT ?? 3917), Number(process.env.E2E_PORT ?? 3917) + 1] as const,
   adminToken: "e2e-admin-token-0123456789abcdef",
+  metricsToken: "e2e-metrics-token-fedcba9876543210",
   postgresAdminUrl: process.env.E2E_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
   database: process.env.E2E_DATABASE ?? "hoard_e2e",
   redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",

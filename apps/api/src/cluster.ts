@@ -20,7 +20,8 @@ if (!Number.isInteger(entryPort) || entryPort < 0 || entryPort > 65_535) fail("-
 
 let config: ReturnType<typeof loadConfig>;
 try {
-  config = loadConfig();
+  // A local tool: development, so a generated admin token (printed below) is allowed.
+  config = loadConfig({ ...process.env, NODE_ENV: "development" });
 } catch (error) {
   fail((error as Error).message, error instanceof ConfigError ? undefined : error);
 }
@@ -30,7 +31,7 @@ const adminToken = config.adminToken ?? randomBytes(18).toString("base64url");
 
 const instances = new InstanceProcesses(
   Array.from({ length: count }, (_, i) => config.port + i),
-  { ADMIN_TOKEN: adminToken, PUBLIC_URL: undefined },
+  { ADMIN_TOKEN: adminToken, NODE_ENV: "development", PUBLIC_URL: undefined },
 );
 instances.start();
 

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { tokenWeakness } from "./http/token-strength.js";
 
 /** The package root (apps/api), whether running from src/ (tsx) or dist/ (node). */
 export const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -14,6 +15,19 @@ const optionalUrl = (protocols: string[]) =>
       message: `expected a URL starting with ${protocols.map((protocol) => `${protocol}://`).join(" or ")}`,
     });
 
+/** Requests to /trpc per client and window when RATE_LIMIT_MAX / RATE_LIMIT_WINDOW_MS are unset. */
+export const DEFAULT_RATE_LIMIT = { max: 100, windowMs: 10_000 } as const;
+
+/** A bearer token from the environment: unset or empty is undefined; a weak one is refused (see token-strength.ts). */
+const optionalToken = z
+  .string()
+  .optional()
+  .transform((value) => (value === "" ? undefined : value))
+  .superRefine((value, context) => {
+    const weakness = value === undefined ? undefined : tokenWeakness(value);
+    if (weakness) context.addIssue({ code: "custom", message: weakness });
+  });
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().min(1).optional(),
@@ -27,11 +41,20 @@ const envSchema = z.object({
     .refine((nodes) => nodes === undefined || nodes.every((node) => /^[^\s:/]+:\d{1,5}$/.test(node)), {
       message: "expected host:port,host:port,... (seed nodes of a Redis Cluster)",
     }),
-  ADMIN_TOKEN: z
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  ADMIN_TOKEN: optionalToken,
+  METRICS_TOKEN: optionalToken,
+  RATE_LIMIT_MAX: z.coerce.number().int().min(0).max(1_000_000).default(DEFAULT_RATE_LIMIT.max),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(DEFAULT_RATE_LIMIT.windowMs),
+  TRUST_PROXY: z
     .string()
+    .trim()
     .optional()
-    .transform((value) => (value === "" ? undefined : value))
-    .refine((value) => value === undefined || value.length >= 16, { message: "use at least 16 characters" }),
+    .transform((value) => (value === "" ? undefined : value)),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(2_000),
   DB_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   CACHE_PREFIX: z
@@ -62,8 +85,18 @@ export interface Config {
   redisClusterNodes: string[] | undefined;
   /** Where the Redis probe looks when `REDIS_URL` is unset. @default "redis://127.0.0.1:6379" */
   embeddedRedisProbeUrl: string;
-  /** Bearer token for admin procedures and writes; unset makes one at start. */
+  /** `development` (set by `pnpm dev` and `pnpm cluster`) allows a generated admin token; anything else requires ADMIN_TOKEN. @default "production" */
+  nodeEnv: "development" | "production" | "test";
+  /** Bearer token for admin procedures and writes; unset (development only) makes one at start. */
   adminToken: string | undefined;
+  /** Set: /metrics and the details of /readyz need `Authorization: Bearer <METRICS_TOKEN>` (or the admin token). Unset: they are public. */
+  metricsToken: string | undefined;
+  /** The HTTP server's limits (slow clients, idle sockets, file descriptors). */
+  http: HttpLimits;
+  /** Requests to /trpc per client (IP) and window; admin-token requests are exempt; 0 turns the limit off. @default { max: 100, windowMs: 10_000 } */
+  rateLimit: { max: number; windowMs: number };
+  /** Express's `trust proxy` (hops, or a list of addresses): set it behind a reverse proxy so clients are told apart by X-Forwarded-For. @default unset (the socket's address) */
+  trustProxy: string | undefined;
   /** Delay added to every database load after the row is read, in ms. @default 0 */
   dbLatencyMs: number;
   /** pino level. @default "info" */
@@ -80,6 +113,18 @@ export interface Config {
   instances: number | undefined;
   /** `pretty`: human-readable logs (pino-pretty, a dev dependency: `pnpm dev` sets it); `json`: one JSON object a line. @default "json" */
   logFormat: "json" | "pretty";
+}
+
+/** Limits of the HTTP server (node:http's own settings). */
+export interface HttpLimits {
+  /** Time a client has to send the whole request head; slower sockets are closed (408). @default 10_000 */
+  headersTimeoutMs: number;
+  /** Time a client has to send the whole request, body included. @default 30_000 */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive socket stays open after a response. @default 5_000 */
+  keepAliveTimeoutMs: number;
+  /** Open sockets at most; further connections are dropped at once. @default 2_000 */
+  maxConnections: number;
 }
 
 /** This process's environment with `overrides` (undefined removes a variable), for the instances `pnpm cluster` starts. */
@@ -102,6 +147,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid environment: ${problems.join("; ")}`);
   }
   const e = parsed.data;
+  if (!e.ADMIN_TOKEN && e.NODE_ENV !== "development") {
+    throw new ConfigError(
+      "Invalid environment: ADMIN_TOKEN is required outside development (NODE_ENV is " +
+        `${e.NODE_ENV}). Set ADMIN_TOKEN to a random secret of 16+ characters (e.g. \`openssl rand -hex 24\`), ` +
+        "or run `pnpm dev` (NODE_ENV=development), which makes one and prints a login URL.",
+    );
+  }
   if (e.REDIS_CLUSTER_NODES && e.REDIS_URL) {
     throw new ConfigError(
       "Invalid environment: REDIS_CLUSTER_NODES: set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both",
@@ -115,7 +167,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL,
     redisClusterNodes: e.REDIS_CLUSTER_NODES,
     embeddedRedisProbeUrl: "redis://127.0.0.1:6379",
+    nodeEnv: e.NODE_ENV,
     adminToken: e.ADMIN_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.HTTP_MAX_CONNECTIONS,
+    },
+    rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_MS },
+    trustProxy: e.TRUST_PROXY,
     dbLatencyMs: e.DB_LATENCY_MS,
     logLevel: e.LOG_LEVEL,
     cachePrefix: e.CACHE_PREFIX,

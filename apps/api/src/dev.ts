@@ -21,7 +21,8 @@ const startedAt = performance.now();
 
 let config: ReturnType<typeof loadConfig>;
 try {
-  config = loadConfig();
+  // `pnpm dev` is development by definition: a generated admin token is allowed (and kept in DATA_DIR).
+  config = loadConfig({ ...process.env, NODE_ENV: "development" });
 } catch (error) {
   fail(error instanceof ConfigError ? error.message : String(error));
 }
@@ -62,6 +63,7 @@ const instances = new InstanceProcesses(
   ports.slice(1),
   {
     ADMIN_TOKEN: adminToken,
+    NODE_ENV: "development",
     HOST: config.host ?? "127.0.0.1",
     PUBLIC_URL: undefined,
     LOG_FORMAT: "pretty",

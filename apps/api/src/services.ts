@@ -1,13 +1,15 @@
 import type { Cache } from "@hoard/cache";
 import type { Logger } from "pino";
+import type { ClusterVersion } from "./cache/cluster-version.js";
 import type { AppRedis, RedisMode } from "./cache/redis-connection.js";
-import type { StatsSeries } from "./cache/stats-series.js";
+import type { StatsSeries } from "./cache-admin/stats-series.js";
 import type { Config } from "./config.js";
 import type { InvalidationOutbox } from "./db/outbox.js";
 import type { AdminAuth } from "./http/admin-auth.js";
 import type { Heartbeat } from "./instances/heartbeat.js";
 import type { DbLatency } from "./lab/db-latency.js";
 import type { StampedeLab } from "./lab/stampede.js";
+import type { ProfileStore } from "./users/profile-store.js";
 import type { UserService } from "./users/user-service.js";
 
 /** This process as the cluster sees it. */
@@ -24,10 +26,14 @@ export interface Services {
   log: Logger;
   cache: Cache;
   users: UserService;
+  /** What the `user` procedures read and write through: `users` unless a benchmark replaced it (StartOptions.profiles). */
+  profiles: ProfileStore;
   /** Durable invalidations from Postgres (transactional outbox). */
   outbox: InvalidationOutbox;
   lab: StampedeLab;
   latency: DbLatency;
+  /** The `user` namespace's version for the whole cluster (the versioned-keys demo). */
+  userVersion: ClusterVersion;
   heartbeat: Heartbeat;
   series: StatsSeries;
   auth: AdminAuth;

@@ -1,11 +1,11 @@
 import { randomInt, randomUUID } from "node:crypto";
-import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createCache } from "@hoard/cache";
 import { registerCacheMetrics } from "@hoard/cache/prometheus";
 import { type Logger, pino } from "pino";
+import { ClusterVersion } from "./cache/cluster-version.js";
 import { chooseRedis, connectAppRedis } from "./cache/redis-connection.js";
-import { StatsSeries } from "./cache/stats-series.js";
+import { StatsSeries } from "./cache-admin/stats-series.js";
 import type { Config } from "./config.js";
 import { createDatabaseClient } from "./db/client.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./db/embedded.js";
@@ -13,15 +13,18 @@ import { migrateWithLock } from "./db/migrate.js";
 import { NotifyListener } from "./db/notify-listener.js";
 import { InvalidationOutbox, type InvalidationTarget } from "./db/outbox.js";
 import { seedUsers } from "./db/seed-users.js";
-import { UsersRepository } from "./db/users.js";
 import { AdminAuth } from "./http/admin-auth.js";
 import { createApp } from "./http/app.js";
+import { logSerializers } from "./http/log-redaction.js";
 import { ApiMetrics } from "./http/metrics.js";
-import { Heartbeat, identityText } from "./instances/heartbeat.js";
+import { createLimitedServer } from "./http/server-limits.js";
+import { Heartbeat, identityText, liveInstances } from "./instances/heartbeat.js";
 import { DbLatency } from "./lab/db-latency.js";
 import { StampedeLab } from "./lab/stampede.js";
 import type { InstanceIdentity, Services } from "./services.js";
-import { USER_NAMESPACE, UserService } from "./users/user-service.js";
+import type { ProfileStore, ProfileStoreFactory } from "./users/profile-store.js";
+import { UsersRepository } from "./users/repository.js";
+import { USER_NAMESPACE, USERS_LIST_TAG, UserService } from "./users/user-service.js";
 
 /** Rows per INSERT when seeding from the admin UI: small enough for a progress bar that moves. */
 const SEED_BATCH_SIZE = 250;
@@ -43,15 +46,24 @@ export interface StartOptions {
   log?: Logger;
   /** Receives a generated admin token once (the entry point prints a login URL). */
   revealAdminToken?: (token: string) => void;
+  /**
+   * Replaces the read/write path of the `user` procedures (byId, create, update, delete), for the
+   * benchmarks that compare caching strategies behind the same API. The replacement owns its
+   * invalidation: the outbox drain and the database listener are not started (the trigger still
+   * writes outbox rows; they stay). list, the lab and the inspector stay on Hoard.
+   * @default undefined: Hoard's UserService, as shipped
+   */
+  profiles?: ProfileStoreFactory;
 }
 
 /** pino at the configured level; human-readable through pino-pretty (a dev dependency) when LOG_FORMAT=pretty. */
 function createLogger(config: Config): Logger {
   const redact = ["req.headers.authorization", "req.headers.cookie"];
-  if (config.logFormat === "json") return pino({ level: config.logLevel, redact });
+  if (config.logFormat === "json") return pino({ level: config.logLevel, redact, serializers: logSerializers });
   return pino({
     level: config.logLevel,
     redact,
+    serializers: logSerializers,
     name: `api:${config.port}`,
     transport: { target: "pino-pretty", options: { translateTime: "HH:MM:ss.l", ignore: "pid,hostname", singleLine: true } },
   });
@@ -110,15 +122,37 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     registerCacheMetrics(cache, { registry: metrics.registry });
     const latency = new DbLatency(config.dbLatencyMs, appRedis, config.cachePrefix, log);
     cleanups.push(() => latency.close());
-    await latency.start().catch((error: Error) => log.warn({ err: error }, "db latency: could not read or subscribe"));
+    // No other instance alive: the cluster starts afresh, without the latency an earlier run's lab left behind.
+    const alone = appRedis
+      ? await liveInstances(appRedis, config.cachePrefix).then(
+          (live) => live.length === 0,
+          () => false,
+        )
+      : true;
+    await latency.start(alone).catch((error: Error) => log.warn({ err: error }, "db latency: could not read or subscribe"));
     const repository = new UsersRepository(database.db, metrics);
     const targets = new Map<string, InvalidationTarget>();
     const outbox = new InvalidationOutbox(database.pool, targets, log.child({ component: "outbox" }));
     const users = new UserService(cache, repository, latency, outbox, config.cacheReads);
-    // Resolves true only once Redis acknowledged the delete: the outbox removes the row only then.
-    targets.set(USER_NAMESPACE.name, (cacheId) => users.namespace.delete(Number(cacheId)));
+    // The version a demo bump left for the cluster, before any read: every instance reads and writes one version.
+    const userVersion = new ClusterVersion(users.namespace, appRedis, config.cachePrefix, log);
+    cleanups.push(() => userVersion.close());
+    await userVersion.start().catch((error: Error) => log.warn({ err: error }, "user namespace version: could not read or subscribe"));
+    // Resolves true only once Redis acknowledged the delete (and the list tag's invalidation): the outbox removes the row only then.
+    targets.set(
+      USER_NAMESPACE.name,
+      async (cacheId) => (await users.namespace.delete(Number(cacheId))) && (await cache.invalidateTags([USERS_LIST_TAG])),
+    );
+    // Rows of namespace "tag" name a cache tag (inserts queue `users:list`: drizzle/0004_users_list_tag.sql).
+    targets.set("tag", (tag) => cache.invalidateTags([tag]));
     cleanups.push(() => outbox.close());
     metrics.watchOutbox(() => outbox.state());
+    let profiles: ProfileStore = users;
+    if (options.profiles) {
+      const custom = await options.profiles({ config, log, repository, loadRow: (id) => users.loadRow(id) });
+      cleanups.push(() => custom.close());
+      profiles = custom.store;
+    }
 
     const listener = new NotifyListener(
       databaseUrl,
@@ -126,8 +160,14 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
         onChange: (namespace, cacheId) => {
           outbox.wake();
           // Without the bus, the drainer's delete cannot reach this instance's L1: drop the key here too.
-          if (namespace === USER_NAMESPACE.name && cache.stats().bus?.connected === false)
-            users.namespace.delete(Number(cacheId)).catch((error: Error) => log.warn({ err: error, cacheId }, "local invalidation failed"));
+          if (cache.stats().bus?.connected !== false) return;
+          const local =
+            namespace === USER_NAMESPACE.name
+              ? Promise.all([users.namespace.delete(Number(cacheId)), cache.invalidateTags([USERS_LIST_TAG])])
+              : namespace === "tag"
+                ? cache.invalidateTags([cacheId])
+                : Promise.resolve();
+          local.catch((error: Error) => log.warn({ err: error, cacheId }, "local invalidation failed"));
         },
         // Notifications sent while away are gone, the rows are not: drain them.
         onReconnect: () => void outbox.drain(),
@@ -135,9 +175,11 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       log,
     );
     cleanups.push(() => listener.close());
-    await listener.start();
-    // What earlier runs left (this instance stopped during a Redis outage, say), then every second.
-    outbox.start();
+    if (!options.profiles) {
+      await listener.start();
+      // What earlier runs left (this instance stopped during a Redis outage, say), then every second.
+      outbox.start();
+    }
 
     const instance: InstanceIdentity = { id: randomUUID(), url: "", port: 0, startedAt: Date.now() };
     const auth = AdminAuth.create(config.adminToken, (token) => options.revealAdminToken?.(token));
@@ -151,11 +193,14 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
           ...instance,
           pid: process.pid,
           dbLatencyMs: latency.ms,
+          namespaceVersions: Object.fromEntries(stats.namespaces.map((namespace) => [namespace.name, namespace.version])),
           redisMode: redis.mode,
           summary: { ...stats.totals, hitRate: stats.hitRate.overall, l1Entries: stats.l1.entries },
         };
       },
-      () => latency.refresh(),
+      async () => {
+        await Promise.all([latency.refresh(), userVersion.refresh()]);
+      },
       log,
       (text) => auth.sign(text),
     );
@@ -164,8 +209,10 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       log,
       cache,
       users,
+      profiles,
       outbox,
       latency,
+      userVersion,
       heartbeat,
       series,
       instance,
@@ -194,8 +241,13 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       postgresMode: embedded ? "embedded" : "external",
       listener: () => listener.state,
     });
-    const server = await new Promise<Server>((resolve, reject) => {
-      const listening = app.listen(config.port, config.host ?? "::", (error?: Error) => (error ? reject(error) : resolve(listening)));
+    const server = createLimitedServer(app, config.http);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host ?? "::", () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
     cleanups.push(
       () =>

@@ -30,11 +30,41 @@ afterAll(async () => {
 describe("a cluster of three API processes", () => {
   it("applies the migrations once when three instances start at once", async () => {
     const applied = await database.query<{ count: string }>("SELECT count(*) FROM drizzle.__drizzle_migrations");
-    expect(Number(applied.rows[0]?.count)).toBe(4);
+    expect(Number(applied.rows[0]?.count)).toBe(5);
     const triggers = await database.query(
       "SELECT tgname FROM pg_trigger WHERE tgrelid = 'users'::regclass AND NOT tgisinternal ORDER BY tgname",
     );
-    expect(triggers.rows.map((row) => row.tgname)).toEqual(["users_invalidate_cache", "users_touch_updated_at"]);
+    expect(triggers.rows.map((row) => row.tgname)).toEqual(["users_invalidate_cache", "users_invalidate_list", "users_touch_updated_at"]);
+  });
+
+  it("list pages are cached, tagged users:list: a create, update or delete (or an INSERT from outside) shows on the next page read anywhere", async () => {
+    const names = async (each: (typeof clients)[number]) =>
+      (await each.user.list.query({ cursor: 0, limit: 100 })).items.map((user) => user.displayName);
+    const [a, b] = clients as [(typeof clients)[number], (typeof clients)[number]];
+    const first = await a.user.create.mutate({ username: "listed1", email: "listed1@example.com", displayName: "listed-1" });
+    for (const each of clients) expect(await names(each)).toContain("listed-1"); // now cached on every instance
+    // Every instance holds the page in L1 (once the heartbeats list all three).
+    const cached = await until("all three instances listed", async () => {
+      const entry = await a.cache.entry.query({ namespace: "user-list", id: "0:100" });
+      return entry.l1Holders.length === 3 && entry;
+    });
+    expect(cached.tags).toEqual(["users:list"]);
+    expect(cached.l1Holders.filter((holder) => holder.copy).length).toBe(3);
+    const loadsBefore = await metric(instances[0]!.url, "hoard_cache_loads_total");
+    await names(a);
+    expect(await metric(instances[0]!.url, "hoard_cache_loads_total")).toBe(loadsBefore); // served from the cache
+
+    const second = await b.user.create.mutate({ username: "listed2", email: "listed2@example.com", displayName: "listed-2" });
+    for (const each of clients) expect(await names(each)).toContain("listed-2"); // the next read, no wait
+    await a.user.update.mutate({ id: second.id, patch: { displayName: "listed-2b" } });
+    for (const each of clients) expect(await names(each)).toContain("listed-2b");
+    await b.user.delete.mutate({ id: first.id });
+    for (const each of clients) expect(await names(each)).not.toContain("listed-1");
+
+    // A write from outside the API: the statement trigger's outbox row, drained by an instance, invalidates the tag.
+    await database.query("INSERT INTO users (username, email, display_name) VALUES ('outside', 'outside@example.com', 'from-outside')");
+    for (const each of clients)
+      await until("the outside insert on every instance's list", async () => (await names(each)).includes("from-outside"), 5_000);
   });
 
   it("a write is invalidated once (one Lua delete, one bus message), not 1 + N times, and its writer reads it back", async () => {

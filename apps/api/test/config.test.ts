@@ -2,8 +2,12 @@ import { expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
 
 it("applies the documented defaults", () => {
-  const config = loadConfig({});
+  const config = loadConfig({ NODE_ENV: "development" });
   expect(config).toMatchObject({
+    nodeEnv: "development",
+    metricsToken: undefined,
+    rateLimit: { max: 100, windowMs: 10_000 },
+    http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 2_000 },
     port: 3000,
     databaseUrl: undefined,
     redisUrl: undefined,
@@ -25,13 +29,21 @@ it("fails at start with the name of the bad variable", () => {
     [{ REDIS_CLUSTER_NODES: "redis://a:1" }, /REDIS_CLUSTER_NODES: expected host:port/],
     [{ REDIS_CLUSTER_NODES: "a:1", REDIS_URL: "redis://b:2" }, /REDIS_CLUSTER_NODES: set either/],
   ];
-  for (const [env, message] of cases) {
+  for (const [env, message] of cases.map(([env, message]) => [{ NODE_ENV: "development", ...env }, message] as const)) {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
   }
 });
 
+it("NODE_ENV defaults to production, where ADMIN_TOKEN is required", () => {
+  expect(() => loadConfig({})).toThrow(/ADMIN_TOKEN is required outside development/);
+  expect(loadConfig({ ADMIN_TOKEN: "9f8e7d6c5b4a3210aa" }).nodeEnv).toBe("production");
+});
+
 it("reads REDIS_CLUSTER_NODES as a list of seed nodes", () => {
-  expect(loadConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:7000, redis-2:7001" }).redisClusterNodes).toEqual(["10.0.0.1:7000", "redis-2:7001"]);
-  expect(loadConfig({}).redisClusterNodes).toBeUndefined();
+  expect(loadConfig({ NODE_ENV: "development", REDIS_CLUSTER_NODES: "10.0.0.1:7000, redis-2:7001" }).redisClusterNodes).toEqual([
+    "10.0.0.1:7000",
+    "redis-2:7001",
+  ]);
+  expect(loadConfig({ NODE_ENV: "development" }).redisClusterNodes).toBeUndefined();
 });

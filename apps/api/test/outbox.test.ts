@@ -34,6 +34,8 @@ async function seed(count: number): Promise<number[]> {
     "INSERT INTO users (username, email, display_name) SELECT 'u' || n, 'u' || n || '@example.com', 'v0' FROM generate_series(1, $1) AS n RETURNING id",
     [count],
   );
+  // The insert queued the list tag's row (0004); these tests are about the users' own rows.
+  await database.query("DELETE FROM cache_invalidation_outbox WHERE namespace = 'tag'");
   return rows.map((row) => row.id);
 }
 
@@ -69,6 +71,37 @@ describe("invalidation outbox", () => {
       { cache_id: String(b), changes: 1 },
       { cache_id: String(c), changes: 1 },
     ]);
+  });
+
+  it("inserts queue one coalesced row for the list tag per statement, delivered through the tag target", async () => {
+    await database.query(
+      "INSERT INTO users (username, email, display_name) SELECT 'i' || n, 'i' || n || '@e.com', 'v0' FROM generate_series(1, 50) AS n",
+    );
+    await database.query("INSERT INTO users (username, email, display_name) VALUES ('one', 'one@e.com', 'v0')");
+    const rows = await database.query<{ namespace: string; cache_id: string; changes: number }>(
+      "SELECT namespace, cache_id, changes FROM cache_invalidation_outbox",
+    );
+    expect(rows.rows).toEqual([{ namespace: "tag", cache_id: "users:list", changes: 2 }]);
+    const tags: string[] = [];
+    const drain = new InvalidationOutbox(
+      client.pool,
+      new Map<string, InvalidationTarget>([
+        ["user", async () => true],
+        [
+          "tag",
+          async (tag) => {
+            tags.push(tag);
+            return true;
+          },
+        ],
+      ]),
+      log,
+      { intervalMs: 60_000, writerGraceMs: 0 },
+    );
+    outboxes.push(drain);
+    await drain.drain();
+    expect(tags).toEqual(["users:list"]);
+    expect(await depth()).toEqual([]);
   });
 
   it("keeps every row Redis did not acknowledge, and delivers them once it does", async () => {

@@ -37,6 +37,7 @@ async function startApi(port: number, cacheReads: "on" | "off"): Promise<ChildPr
       DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${DATABASE}`,
       REDIS_URL,
       ADMIN_TOKEN: TOKEN,
+      RATE_LIMIT_MAX: "0", // autocannon is one client at full speed: no per-client limit here
       LOG_LEVEL: "warn",
       CACHE_PREFIX: `${RUN_PREFIX}-api`,
       CACHE_READS: cacheReads,

@@ -4,9 +4,11 @@ import { type BusHealth, InvalidationBus } from "./coordination/invalidation-bus
 import { InvalidationMarks } from "./coordination/invalidation-marks.js";
 import { PendingInvalidations } from "./coordination/pending-invalidations.js";
 import { SingleFlight } from "./coordination/single-flight.js";
+import { TagRegistry } from "./coordination/tag-registry.js";
 import { jsonCodec } from "./encoding/codec.js";
 import { EntryCodec } from "./encoding/entry-codec.js";
 import { assertName, KeySpace } from "./encoding/keys.js";
+import { checkTags, TagKeys } from "./encoding/tags.js";
 import { CacheClosedError, ConnectionError, InvalidOptionError } from "./errors.js";
 import { Namespace } from "./namespace.js";
 import { BurstLogger, consoleLogger } from "./observability/burst-logger.js";
@@ -32,7 +34,7 @@ import {
 import type { CacheContext } from "./read/cache-context.js";
 import { CircuitBreaker, type CircuitState } from "./tiers/circuit-breaker.js";
 import { L1Store } from "./tiers/l1-store.js";
-import { L2Store } from "./tiers/l2-store.js";
+import { L2Store, UNAVAILABLE } from "./tiers/l2-store.js";
 import { clusterBusConnection, connectRedis, type RedisClient, type ScriptedClient } from "./tiers/redis-connection.js";
 import { type Clock, monotonicClock, systemClock } from "./time/clock.js";
 
@@ -109,6 +111,8 @@ export class Cache {
   readonly #events = new CacheEvents();
   readonly #log: BurstLogger;
   readonly #marks = new InvalidationMarks();
+  readonly #tagKeys: TagKeys;
+  readonly #tags: TagRegistry;
   readonly #pending = new PendingInvalidations(
     () => this.#scheduleReplay(),
     () => this.#options.leaseTtlMs ?? 60_000,
@@ -143,12 +147,28 @@ export class Cache {
       this.#events.emit("circuit", () => ({ state }));
       if (state === "closed") this.#replayPending();
     });
+    this.#tagKeys = new TagKeys(this.prefix);
     const connected = this.#connect(options, clock);
     this.#redis = connected.redis;
     this.#ownsRedis = connected.owned;
     this.#l2 = connected.l2;
     this.#subscriber = connected.subscriber;
     this.#bus = connected.bus;
+    const l2 = this.#l2;
+    const bus = this.#bus;
+    this.#tags = new TagRegistry(
+      l2
+        ? async (tags) => {
+            const read = await l2.readTags(
+              this.#tagKeys.sequence,
+              tags.map((tag) => this.#tagKeys.of(tag)),
+            );
+            return read === UNAVAILABLE ? undefined : read;
+          }
+        : undefined,
+      () => bus?.isConnected === true,
+    );
+    this.#pending.replayTags = (kind, tags) => this.#bumpTags(kind, tags, true);
     this.#context = {
       l1: this.#l1,
       l2: this.#l2,
@@ -161,6 +181,7 @@ export class Cache {
       leaseTtlMs: options.leaseTtlMs ?? 60_000,
       pending: this.#pending,
       marks: this.#marks,
+      tags: this.#tags,
       assertOpen: () => {
         if (this.#closed) throw new CacheClosedError();
       },
@@ -196,7 +217,10 @@ export class Cache {
     });
     client.on("error", (error: Error) => this.#log.warn("redis connection error", error));
     // Reconnected: send the invalidations that could not be sent meanwhile.
-    client.on("ready", () => this.#replayPending());
+    client.on("ready", () => {
+      this.#replayPending();
+      this.#tags?.readSequence();
+    });
     const l2 = new L2Store(
       client as ScriptedClient,
       this.#breaker,
@@ -235,9 +259,14 @@ export class Cache {
           }
         },
         onClear: (namespacePrefix) => this.#marks.bumpEpoch(namespacePrefix),
+        onTags: (kind, tags, seq) => {
+          this.#tags.heard(kind, tags, seq);
+          this.#l1?.deleteTagged(tags);
+        },
         onFlush: (reason) => {
           this.#l1?.clear();
           this.#marks.noteFlush();
+          this.#tags.forget();
           this.#events.emit("l1Flush", () => ({ reason }));
         },
       },
@@ -282,7 +311,8 @@ export class Cache {
   /**
    * A typed view of one namespace. Calling it again with the same name
    * returns the same view; options must then be omitted or equal to the
-   * first call's (`InvalidOptionError` names the first that differs).
+   * first call's, `version` to the current one (`InvalidOptionError` names
+   * the first that differs).
    */
   namespace<T>(name: string, options: NamespaceOptions<T> = {}): Namespace<T> {
     this.#context.assertOpen();
@@ -290,8 +320,9 @@ export class Cache {
     validateNamespaceOptions(name, options as NamespaceOptions<unknown>);
     const existing = this.#namespaces.get(name);
     if (existing) {
+      // version: compared with the one the namespace runs at now (setVersion may have moved it).
       if (Object.keys(options).length > 0)
-        assertSameOptions(name, existing.options, options as NamespaceOptions<unknown>, {
+        assertSameOptions(name, { ...existing.options, version: existing.view.version }, options as NamespaceOptions<unknown>, {
           version: 1,
           l1: true,
           codec: this.#options.codec ?? jsonCodec,
@@ -312,6 +343,63 @@ export class Cache {
     );
     this.#namespaces.set(name, { view: view as Namespace<unknown>, options: options as NamespaceOptions<unknown>, stats });
     return view;
+  }
+
+  /**
+   * Invalidates every entry carrying one of `tags`, in every namespace, for
+   * every process: L1 copies are dropped at once here and, through the bus,
+   * everywhere else; L2 entries are checked lazily (a read finds them dead and
+   * removes them). A load under way for such an entry, begun before this call,
+   * never fills: its entry records the tag sequence it began at, which is lower
+   * than the one taken here. Resolves false when Redis could not be reached:
+   * the tags are then dead in this process until the invalidation is replayed
+   * (as soon as Redis answers).
+   */
+  async invalidateTags(tags: readonly string[]): Promise<boolean> {
+    this.#context.assertOpen();
+    return this.#bumpTags("inv", checkTags(tags, "invalidateTags()"));
+  }
+
+  /**
+   * Expires every entry carrying one of `tags`, in every namespace, for every
+   * process: they stay for their grace period, the next read of each returns
+   * the stale value at once and refreshes it in the background (one load in
+   * the cluster). Resolves false when Redis could not be reached (replayed
+   * when it answers).
+   */
+  async expireTags(tags: readonly string[]): Promise<boolean> {
+    this.#context.assertOpen();
+    return this.#bumpTags("exp", checkTags(tags, "expireTags()"));
+  }
+
+  /** Takes a tag sequence number for `tags` (Redis, else locally), tells every process, and drops L1 copies here. */
+  async #bumpTags(kind: "inv" | "exp", tags: string[], replaying = false): Promise<boolean> {
+    if (tags.length === 0) return true;
+    this.#l1?.deleteTagged(tags);
+    const l2 = this.#l2;
+    if (!l2) {
+      this.#tags.heard(kind, tags, this.#tags.nextLocalSeq());
+      return true;
+    }
+    const type = kind === "inv" ? "tinv" : "texp";
+    const bus = this.#bus;
+    const seq = await l2.bumpTags(
+      this.#tagKeys.sequence,
+      tags.map((tag) => this.#tagKeys.of(tag)),
+      kind,
+      (n) => () => (bus ? bus.message(type, tags, n) : { channel: "", message: "" }),
+    );
+    if (seq === UNAVAILABLE) {
+      if (kind === "inv") this.#tags.poison(tags);
+      if (!replaying) this.#pending.addTags(kind, tags);
+      this.#l1?.deleteTagged(tags);
+      return false;
+    }
+    this.#tags.heard(kind, tags, seq);
+    if (kind === "inv") this.#tags.cure(tags);
+    // Again: a load that finished while the call was in flight may have put a copy in L1.
+    this.#l1?.deleteTagged(tags);
+    return true;
   }
 
   /** Counters, hit rates and latencies per namespace and in total, plus tier and bus health. */

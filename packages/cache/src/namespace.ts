@@ -1,7 +1,8 @@
 import type { EntryCodec } from "./encoding/entry-codec.js";
 import type { CacheId, KeySpace } from "./encoding/keys.js";
+import { InvalidOptionError } from "./errors.js";
 import type { NamespaceStats } from "./observability/stats.js";
-import { type CallOptions, type EntryPolicy, validateCallOptions } from "./options.js";
+import { type EntryPolicy, type GetOrSetOptions, validateCallOptions } from "./options.js";
 import { BatchLoad } from "./read/batch-load.js";
 import type { CacheContext } from "./read/cache-context.js";
 import type { BatchLoader, DetailedResult, Loader, Resolved } from "./read/namespace-types.js";
@@ -51,6 +52,27 @@ export class Namespace<T> {
     return this.#keys.version;
   }
 
+  /**
+   * Moves this namespace, in this process, to another version at run time:
+   * every later read and write uses `{prefix}:{name}:v{version}:…`, so the
+   * entries of the old version become unreachable here at once (they stay in
+   * Redis until their TTL; going back reaches them again, so clear them first
+   * if writes went on meanwhile). This process's L1 copies are dropped, and
+   * loads under way fill only their old key. Other processes keep their
+   * version until they are told (a fleet changes it together, e.g. on a deploy
+   * or a message of the app's own). Throws `InvalidOptionError` unless
+   * `version` is a positive integer.
+   */
+  setVersion(version: number): void {
+    this.#context.assertOpen();
+    if (!Number.isSafeInteger(version) || version < 1)
+      throw new InvalidOptionError(`Invalid "version" ${String(version)} for namespace "${this.name}": use an integer of 1 or more.`);
+    if (version === this.#keys.version) return;
+    this.#keys.useVersion(version);
+    // L1 entries are keyed by their full key, so old ones are unreachable already; the epoch also drops them from inspect() and fences L1 fills of loads under way.
+    this.#context.marks.bumpEpoch(this.#keys.namespacePrefix);
+  }
+
   /** The namespace's policy: the cache's defaults with this namespace's overrides. */
   get policy(): Readonly<EntryPolicy> {
     return this.#read.policy;
@@ -61,7 +83,7 @@ export class Namespace<T> {
    * both tiers. Concurrent misses share one load per `protection`. Returns
    * null for ids the loader reported absent.
    */
-  async getOrSet(id: CacheId, loader: Loader<T>, options?: CallOptions): Promise<T | null> {
+  async getOrSet(id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<T | null> {
     const key = this.#keys.valueKey(id);
     const read = this.#read;
     if (read.useL1) {
@@ -70,7 +92,7 @@ export class Namespace<T> {
       if (options) validateCallOptions(options);
       const entry = read.freshFromL1(key);
       if (entry !== undefined) {
-        read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options);
+        read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options, options?.tags);
         return entry.value as T | null;
       }
     }
@@ -82,14 +104,14 @@ export class Namespace<T> {
    * `lock-wait`, `loader`, `coalesced`, `stale`) and how long the call took.
    * For tools and labs; the hot path is `getOrSet`.
    */
-  async getOrSetDetailed(id: CacheId, loader: Loader<T>, options?: CallOptions): Promise<DetailedResult<T>> {
+  async getOrSetDetailed(id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<DetailedResult<T>> {
     const started = performance.now();
     const key = this.#keys.valueKey(id);
     const read = this.#read;
     read.assertOpen();
     if (options) validateCallOptions(options);
     const entry = read.useL1 ? read.freshFromL1(key) : undefined;
-    if (entry) read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options);
+    if (entry) read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options, options?.tags);
     const resolved: Resolved<T> =
       entry !== undefined ? { value: entry.value as T | null, source: "l1" } : await read.getOrSet(key, id, loader, options);
     return { ...resolved, negative: resolved.value === null, ms: performance.now() - started };
@@ -100,7 +122,7 @@ export class Namespace<T> {
    * misses. Results are aligned with `ids`; absent ids are null. Concurrent
    * `getOrSet` calls for ids being loaded here join this load.
    */
-  getOrSetMany(ids: CacheId[], batchLoader: BatchLoader<T>, options?: CallOptions): Promise<(T | null)[]> {
+  getOrSetMany(ids: CacheId[], batchLoader: BatchLoader<T>, options?: GetOrSetOptions): Promise<(T | null)[]> {
     return this.#batch.getOrSetMany(ids, batchLoader, options);
   }
 
@@ -135,6 +157,19 @@ export class Namespace<T> {
    */
   delete(id: CacheId): Promise<boolean> {
     return this.#write.delete(this.#keys.valueKey(id));
+  }
+
+  /**
+   * Makes an id stale now, keeping it for its grace period (stale-while-revalidate
+   * on demand): the next read anywhere returns the stale value at once and
+   * refreshes it in the background (one load in the cluster, under the lock);
+   * a read after that refresh gets the new value. Loads under way are voided
+   * and every process drops its L1 copy. An absent marker (no grace) is deleted.
+   * Resolves false when Redis could not be reached (the id is then deleted
+   * when it answers again).
+   */
+  expire(id: CacheId): Promise<boolean> {
+    return this.#write.expire(this.#keys.valueKey(id));
   }
 
   /**

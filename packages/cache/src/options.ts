@@ -129,6 +129,16 @@ export interface NamespaceOptions<T> extends Partial<EntryPolicy> {
 /** Per-call overrides of `getOrSet` and `getOrSetMany`. */
 export type CallOptions = Partial<EntryPolicy>;
 
+/** Options of one `getOrSet` / `getOrSetMany` call: policy overrides plus the tags of what it stores. */
+export interface GetOrSetOptions extends CallOptions {
+  /**
+   * Tags of the entries this call stores (1-200 characters each, at most 32;
+   * the loader may add more with `ctx.setTags`). `cache.invalidateTags` /
+   * `cache.expireTags` then reach them in every namespace. @default none
+   */
+  tags?: readonly string[];
+}
+
 export const DEFAULT_POLICY: EntryPolicy = {
   ttlMs: 60_000,
   negativeTtlMs: 5_000,
@@ -205,7 +215,8 @@ const namespaceOptionsSchema = policySchema.partial().extend({
   l1: z.boolean().optional(),
 });
 
-const callOptionsSchema = policySchema.partial();
+// Tags are checked apart (checkTags), with a message naming the call.
+const callOptionsSchema = policySchema.partial().extend({ tags: z.array(z.unknown()).readonly().optional() });
 
 /** Throws {@link InvalidOptionError} naming the first bad option. */
 function validate(schema: z.ZodType, input: unknown, where: string): void {
@@ -224,6 +235,37 @@ export function validateNamespaceOptions(name: string, options: NamespaceOptions
   validate(namespaceOptionsSchema, options, `cache.namespace("${name}")`);
 }
 
-export function validateCallOptions(options: CallOptions | undefined): void {
-  if (options) validate(callOptionsSchema, options, "call options");
+const positiveInt = (value: unknown) => Number.isSafeInteger(value) && (value as number) > 0;
+const nonNegativeInt = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
+const between = (low: number, high: number) => (value: unknown) => typeof value === "number" && value >= low && value <= high;
+
+/** The same rules as `callOptionsSchema`, checked by hand: an L1 hit with options must not pay for a zod parse. */
+const CALL_OPTION_CHECKS: Record<string, (value: unknown) => boolean> = {
+  ttlMs: positiveInt,
+  negativeTtlMs: positiveInt,
+  jitter: between(0, 0.5),
+  graceMs: nonNegativeInt,
+  protection: (value) => value === "none" || value === "local" || value === "distributed",
+  lockTtlMs: positiveInt,
+  lockWaitTimeoutMs: positiveInt,
+  onLockTimeout: (value) => value === "load" || value === "throw",
+  softTimeoutMs: nonNegativeInt,
+  failSafeThrottleMs: nonNegativeInt,
+  hardTimeoutMs: nonNegativeInt,
+  earlyRefreshBeta: between(0, 10),
+  tags: Array.isArray,
+};
+
+/** Throws {@link InvalidOptionError} naming the first bad option; valid options cost a few property checks. */
+export function validateCallOptions(options: GetOrSetOptions | undefined): void {
+  if (!options) return;
+  for (const name in options) {
+    const value = (options as Record<string, unknown>)[name];
+    const check = CALL_OPTION_CHECKS[name];
+    // Anything the quick check does not accept gets zod's verdict and message.
+    if (value !== undefined && (check === undefined || !check(value))) {
+      validate(callOptionsSchema, options, "call options");
+      return;
+    }
+  }
 }

@@ -8,6 +8,7 @@ import { bytes, count, countdown, percent } from "../format.js";
 import { type RouterInputs, useTRPC, useTRPCClient } from "../trpc.js";
 import { EntryDetails } from "./EntryDetails.js";
 import { EntryFilter } from "./EntryFilter.js";
+import { TagInvalidate } from "./TagInvalidate.js";
 import { remainingMs, useNow } from "./use-now.js";
 import { VersionDemo } from "./VersionDemo.js";
 
@@ -92,6 +93,7 @@ export function CacheBrowser() {
         </p>
       </Panel>
       {namespace && <EntryFilter namespace={namespace} onOpen={setOpened} />}
+      <TagInvalidate />
       {namespace && opened !== null && <EntryDetails key={opened} namespace={namespace} id={opened} onClose={() => setOpened(null)} />}
       {namespace && <Entries key={namespace} namespace={namespace} onNotice={setNotice} onOpen={setOpened} />}
       <VersionDemo />
@@ -282,6 +284,7 @@ function Entries({
                         <th scope="col">Gone in</th>
                         <th scope="col">Size</th>
                         <th scope="col">Kind</th>
+                        <th scope="col">Tags</th>
                         <th scope="col" className="actions-cell">
                           Actions
                         </th>
@@ -300,6 +303,7 @@ function Entries({
                             <td>{countdown(remainingMs(entry.expiresInMs, entries.dataUpdatedAt, now))}</td>
                             <td>{bytes(entry.size)}</td>
                             <td>{entry.negative ? <span className="pill negative">negative</span> : "value"}</td>
+                            <td>{entry.tags.length === 0 ? <span className="muted">none</span> : entry.tags.join(", ")}</td>
                             <td className="row-actions actions-cell">
                               <button
                                 type="button"

@@ -1,9 +1,11 @@
 import { useQuery } from "@tanstack/react-query";
-import { Panel, QueryView } from "../components/Panel.js";
+import { useState } from "react";
+import { ErrorNotice, Panel, QueryView } from "../components/Panel.js";
 import { TableWrap } from "../components/TableWrap.js";
 import { bytes, countdown, duration } from "../format.js";
 import { type RouterInputs, type RouterOutputs, useTRPC } from "../trpc.js";
 import { hexDump } from "./entry-filter.js";
+import { useInvalidateTag } from "./use-invalidate-tag.js";
 import { useNow } from "./use-now.js";
 
 type NamespaceName = RouterInputs["cache"]["entries"]["namespace"];
@@ -40,6 +42,39 @@ export function EntryDetails({ namespace, id, onClose }: { namespace: NamespaceN
   );
 }
 
+/** An entry's tags, each with a button that invalidates it everywhere. */
+function EntryTags({ tags }: { tags: string[] }) {
+  const [notice, setNotice] = useState<string | null>(null);
+  const invalidate = useInvalidateTag(setNotice);
+  if (tags.length === 0) return <span className="muted">none</span>;
+  return (
+    <>
+      <ul className="tags" aria-label="Tags">
+        {tags.map((tag) => (
+          <li key={tag}>
+            <span className="pill">{tag}</span>{" "}
+            <button
+              type="button"
+              className="secondary"
+              aria-label={`Invalidate tag ${tag}`}
+              disabled={invalidate.isPending}
+              onClick={() => invalidate.mutate({ tag })}
+            >
+              Invalidate tag
+            </button>
+          </li>
+        ))}
+      </ul>
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      )}
+      {invalidate.isError && <ErrorNotice error={invalidate.error} />}
+    </>
+  );
+}
+
 function EntryBody({ entry }: { entry: Entry }) {
   const now = useNow();
   const l2 = entry.l2;
@@ -56,11 +91,22 @@ function EntryBody({ entry }: { entry: Entry }) {
         <dt>Codec</dt>
         <dd>{entry.codec}</dd>
         <dt>Tags</dt>
-        <dd className="muted">none: this build's envelope carries no tags</dd>
+        <dd>
+          <EntryTags tags={entry.tags} />
+        </dd>
         {l2 ? (
           <>
             <dt>Kind</dt>
-            <dd>{l2.negative ? <span className="pill negative">negative: cached absence</span> : "value"}</dd>
+            <dd>
+              {l2.negative ? <span className="pill negative">negative: cached absence</span> : "value"}
+              {l2.expired && <span className="pill warn">expired on demand: served stale while one refresh runs</span>}
+              {l2.tagVerdict === "expired" && <span className="pill warn">expired by a tag: served stale while one refresh runs</span>}
+              {l2.tagVerdict === "invalid" && (
+                <span className="pill bad">
+                  dead: a tag was invalidated after its load began; no instance serves it, the next read removes it
+                </span>
+              )}
+            </dd>
             <dt>Fresh until</dt>
             <dd>
               {new Date(l2.freshUntil).toLocaleTimeString()} · <span className="ticking">{left(l2.freshUntil, now)}</span> left
@@ -131,8 +177,10 @@ function EntryBody({ entry }: { entry: Entry }) {
             <pre className="bytes">{hexDump(l2.hex)}</pre>
           </TableWrap>
           <p className="hint">
-            The first {l2.headerBytes} bytes are the envelope: 48 ("H") and the format byte, a flags byte (1 = negative), fresh-until and
-            stale-until as 13 ASCII digits each (epoch ms), and the load time (u32, little-endian). The payload follows.
+            The first {l2.headerBytes} bytes are the envelope: 48 ("H") and the format byte, a flags byte (1 = negative, 2 = expired on
+            demand, 4 = tagged), fresh-until and stale-until as 13 ASCII digits each (epoch ms), and the load time (u32, little-endian); a
+            tagged entry then has its tag block (the tag sequence its load began at, 13 ASCII digits, a u16 length, the tags). The payload
+            follows.
           </p>
         </>
       )}

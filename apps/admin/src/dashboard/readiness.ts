@@ -1,3 +1,5 @@
+import { tokenStore } from "../auth/token-store.js";
+
 /** What GET /readyz answers (200 ready, 503 not ready; same body). */
 export interface Readiness {
   status: "ready" | "not-ready";
@@ -9,9 +11,13 @@ export interface Readiness {
   warnings: string[];
 }
 
-/** Reads /readyz; a 503 is an answer (something is down), only a network failure or a non-JSON reply throws. */
+/**
+ * Reads /readyz with the admin token (with METRICS_TOKEN set, the details are only for a token holder); a 503
+ * is an answer (something is down), only a network failure or a non-JSON reply throws.
+ */
 export async function fetchReadiness(signal?: AbortSignal): Promise<Readiness> {
-  const response = await fetch("/readyz", { signal: signal ?? null });
+  const token = tokenStore.get();
+  const response = await fetch("/readyz", { signal: signal ?? null, headers: token ? { authorization: `Bearer ${token}` } : {} });
   const type = response.headers.get("content-type") ?? "";
   if (!type.includes("json")) throw new Error(`/readyz answered HTTP ${response.status} without JSON`);
   return (await response.json()) as Readiness;

@@ -25,8 +25,4 @@ export async function call(url: string, path: string, input: unknown, mutation =
   }
 }
 
-/** The version a profile carries in its display name (`v<n>`), or -1. */
-export function versionOf(body: unknown): number {
-  const name = (body as { displayName?: string } | null)?.displayName;
-  return name?.startsWith("v") ? Number(name.slice(1)) : -1;
-}
+export { versionOf } from "../../src/consistency/history.js";

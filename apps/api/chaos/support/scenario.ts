@@ -1,10 +1,10 @@
+import { BUS_DELAY_BUDGET_MS } from "../../src/consistency/history.js";
 import { until } from "../../test/support/poll.js";
 import type { ChaosEnvironment } from "./environment.js";
 import type { History } from "./history.js";
 import { call, versionOf } from "./http.js";
 
-/** A stale read older than this (ms after the newer write was acknowledged) is a lost invalidation, not bus delay. */
-export const BUS_DELAY_BUDGET_MS = 1_000;
+export { BUS_DELAY_BUDGET_MS };
 
 /** Creates `count` users with `displayName: v0`; returns their ids. */
 export async function seedUsers(url: string, count: number, tag: string): Promise<number[]> {

@@ -15,7 +15,7 @@ export const CUT_OFF_STALE_BOUND_MS = 5_000 + BUS_DELAY_BUDGET_MS;
 export const SETTLE_MS = 5_000;
 /**
  * Longest a call may take: the lock wait (lockWaitTimeoutMs 5 s) then the
- * load itself (query_timeout 5 s) plus a connect (2 s).
+ * load itself (query_timeout 2 s, with room for a retried one) plus a connect (2 s).
  */
 export const CALL_DEADLINE_MS = 12_000;
 /** After the last fault is healed, every instance serves the last acknowledged write of every id within this. */

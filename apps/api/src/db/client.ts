@@ -5,6 +5,9 @@ import * as schema from "./schema.js";
 
 export type Database = NodePgDatabase<typeof schema>;
 
+/** A query that Postgres has not answered in this long fails (the client side of a hung database). */
+export const QUERY_TIMEOUT_MS = 2_000;
+
 /** The pool and its drizzle view. One per instance. */
 export interface DatabaseClient {
   pool: pg.Pool;
@@ -14,15 +17,15 @@ export interface DatabaseClient {
 
 /**
  * Opens the pool. Timeouts keep a dead or stuck Postgres from holding requests:
- * a connection that cannot be made in 2 s and a query that takes over 5 s fail
- * (and the API answers 503).
+ * a connection that cannot be made in 2 s and a query that takes over 2 s fail
+ * (and the API answers 503), as the README says.
  */
 export function createDatabaseClient(url: string, log: Logger, options: { max?: number } = {}): DatabaseClient {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     connectionTimeoutMillis: 2_000,
-    query_timeout: 5_000,
+    query_timeout: QUERY_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
     application_name: "hoard-api",
   });

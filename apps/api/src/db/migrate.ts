@@ -9,6 +9,8 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.m
 
 /** Any constant shared by every instance: the advisory lock that serialises migrations. */
 const MIGRATION_LOCK_ID = 0x486f_6172; // "Hoar"
+/** How long an instance waits for the others' migrations. */
+const LOCK_WAIT_TIMEOUT_MS = 120_000;
 
 /**
  * Applies pending migrations while holding a session advisory lock, so several
@@ -18,7 +20,12 @@ const MIGRATION_LOCK_ID = 0x486f_6172; // "Hoar"
 export async function migrateWithLock(pool: pg.Pool, log: Logger, connectTimeoutMs = 15_000): Promise<void> {
   const client = await connectWithRetry(pool, log, connectTimeoutMs);
   try {
-    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_ID]);
+    // Waiting for another instance's migrations may take longer than the pool's 2 s query timeout.
+    await client.query({
+      text: "SELECT pg_advisory_lock($1)",
+      values: [MIGRATION_LOCK_ID],
+      query_timeout: LOCK_WAIT_TIMEOUT_MS,
+    } as pg.QueryConfig);
     try {
       const started = performance.now();
       await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS_FOLDER });

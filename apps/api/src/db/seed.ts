@@ -35,7 +35,8 @@ for (const [name, value] of [
   }
 }
 
-const config = loadConfig();
+// Seeding serves nothing and needs no admin token: read the rest of the environment as development does.
+const config = loadConfig({ ...process.env, NODE_ENV: "development" });
 const log = pino({ level: config.logLevel === "info" ? "warn" : config.logLevel });
 let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
 try {

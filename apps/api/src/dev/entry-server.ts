@@ -1,8 +1,9 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { createServer as createViteServer, type ViteDevServer } from "vite";
 import { roundRobinHandler } from "../cluster/round-robin-proxy.js";
 import { PACKAGE_ROOT } from "../config.js";
+import { securityHeaders } from "../http/security-headers.js";
 
 /** The admin app's folder (its vite.config.ts and index.html). */
 const ADMIN_ROOT = join(PACKAGE_ROOT, "..", "admin");
@@ -27,9 +28,12 @@ export async function startDevEntry(options: { port: number; host?: string; back
     server: { middlewareMode: true, ws: { server } },
   });
   const api = roundRobinHandler(options.backends);
+  // The instances send their own headers; the UI from Vite gets the same ones, with the CSP relaxed for
+  // what Vite needs in development (React refresh's inline script, injected styles, its WebSocket).
+  const headers = securityHeaders("development") as unknown as (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
   server.on("request", (incoming, outgoing) => {
     if (API_PATHS.test(incoming.url ?? "/")) api(incoming, outgoing);
-    else vite.middlewares(incoming, outgoing);
+    else headers(incoming, outgoing, () => vite.middlewares(incoming, outgoing));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -6,16 +6,30 @@ import { contextFactory } from "../trpc/context.js";
 import { appRouter } from "../trpc/router.js";
 import { adminUi } from "./admin-ui.js";
 import { type HealthDependencies, healthRoutes } from "./health.js";
+import { InternalsAccess } from "./internals-access.js";
+import { logSerializers } from "./log-redaction.js";
 import type { ApiMetrics } from "./metrics.js";
+import { rateLimiter } from "./rate-limit.js";
+import { securityHeaders } from "./security-headers.js";
 
 /** Largest request body accepted on /trpc; larger ones get 413. */
 export const MAX_BODY_BYTES = 100 * 1024;
+
+/**
+ * Most procedure calls in one tRPC batch (more: 400 before any runs). 10 covers what the admin UI
+ * batches on one page (its dashboard polls 3 or 4 queries together) with room to spare, while one
+ * request can no longer ask for 220 pages of users.
+ */
+export const MAX_BATCH_SIZE = 10;
 
 /** The Express app: logs and metrics, /healthz, /readyz, /metrics, /trpc, then the admin UI. */
 export function createApp(dependencies: HealthDependencies & { metrics: ApiMetrics }): Express {
   const { services, metrics } = dependencies;
   const app = express();
   app.disable("x-powered-by");
+  if (services.config.trustProxy !== undefined) app.set("trust proxy", trustProxyValue(services.config.trustProxy));
+  const access = new InternalsAccess(services.config.metricsToken, services.auth);
+  app.use(securityHeaders());
   app.use(
     pinoHttp({
       logger: services.log,
@@ -26,20 +40,37 @@ export function createApp(dependencies: HealthDependencies & { metrics: ApiMetri
         return id;
       },
       // Compact request lines; headers are left out (the Authorization header must never be logged).
+      // The path only: a query string (tRPC inputs) may carry anything a client sent.
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        ...logSerializers,
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split("?")[0] }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       // Probes and scrapes are frequent and say nothing; failures still log.
-      autoLogging: { ignore: (req) => ["/healthz", "/readyz", "/metrics"].includes(req.url ?? "") },
+      autoLogging: { ignore: (req) => ["/healthz", "/readyz", "/metrics"].includes((req.url ?? "").split("?")[0] as string) },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
     }),
   );
   app.use(metrics.httpMiddleware(new Set(Object.keys(appRouter._def.procedures))));
-  app.use(healthRoutes(dependencies));
-  app.get("/metrics", async (_req, res) => {
+  app.use(healthRoutes(dependencies, access));
+  app.get("/metrics", async (req, res) => {
+    if (!access.allows(req)) {
+      res.status(401).json({ error: { message: "/metrics needs Authorization: Bearer <METRICS_TOKEN>.", code: "UNAUTHORIZED" } });
+      return;
+    }
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  app.use(
+    "/trpc",
+    rateLimiter({
+      ...services.config.rateLimit,
+      maxBatchSize: MAX_BATCH_SIZE,
+      redis: services.redis,
+      prefix: services.config.cachePrefix,
+      isAdmin: (req) => services.auth.allows(req.headers.authorization),
+      log: services.log.child({ component: "rate-limit" }),
+    }),
+  );
   // Refuse oversized bodies before reading them when the client says how big they are; tRPC's
   // maxBodySize catches the rest (chunked bodies) while streaming.
   app.use("/trpc", (req, res, next) => {
@@ -49,7 +80,15 @@ export function createApp(dependencies: HealthDependencies & { metrics: ApiMetri
     }
     next();
   });
-  app.use("/trpc", createExpressMiddleware({ router: appRouter, createContext: contextFactory(services), maxBodySize: MAX_BODY_BYTES }));
+  app.use(
+    "/trpc",
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: contextFactory(services),
+      maxBodySize: MAX_BODY_BYTES,
+      maxBatchSize: MAX_BATCH_SIZE,
+    }),
+  );
   app.use(adminUi());
   app.use((_req, res) => {
     res.status(404).json({ error: { message: "Not found", code: "NOT_FOUND" } });
@@ -61,4 +100,11 @@ export function createApp(dependencies: HealthDependencies & { metrics: ApiMetri
   };
   app.use(onError);
   return app;
+}
+
+/** TRUST_PROXY as Express reads it: a hop count, true/false, or addresses and names ("loopback, 10.0.0.0/8"). */
+function trustProxyValue(value: string): number | boolean | string {
+  if (/^\d+$/.test(value)) return Number(value);
+  if (value === "true" || value === "false") return value === "true";
+  return value;
 }

@@ -81,11 +81,15 @@ export class ApiMetrics {
       const stop = this.httpDuration.startTimer();
       // Read now: mounted routers rewrite req.url while they handle the request.
       const route = routeLabel(req.path, procedures);
-      res.on("finish", () => stop({ method: req.method, route, status: String(res.statusCode) }));
+      const method = KNOWN_METHODS.has(req.method) ? req.method : "(other)";
+      res.on("finish", () => stop({ method, route, status: String(res.statusCode) }));
       next();
     };
   }
 }
+
+/** HTTP methods that get a label value of their own; every other one (node accepts PROPFIND, MKCOL…) shares "(other)". */
+const KNOWN_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
 /**
  * A bounded label: the procedure for tRPC calls (only names the router has,

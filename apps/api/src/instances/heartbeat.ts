@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { z } from "zod";
 import type { AppRedis } from "../cache/redis-connection.js";
 
 /** What each instance publishes about itself. */
@@ -10,11 +11,40 @@ export interface InstanceInfo {
   startedAt: number;
   lastSeenAt: number;
   dbLatencyMs: number;
+  /** The version each cache namespace runs at on this instance. */
+  namespaceVersions: Record<string, number>;
   redisMode: string;
   /** A compact summary of the instance's cache numbers, for cluster views. */
   summary: Record<string, number>;
   /** HMAC of `id` and `url` under the admin token (see `identityText`): proves the entry was written by a cluster member. */
   signature?: string;
+}
+
+/** A heartbeat as read back from Redis: anything else there (garbage, another shape) is skipped, never a 500. */
+const instanceInfoSchema = z.object({
+  id: z.string().min(1).max(128),
+  url: z.string().max(2_048),
+  port: z.number().int().min(0).max(65_535),
+  pid: z.number().int(),
+  startedAt: z.number(),
+  lastSeenAt: z.number(),
+  dbLatencyMs: z.number(),
+  namespaceVersions: z.record(z.string(), z.number().int()).default({}),
+  redisMode: z.string().max(64),
+  summary: z.record(z.string(), z.number()),
+  signature: z.string().max(128).optional(),
+});
+
+/** A heartbeat value parsed and checked; undefined when it is not one. */
+export function parseInstanceInfo(text: string): InstanceInfo | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = instanceInfoSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** What an instance signs about itself. */
@@ -53,20 +83,15 @@ export class Heartbeat {
     this.timer.unref();
   }
 
-  /** Live instances, oldest first. */
+  /** This instance's own entry, as it would publish it now (for views that cannot read Redis). */
+  self(): InstanceInfo {
+    return { ...this.describe(), lastSeenAt: Date.now() };
+  }
+
+  /** Live instances, oldest first; entries that are not valid heartbeats are skipped (and logged). */
   async list(): Promise<InstanceInfo[]> {
-    if (!this.redis) return [{ ...this.describe(), lastSeenAt: Date.now() }];
-    const ids = await this.redis.smembers(this.setKey);
-    if (ids.length === 0) return [];
-    // One GET per id, not MGET: on a Redis Cluster the heartbeat keys live in different slots.
-    const redis = this.redis;
-    const values = await Promise.all(ids.map((id) => redis.get(this.keyOf(id))));
-    const dead = ids.filter((_, i) => !values[i]);
-    if (dead.length > 0) await this.redis.srem(this.setKey, ...dead);
-    return values
-      .filter((value): value is string => typeof value === "string")
-      .map((value) => JSON.parse(value) as InstanceInfo)
-      .sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
+    if (!this.redis) return [this.self()];
+    return liveInstances(this.redis, this.prefix, this.log);
   }
 
   /** Stops beating and removes this instance at once. */
@@ -91,6 +116,32 @@ export class Heartbeat {
   }
 
   private keyOf(id: string): string {
-    return `${this.prefix}:instance:${id}`;
+    return instanceKey(this.prefix, id);
   }
+}
+
+function instanceKey(prefix: string, id: string): string {
+  return `${prefix}:instance:${id}`;
+}
+
+/**
+ * The instances of the cluster under `prefix` whose heartbeat has not expired, oldest first (prunes
+ * the expired ids); entries that are not valid heartbeats are skipped (and logged).
+ */
+export async function liveInstances(redis: AppRedis, prefix: string, log?: Logger): Promise<InstanceInfo[]> {
+  const setKey = `${prefix}:instances`;
+  const ids = await redis.smembers(setKey);
+  if (ids.length === 0) return [];
+  // One GET per id, not MGET: on a Redis Cluster the heartbeat keys live in different slots.
+  const values = await Promise.all(ids.map((id) => redis.get(instanceKey(prefix, id))));
+  const dead = ids.filter((_, i) => !values[i]);
+  if (dead.length > 0) await redis.srem(setKey, ...dead);
+  const parsed: InstanceInfo[] = [];
+  values.forEach((value, i) => {
+    if (typeof value !== "string") return;
+    const info = parseInstanceInfo(value);
+    if (info) parsed.push(info);
+    else log?.warn({ key: instanceKey(prefix, ids[i] as string) }, "heartbeat entry is not a heartbeat: skipped");
+  });
+  return parsed.sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
 }

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { AppRedis } from "../cache/redis-connection.js";
 import type { InstanceInfo } from "../instances/heartbeat.js";
 import type { UserService } from "../users/user-service.js";
+import { burstInputSchema, burstResultSchema } from "./burst-schema.js";
 import { histogramOf, type LatencyHistogram, mergeHistograms } from "./histogram.js";
 import { releaseIfHeld } from "./run-lock.js";
 
@@ -66,6 +67,11 @@ export class LabBusyError extends Error {
   override name = "LabBusyError";
 }
 
+/** Thrown when `lab.fire` is not the coordinator's one call for the current run and this instance. */
+export class LabFireRefusedError extends Error {
+  override name = "LabFireRefusedError";
+}
+
 const RUN_LOCK_TTL_MS = 120_000;
 
 /**
@@ -90,7 +96,7 @@ export class StampedeLab {
 
   async run(input: StampedeInput, authorization: string | undefined): Promise<StampedeResult> {
     const runId = randomUUID();
-    const lockKey = `${this.deps.prefix}:lab:run`;
+    const lockKey = this.lockKey();
     const locked = this.deps.redis ? await this.deps.redis.set(lockKey, runId, "PX", RUN_LOCK_TTL_MS, "NX") : "OK";
     if (locked !== "OK") throw new LabBusyError("A stampede run is already under way in this cluster; try again when it ends.");
     try {
@@ -102,11 +108,14 @@ export class StampedeLab {
       // Remote instances need a moment to get the call; the bus drops their L1 copy meanwhile.
       const startAt = Date.now() + (targets.length > 1 ? 300 : 0);
       const started = performance.now();
+      const bursts = targets.map((target, i): [typeof target, BurstInput] => [
+        target,
+        { runId, id, calls: shares[i] as number, mode: input.mode, startAt },
+      ]);
+      // Each remote share is written where only that instance takes it, once, while this run holds the lock.
+      await Promise.all(bursts.filter(([target]) => target.id !== self.id).map(([target, burst]) => this.storeShare(target.id, burst)));
       const parts = await Promise.all(
-        targets.map((target, i) => {
-          const burst: BurstInput = { runId, id, calls: shares[i] as number, mode: input.mode, startAt };
-          return target.id === self.id ? this.fire(burst) : this.fireRemote(target, burst, authorization);
-        }),
+        bursts.map(([target, burst]) => (target.id === self.id ? this.fire(burst) : this.fireRemote(target, burst, authorization))),
       );
       const sum = (pick: (part: BurstResult) => number) => parts.reduce((total, part) => total + pick(part), 0);
       const result: StampedeResult = {
@@ -136,8 +145,36 @@ export class StampedeLab {
     if (this.deps.redis) await releaseIfHeld(this.deps.redis, lockKey, runId);
   }
 
+  private lockKey(): string {
+    return `${this.deps.prefix}:lab:run`;
+  }
+
+  private shareKey(runId: string, instanceId: string): string {
+    return `${this.deps.prefix}:lab:share:${runId}:${instanceId}`;
+  }
+
+  private async storeShare(instanceId: string, burst: BurstInput): Promise<void> {
+    await this.deps.redis?.set(this.shareKey(burst.runId, instanceId), JSON.stringify(burst), "PX", RUN_LOCK_TTL_MS);
+  }
+
+  /**
+   * `lab.fire`: runs this instance's share of run `runId`, only if that run holds the cluster's lab lock
+   * and its coordinator left a share for this instance; the share is taken (GETDEL), so it fires once.
+   * Anything else is LabFireRefusedError: a caller cannot fire bursts of its own, repeat one, or batch them.
+   */
+  async fireShare(runId: string): Promise<BurstResult> {
+    const redis = this.deps.redis;
+    if (!redis) throw new LabFireRefusedError("lab.fire needs Redis: without it there is no spread run to take part in.");
+    if ((await redis.get(this.lockKey())) !== runId) throw new LabFireRefusedError(`Run ${runId} is not the lab's current run.`);
+    const stored = await redis.getdel(this.shareKey(runId, this.deps.self().id));
+    if (stored === null) throw new LabFireRefusedError(`No share of run ${runId} is waiting for this instance (or it already fired).`);
+    const burst = burstInputSchema.safeParse(safeJson(stored));
+    if (!burst.success || burst.data.runId !== runId) throw new LabFireRefusedError(`The share of run ${runId} is malformed.`);
+    return this.fire(burst.data);
+  }
+
   /** Runs this instance's share of a run: waits for `startAt`, then fires every call at once. */
-  async fire(input: BurstInput): Promise<BurstResult> {
+  private async fire(input: BurstInput): Promise<BurstResult> {
     const before = this.counters();
     const wait = input.startAt - Date.now();
     if (wait > 0) await sleep(Math.min(wait, 5_000));
@@ -184,12 +221,16 @@ export class StampedeLab {
       const response = await fetch(`${target.url}/trpc/lab.fire`, {
         method: "POST",
         headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
-        body: JSON.stringify(input),
+        body: JSON.stringify({ runId: input.runId }),
         signal: AbortSignal.timeout(60_000),
       });
-      const body = (await response.json()) as { result?: { data: BurstResult }; error?: { message: string } };
+      const body = (await response.json()) as { result?: { data: unknown }; error?: { message: string } };
       if (!response.ok || !body.result) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
-      return body.result.data;
+      // A peer's answer is checked like any input: a malformed one is that instance's failure, not a 500.
+      const result = burstResultSchema.safeParse(body.result.data);
+      if (!result.success)
+        throw new Error(`malformed answer: ${result.error.issues[0]?.path.join(".") ?? ""} ${result.error.issues[0]?.message ?? ""}`);
+      return result.data;
     } catch (error) {
       this.deps.log.warn({ err: error, instance: target.url }, "stampede: instance did not run its share");
       return {
@@ -211,6 +252,14 @@ export class StampedeLab {
   private counters(): Pick<NamespaceCounters, "loads" | "coalesced" | "lockWaits" | "lockTimeouts"> {
     const user = this.deps.cache.stats().namespaces.find((namespace) => namespace.name === this.deps.users.namespace.name);
     return user?.counters ?? { loads: 0, coalesced: 0, lockWaits: 0, lockTimeouts: 0 };
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

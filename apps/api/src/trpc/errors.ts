@@ -1,7 +1,7 @@
 import { ConnectionError, InvalidKeyError, LoaderTimeoutError, LockTimeoutError } from "@hoard/cache";
 import { TRPCError } from "@trpc/server";
 import pg from "pg";
-import { LabBusyError } from "../lab/stampede.js";
+import { LabBusyError, LabFireRefusedError } from "../lab/stampede.js";
 
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH"]);
 
@@ -62,15 +62,17 @@ export function toTrpcError(error: unknown): TRPCError {
   if (error instanceof TRPCError) return error;
   for (const link of chain(error)) {
     if (link instanceof LabBusyError) return new TRPCError({ code: "CONFLICT", message: link.message, cause: link });
+    if (link instanceof LabFireRefusedError) return new TRPCError({ code: "FORBIDDEN", message: link.message, cause: link });
     if (link instanceof InvalidKeyError) return new TRPCError({ code: "BAD_REQUEST", message: link.message, cause: link });
     if (link instanceof pg.DatabaseError && link.code === "23505") {
       const field = UNIQUE_FIELDS[String((link as { constraint?: unknown }).constraint)] ?? "value";
       return new TRPCError({ code: "CONFLICT", message: `That ${field} is already taken.`, cause: link });
     }
     if (isUnavailable(link)) {
+      // The cause (with its address: "connect ECONNREFUSED 10.0.0.5:5432") goes to the log, not to the client.
       return new TRPCError({
         code: "SERVICE_UNAVAILABLE",
-        message: `A dependency is unavailable: ${(link as Error).message}. Retry shortly; /readyz shows which.`,
+        message: "A dependency (Postgres or Redis) is unavailable. Retry shortly; /readyz shows which.",
         cause: link,
       });
     }

@@ -1,5 +1,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
+import { withoutAddresses } from "../http/public-errors.js";
 import type { Context } from "./context.js";
 import { toTrpcError } from "./errors.js";
 
@@ -14,7 +15,12 @@ const t = initTRPC.context<Context>().create({
     return {
       ...shape,
       // Input errors say what is wrong in one line; internal errors never leak their message.
-      message: zod ? `Invalid input: ${describeZodError(zod)}` : error.code === "INTERNAL_SERVER_ERROR" ? "Internal error" : shape.message,
+      // No message reaches a client with an internal address in it (a peer's error, a dependency's).
+      message: zod
+        ? `Invalid input: ${describeZodError(zod)}`
+        : error.code === "INTERNAL_SERVER_ERROR"
+          ? "Internal error"
+          : withoutAddresses(shape.message),
       data: { ...shape.data, stack: undefined, issues: zod?.issues },
     };
   },

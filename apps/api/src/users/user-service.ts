@@ -1,10 +1,23 @@
 import type { Cache, DetailedResult, Namespace, Protection } from "@hoard/cache";
 import type { InvalidationOutbox } from "../db/outbox.js";
-import type { UserFields, UserProfile, UsersRepository } from "../db/users.js";
 import type { DbLatency } from "../lab/db-latency.js";
+import type { ProfileStore } from "./profile-store.js";
+import type { UserFields, UserProfile, UsersRepository } from "./repository.js";
 
 /** The cache namespace of user profiles; bump the version when UserProfile changes shape. */
 export const USER_NAMESPACE = { name: "user", version: 1, ttlMs: 60_000, negativeTtlMs: 5_000 } as const;
+
+/** The cache namespace of `user.list` pages (id `cursor:limit`), every page tagged {@link USERS_LIST_TAG}. */
+export const USER_LIST_NAMESPACE = { name: "user-list", version: 1, ttlMs: 60_000 } as const;
+
+/** The tag every cached list page carries: any create, update or delete of a user invalidates it. */
+export const USERS_LIST_TAG = "users:list";
+
+/** One page of `user.list`. */
+export interface UserPage {
+  items: UserProfile[];
+  nextCursor: number | null;
+}
 
 /**
  * User profiles, cache-aside: reads through the `user` namespace. An update or
@@ -14,8 +27,9 @@ export const USER_NAMESPACE = { name: "user", version: 1, ttlMs: 60_000, negativ
  * reads its own write. Loader calls are counted by the cache alone
  * (`loads` in its stats and `hoard_cache_loads_total`).
  */
-export class UserService {
+export class UserService implements ProfileStore {
   readonly namespace: Namespace<UserProfile>;
+  readonly pages: Namespace<UserPage>;
 
   constructor(
     cache: Cache,
@@ -27,21 +41,23 @@ export class UserService {
   ) {
     const { name, ...options } = USER_NAMESPACE;
     this.namespace = cache.namespace<UserProfile>(name, options);
+    const { name: pagesName, ...pageOptions } = USER_LIST_NAMESPACE;
+    this.pages = cache.namespace<UserPage>(pagesName, pageOptions);
   }
 
   /** One profile or null; absent ids are cached as absent for `negativeTtlMs`. */
   byId(id: number, protection?: Protection): Promise<UserProfile | null> {
-    if (!this.cacheReads) return this.load(id);
-    return this.namespace.getOrSet(id, ({ signal }) => this.load(id, signal), protection ? { protection } : undefined);
+    if (!this.cacheReads) return this.loadRow(id);
+    return this.namespace.getOrSet(id, ({ signal }) => this.loadRow(id, signal), protection ? { protection } : undefined);
   }
 
   /** `byId` that also says where the answer came from (`loader` means Postgres) and how long it took. */
   byIdDetailed(id: number): Promise<DetailedResult<UserProfile>> {
-    return this.namespace.getOrSetDetailed(id, ({ signal }) => this.load(id, signal));
+    return this.namespace.getOrSetDetailed(id, ({ signal }) => this.loadRow(id, signal));
   }
 
   /** One row from Postgres; the lab's latency comes after the read, so a write can land during it (late fills, stampedes). */
-  private async load(id: number, signal?: AbortSignal): Promise<UserProfile | null> {
+  async loadRow(id: number, signal?: AbortSignal): Promise<UserProfile | null> {
     const row = await this.repository.findById(id);
     await this.latency.delay(signal);
     return row;
@@ -52,8 +68,19 @@ export class UserService {
     return (await this.repository.findById(id)) !== null;
   }
 
-  /** A page of profiles after `cursor` (an id): ids from the index, profiles from the cache in one batch. */
-  async list(cursor: number, limit: number): Promise<{ items: UserProfile[]; nextCursor: number | null }> {
+  /**
+   * A page of profiles after `cursor` (an id), cached whole in the `user-list` namespace and tagged
+   * `users:list`, so any create, update or delete of a user (through the API or the outbox) drops every page.
+   */
+  list(cursor: number, limit: number): Promise<UserPage> {
+    if (!this.cacheReads) return this.loadPage(cursor, limit);
+    return this.pages
+      .getOrSet(`${cursor}:${limit}`, () => this.loadPage(cursor, limit), { tags: [USERS_LIST_TAG] })
+      .then((page) => page ?? { items: [], nextCursor: null });
+  }
+
+  /** A page: ids from the index, profiles from the cache in one batch. */
+  private async loadPage(cursor: number, limit: number): Promise<UserPage> {
     const ids = await this.repository.pageIds(cursor, limit + 1);
     const pageIds = ids.slice(0, limit);
     const profiles = await this.namespace.getOrSetMany(pageIds, async (missing) => {
@@ -68,8 +95,11 @@ export class UserService {
   async create(fields: UserFields): Promise<UserProfile> {
     const created = await this.repository.create(fields);
     // The new id may have been looked up (and cached as absent) before it existed. Inserts have no outbox
-    // row (a bulk seed would queue one per row); an absent marker left by a failed delete lasts negativeTtlMs.
+    // row per user (a bulk seed would queue one per row); an absent marker left by a failed delete lasts negativeTtlMs.
     await this.namespace.delete(created.id);
+    // The insert's statement trigger queued the list tag's outbox row: deliver it now, so the next page read
+    // on any instance shows the new user (drizzle/0004_users_list_tag.sql).
+    await this.outbox.settle("tag", USERS_LIST_TAG);
     return created;
   }
 

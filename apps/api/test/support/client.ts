@@ -1,14 +1,14 @@
 import { createTRPCClient, httpBatchLink, httpLink, TRPCClientError } from "@trpc/client";
+import { MAX_BATCH_SIZE } from "../../src/http/app.js";
 import type { AppRouter } from "../../src/trpc/router.js";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 
 /** A typed tRPC client for one instance (batching on, like the admin UI), optionally with the admin token. */
 export function client(url: string, token: string | null = ADMIN_TOKEN, batch = true) {
-  const link = (batch ? httpBatchLink : httpLink)({
-    url: `${url}/trpc`,
-    headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
-  });
+  const options = { url: `${url}/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) };
+  // The server refuses batches over MAX_BATCH_SIZE: the link splits larger ones.
+  const link = batch ? httpBatchLink({ ...options, maxItems: MAX_BATCH_SIZE }) : httpLink(options);
   return createTRPCClient<AppRouter>({ links: [link] });
 }
 

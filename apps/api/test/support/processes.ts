@@ -32,6 +32,8 @@ export async function spawnApi(options: { databaseUrl: string; prefix: string; e
       ADMIN_TOKEN,
       CACHE_PREFIX: options.prefix,
       LOG_LEVEL: "warn",
+      // The suites' clients all come from 127.0.0.1: no per-client limit unless a test sets one.
+      RATE_LIMIT_MAX: "0",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

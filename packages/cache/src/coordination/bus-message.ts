@@ -5,8 +5,11 @@
  * - `fill`: a load stored the key (or was fenced off); drop it from L1 and wake lock waiters.
  * - `rel`: a lock holder gave up without storing; wake waiters so one of them loads.
  * - `clear`: every key under the namespace prefix `k[0]` is gone.
+ * - `tinv` / `texp`: the tags in `k` were invalidated / expired at tag sequence number `n`.
  */
-export type BusMessageType = "inv" | "fill" | "rel" | "clear";
+export type BusMessageType = "inv" | "fill" | "rel" | "clear" | "tinv" | "texp";
+
+const TYPES: ReadonlySet<string> = new Set<BusMessageType>(["inv", "fill", "rel", "clear", "tinv", "texp"]);
 
 export interface BusMessage {
   /** Origin: the publishing cache instance's id. */
@@ -15,6 +18,8 @@ export interface BusMessage {
   s: number;
   t: BusMessageType;
   k: string[];
+  /** `tinv` / `texp`: the tag sequence number taken. */
+  n?: number;
 }
 
 export function encodeBusMessage(message: BusMessage): string {
@@ -28,8 +33,10 @@ export function decodeBusMessage(raw: string): BusMessage | undefined {
     if (
       typeof parsed.o === "string" &&
       typeof parsed.s === "number" &&
-      (parsed.t === "inv" || parsed.t === "fill" || parsed.t === "rel" || parsed.t === "clear") &&
-      Array.isArray(parsed.k)
+      typeof parsed.t === "string" &&
+      TYPES.has(parsed.t) &&
+      Array.isArray(parsed.k) &&
+      ((parsed.t !== "tinv" && parsed.t !== "texp") || typeof parsed.n === "number")
     ) {
       return parsed as BusMessage;
     }

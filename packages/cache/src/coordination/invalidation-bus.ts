@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { RedisClient } from "../tiers/redis-connection.js";
 import type { Clock } from "../time/clock.js";
-import { type BusMessageType, decodeBusMessage, encodeBusMessage } from "./bus-message.js";
+import { type BusMessage, type BusMessageType, decodeBusMessage, encodeBusMessage } from "./bus-message.js";
 import { BusSequence } from "./bus-sequence.js";
 
 /** What the bus reports about itself. */
@@ -28,6 +28,8 @@ export interface BusHealth {
 export interface BusHandlers {
   /** Other processes changed these keys. */
   onKeys(type: BusMessageType, keys: string[]): void;
+  /** Another process invalidated (`inv`) or expired (`exp`) these tags at tag sequence number `seq`. */
+  onTags(kind: "inv" | "exp", tags: string[], seq: number): void;
   /** Another process cleared the namespace with this key prefix. */
   onClear(namespacePrefix: string): void;
   /** Invalidations may have been lost: L1 must be cleared before it serves again. */
@@ -119,10 +121,12 @@ export class InvalidationBus {
   }
 
   /** Returns the channel and the next message; call only when the publish will really be sent. */
-  message(type: BusMessageType, keys: string[]): { channel: string; message: string } {
+  message(type: BusMessageType, keys: string[], n?: number): { channel: string; message: string } {
     this.seq++;
     this.stats.published++;
-    return { channel: this.channel, message: encodeBusMessage({ o: this.origin, s: this.seq, t: type, k: keys }) };
+    const body: BusMessage =
+      n === undefined ? { o: this.origin, s: this.seq, t: type, k: keys } : { o: this.origin, s: this.seq, t: type, k: keys, n };
+    return { channel: this.channel, message: encodeBusMessage(body) };
   }
 
   /** `promise` resolves when another process fills or releases `key`, or after `timeoutMs`; `cancel` stops waiting. */
@@ -179,6 +183,10 @@ export class InvalidationBus {
     this.sequence.track(message.o, message.s);
     if (message.t === "clear") {
       for (const prefix of message.k) this.handlers.onClear(prefix);
+      return;
+    }
+    if (message.t === "tinv" || message.t === "texp") {
+      this.handlers.onTags(message.t === "tinv" ? "inv" : "exp", message.k, message.n as number);
       return;
     }
     this.handlers.onKeys(message.t, message.k);

@@ -36,7 +36,16 @@ export async function acquireOrWait<T>(
   codec: EntryCodec<T>,
   keys: LockKeys,
   token: string,
-  options: { lockTtlMs: number; waitTimeoutMs: number; onWait: () => void },
+  options: {
+    lockTtlMs: number;
+    waitTimeoutMs: number;
+    onWait: () => void;
+    /**
+     * Whether a stored value found instead of the lock may be served (a tagged one may be dead):
+     * "serve" it, ask "again" at once (it was removed), or "load" without the lock (it cannot be checked).
+     */
+    accept?: (entry: DecodedEntry<T>, bytes: Buffer) => Promise<"serve" | "again" | "load">;
+  },
 ): Promise<AcquireOutcome<T>> {
   const l2 = context.l2;
   if (!l2) return { kind: "unavailable" };
@@ -62,12 +71,18 @@ export async function acquireOrWait<T>(
     }
     if (reply.existing) {
       wake?.cancel();
+      let entry: DecodedEntry<T>;
       try {
-        return { kind: "value", entry: await codec.decode(reply.existing) };
+        entry = await codec.decode(reply.existing);
       } catch {
         // Undecodable bytes: the caller's GET path deletes and counts them; load without filling L2.
         return { kind: "unavailable" };
       }
+      const verdict = options.accept ? await options.accept(entry, reply.existing) : "serve";
+      if (verdict === "serve") return { kind: "value", entry };
+      if (verdict === "load") return { kind: "unavailable" };
+      if (performance.now() >= deadline) return { kind: "timeout" };
+      continue;
     }
     if (!waited) {
       waited = true;

@@ -16,6 +16,10 @@ export class PendingInvalidations {
   private readonly namespaces = new Set<string>();
   /** Locks this process holds but could not free: lock key to token. */
   private readonly releases = new Map<string, string>();
+  /** Tags to invalidate or expire (an invalidation covers an expiry of the same tag). */
+  private readonly tags = new Map<string, "inv" | "exp">();
+  /** Sends one tag invalidation or expiry; set by the cache. Resolves false when Redis could not be reached. */
+  replayTags: (kind: "inv" | "exp", tags: string[]) => Promise<boolean> = async () => false;
   private replaying: Promise<void> | undefined;
   /** Keys dropped because the set was full. */
   dropped = 0;
@@ -32,7 +36,7 @@ export class PendingInvalidations {
   ) {}
 
   get size(): number {
-    return this.keys.size + this.namespaces.size + this.releases.size;
+    return this.keys.size + this.namespaces.size + this.releases.size + this.tags.size;
   }
 
   /**
@@ -65,6 +69,12 @@ export class PendingInvalidations {
     this.onAdded();
   }
 
+  /** Tags whose invalidation (or expiry) could not reach Redis. */
+  addTags(kind: "inv" | "exp", tags: readonly string[]): void {
+    for (const tag of tags) if (kind === "inv" || !this.tags.has(tag)) this.tags.set(tag, kind);
+    this.onAdded();
+  }
+
   addNamespace(prefix: string): void {
     this.namespaces.add(prefix);
     // A namespace clear covers every pending key under it.
@@ -92,6 +102,13 @@ export class PendingInvalidations {
       await l2.publish(message("clear", prefix));
       this.namespaces.delete(prefix);
       this.replayed++;
+    }
+    for (const kind of ["inv", "exp"] as const) {
+      const tags = [...this.tags].filter(([, each]) => each === kind).map(([tag]) => tag);
+      if (tags.length === 0) continue;
+      if (!(await this.replayTags(kind, tags))) return;
+      for (const tag of tags) if (this.tags.get(tag) === kind) this.tags.delete(tag);
+      this.replayed += tags.length;
     }
     for (const key of [...this.keys]) {
       if ((await l2.write({ value: key, lease: leaseKeyOf(key) }, null, 0, message("inv", key))) === UNAVAILABLE) return;

@@ -1,10 +1,10 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { DecodeError, EncodeError } from "../errors.js";
 import type { Codec } from "./codec.js";
-import { type EntryMeta, HEADER_BYTES, readEnvelope, wrapEnvelope } from "./envelope.js";
+import { type EntryHeader, type EnvelopeInput, HEADER_BYTES, readEnvelope, wrapEnvelope } from "./envelope.js";
 
 /** A decoded entry: its value (null when negative) and its times. */
-export interface DecodedEntry<T> extends EntryMeta {
+export interface DecodedEntry<T> extends EntryHeader {
   value: T | null;
   /** Stored size in bytes. */
   size: number;
@@ -22,7 +22,7 @@ export class EntryCodec<T> {
   ) {}
 
   /** Encodes a value (null/undefined = negative marker); throws {@link EncodeError}. */
-  encode(value: T | null | undefined, meta: Omit<EntryMeta, "negative">): { bytes: Buffer; negative: boolean } {
+  encode(value: T | null | undefined, meta: Omit<EnvelopeInput, "negative">): { bytes: Buffer; negative: boolean } {
     const negative = value === null || value === undefined;
     let payload: Buffer;
     try {
@@ -42,7 +42,8 @@ export class EntryCodec<T> {
     if (meta.negative) return entryOf<T>(meta, null, bytes.length);
     let raw: unknown;
     try {
-      raw = this.codec.decodeFrom ? this.codec.decodeFrom(bytes, HEADER_BYTES) : this.codec.decode(bytes.subarray(HEADER_BYTES));
+      const at = meta.payloadAt;
+      raw = this.codec.decodeFrom ? this.codec.decodeFrom(bytes, at) : this.codec.decode(bytes.subarray(at));
     } catch (error) {
       throw new DecodeError(`The ${this.codec.name} codec could not decode the stored value: ${(error as Error).message}`, {
         cause: error,
@@ -57,13 +58,13 @@ export class EntryCodec<T> {
     return this.codec.name;
   }
 
-  /** Bytes of envelope header before the payload. */
+  /** Bytes of envelope header before the payload of an untagged entry (a tagged one's `payloadAt` says where). */
   get headerBytes(): number {
     return HEADER_BYTES;
   }
 
   /** Only the header (for `has` and freshness checks); throws {@link DecodeError}. */
-  meta(bytes: Buffer): EntryMeta {
+  meta(bytes: Buffer): EntryHeader {
     return readEnvelope(bytes);
   }
 
@@ -75,8 +76,19 @@ export class EntryCodec<T> {
 }
 
 /** One object literal (no spread): this runs on every L2 hit. */
-function entryOf<T>(meta: EntryMeta, value: T | null, size: number): DecodedEntry<T> {
-  return { negative: meta.negative, freshUntil: meta.freshUntil, staleUntil: meta.staleUntil, loadMs: meta.loadMs, value, size };
+function entryOf<T>(meta: EntryHeader, value: T | null, size: number): DecodedEntry<T> {
+  return {
+    negative: meta.negative,
+    freshUntil: meta.freshUntil,
+    staleUntil: meta.staleUntil,
+    loadMs: meta.loadMs,
+    expired: meta.expired,
+    tags: meta.tags,
+    tagSeq: meta.tagSeq,
+    payloadAt: meta.payloadAt,
+    value,
+    size,
+  };
 }
 
 function checked<T>(result: StandardSchemaV1.Result<T>): T {

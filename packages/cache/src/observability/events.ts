@@ -4,7 +4,7 @@ import { EventEmitter } from "node:events";
 export type Tier = "l1" | "l2";
 
 /** Why a stale value was served instead of a fresh one. */
-export type StaleReason = "loader-error" | "soft-timeout" | "hard-timeout" | "lock-timeout" | "throttled";
+export type StaleReason = "loader-error" | "soft-timeout" | "hard-timeout" | "lock-timeout" | "throttled" | "expired";
 
 /** Every event the cache emits, with its payload. */
 export interface CacheEventMap {

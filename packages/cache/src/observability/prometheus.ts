@@ -32,6 +32,7 @@ const COUNTER_HELP: Record<keyof NamespaceCounters, string> = {
   sets: "Explicit sets",
   deletes: "Explicit deletes",
   clears: "Namespace clears",
+  expires: "Entries expired on demand (namespace.expire)",
 };
 
 function snakeCase(name: string): string {

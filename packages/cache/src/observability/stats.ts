@@ -27,6 +27,8 @@ export interface NamespaceCounters {
   sets: number;
   deletes: number;
   clears: number;
+  /** `expire` calls (entries made stale on demand). */
+  expires: number;
 }
 
 /** Operations whose latency is tracked. */
@@ -55,6 +57,7 @@ export function emptyCounters(): NamespaceCounters {
     sets: 0,
     deletes: 0,
     clears: 0,
+    expires: 0,
   };
 }
 

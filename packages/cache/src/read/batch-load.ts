@@ -1,6 +1,7 @@
 import { newToken } from "../coordination/token.js";
 import type { CacheId } from "../encoding/keys.js";
-import { type CallOptions, type EntryPolicy, validateCallOptions } from "../options.js";
+import { checkTags } from "../encoding/tags.js";
+import { type EntryPolicy, type GetOrSetOptions, validateCallOptions } from "../options.js";
 import { UNAVAILABLE } from "../tiers/l2-store.js";
 import { runLoader } from "./loader-runner.js";
 import type { BatchLoader, Resolved } from "./namespace-types.js";
@@ -17,10 +18,11 @@ export class BatchLoad<T> {
    * misses. Results are aligned with `ids`; absent ids are null. Concurrent
    * `getOrSet` calls for ids being loaded here join this load.
    */
-  async getOrSetMany(ids: CacheId[], batchLoader: BatchLoader<T>, options?: CallOptions): Promise<(T | null)[]> {
+  async getOrSetMany(ids: CacheId[], batchLoader: BatchLoader<T>, options?: GetOrSetOptions): Promise<(T | null)[]> {
     this.core.assertOpen();
     if (options) validateCallOptions(options);
     const policy = mergePolicy(this.core.policy, options);
+    const tags = options?.tags === undefined ? undefined : checkTags(options.tags, "getOrSetMany()");
     const started = performance.now();
     const keys = ids.map((id) => this.core.keys.valueKey(id));
     const results = new Array<T | null>(ids.length).fill(null);
@@ -32,6 +34,7 @@ export class BatchLoad<T> {
     }
     const mark = this.core.marks.current();
     const epoch = this.core.epoch.value;
+    const tagSeq = this.core.tags.startSeq();
     if (pending.length > 0 && this.core.l2) {
       const raw = await this.core.l2.mget(pending.map((i) => keys[i] as string));
       if (raw !== UNAVAILABLE) {
@@ -43,7 +46,8 @@ export class BatchLoad<T> {
           const entry = this.core.pending.covers(keys[i] as string)
             ? undefined
             : await this.core.decodeOrDrop(keys[i] as string, raw[p] ?? null);
-          if (entry && now < entry.freshUntil) {
+          // Expired on demand or by tag, or dead by tag: loaded again with the misses (batches serve nothing stale).
+          if (entry && now < entry.freshUntil && !entry.expired && (await this.core.verdictOf(entry)) === "fresh") {
             results[i] = entry.value;
             this.core.countHit(keys[i] as string, "l2", entry.negative);
             this.core.fillL1(keys[i] as string, entry, mark, epoch);
@@ -55,7 +59,7 @@ export class BatchLoad<T> {
         pending = stillMissing;
       }
     }
-    if (pending.length > 0) await this.loadMany(ids, keys, pending, results, batchLoader, policy, mark, epoch);
+    if (pending.length > 0) await this.loadMany(ids, keys, pending, results, batchLoader, policy, { mark, epoch, tagSeq, tags });
     this.core.stats.record("getOrSetMany", performance.now() - started);
     return results;
   }
@@ -66,8 +70,7 @@ export class BatchLoad<T> {
     results: (T | null)[],
     batchLoader: BatchLoader<T>,
     policy: EntryPolicy,
-    mark: number,
-    epoch: number,
+    start: { mark: number; epoch: number; tagSeq: number; tags: readonly string[] | undefined },
   ): Promise<void> {
     const coalesce = policy.protection !== "none";
     const joined: Promise<void>[] = [];
@@ -106,7 +109,7 @@ export class BatchLoad<T> {
       const started = performance.now();
       this.core.stats.counters.loads++;
       const batch = (async () => {
-        const answer = await runLoader(
+        const { value: answer } = await runLoader(
           () => batchLoader(toLoad.map((i) => ids[i] as CacheId)),
           toLoad.map((i) => ids[i]),
           policy.hardTimeoutMs,
@@ -119,8 +122,7 @@ export class BatchLoad<T> {
           token: tokens[n] as string,
           leased: leases[n] as boolean,
           locked: false,
-          mark,
-          epoch,
+          ...start,
           lockKeys: this.core.lockKeys(key),
         };
         const work = async (): Promise<Resolved<T>> => {

@@ -2,6 +2,7 @@ import type { InvalidationBus } from "../coordination/invalidation-bus.js";
 import type { InvalidationMarks } from "../coordination/invalidation-marks.js";
 import type { PendingInvalidations } from "../coordination/pending-invalidations.js";
 import type { SingleFlight } from "../coordination/single-flight.js";
+import type { TagRegistry } from "../coordination/tag-registry.js";
 import type { BurstLogger } from "../observability/burst-logger.js";
 import type { CacheEvents } from "../observability/events.js";
 import type { L1Store } from "../tiers/l1-store.js";
@@ -26,6 +27,8 @@ export interface CacheContext {
   /** Invalidations that could not reach Redis, replayed when it answers again. */
   readonly pending: PendingInvalidations;
   readonly marks: InvalidationMarks;
+  /** What this process knows of tag invalidations and expiries. */
+  readonly tags: TagRegistry;
   /** Throws if the cache is closed. */
   assertOpen(): void;
 }

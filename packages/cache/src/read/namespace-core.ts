@@ -3,6 +3,7 @@ import type { InvalidationMarks } from "../coordination/invalidation-marks.js";
 import type { LockKeys } from "../coordination/lock-wait.js";
 import type { PendingInvalidations } from "../coordination/pending-invalidations.js";
 import type { FlightStamp, SingleFlight } from "../coordination/single-flight.js";
+import type { TagRegistry, TagVerdict } from "../coordination/tag-registry.js";
 import type { DecodedEntry, EntryCodec } from "../encoding/entry-codec.js";
 import type { KeySpace } from "../encoding/keys.js";
 import { leaseKeyOf, lockKeyOf } from "../encoding/keys.js";
@@ -47,6 +48,7 @@ export class NamespaceCore<T> {
   readonly leaseTtlMs: number;
   readonly pending: PendingInvalidations;
   readonly marks: InvalidationMarks;
+  readonly tags: TagRegistry;
   readonly assertOpen: () => void;
 
   constructor(
@@ -70,6 +72,7 @@ export class NamespaceCore<T> {
       leaseTtlMs: this.leaseTtlMs,
       pending: this.pending,
       marks: this.marks,
+      tags: this.tags,
       assertOpen: this.assertOpen,
     } = context);
     this.useL1 = useL1 && context.l1 !== undefined;
@@ -152,9 +155,25 @@ export class NamespaceCore<T> {
     if (!entry || entry.epoch !== this.epoch.value) return undefined;
     return { value: entry.value as T | null, staleUntil: entry.staleUntil };
   }
-  /** Puts an entry in L1 unless the key was invalidated (or the namespace cleared) since `mark`/`epoch` were read. */
+  /**
+   * What a tagged entry is worth now (an untagged one is always "fresh"):
+   * synchronous when its tags are known here, else one round trip to read them.
+   */
+  verdictOf(entry: { tags: readonly string[] | undefined; tagSeq: number }): TagVerdict | Promise<TagVerdict> {
+    if (entry.tags === undefined) return "fresh";
+    return this.tags.verdictKnown(entry.tags, entry.tagSeq) ?? this.tags.verdict(entry.tags, entry.tagSeq);
+  }
+  /** Removes an L2 entry found dead (compare-and-delete: a newer fill stays). */
+  async discard(key: string, raw: Buffer): Promise<void> {
+    await this.l2?.discard(key, raw);
+  }
+  /**
+   * Puts an entry in L1 unless the key was invalidated (or the namespace cleared) since `mark`/`epoch` were read,
+   * or, for a tagged entry, unless one of its tags is not known here to leave it fresh.
+   */
   fillL1(key: string, entry: DecodedEntry<T>, mark: number, epoch: number): void {
     if (!this.useL1 || this.marks.invalidatedSince(key, mark) || epoch !== this.epoch.value) return;
+    if (entry.expired || (entry.tags !== undefined && this.tags.verdictKnown(entry.tags, entry.tagSeq) !== "fresh")) return;
     // Invalidations from other processes cannot be heard while the bus is down: keep such entries briefly.
     const { freshUntil, staleUntil } =
       this.bus && !this.bus.isConnected ? capExpiry(entry, this.clock.now() + L1_TTL_WHILE_BUS_DOWN_MS) : entry;
@@ -166,12 +185,13 @@ export class NamespaceCore<T> {
       loadMs: entry.loadMs,
       size: entry.size,
       epoch,
+      tags: entry.tags,
     });
   }
   serveStale(
     key: string,
     stale: StaleCandidate<T>,
-    reason: "loader-error" | "soft-timeout" | "hard-timeout" | "lock-timeout" | "throttled",
+    reason: "loader-error" | "soft-timeout" | "hard-timeout" | "lock-timeout" | "throttled" | "expired",
   ): T | null {
     this.stats.counters.staleServed++;
     this.events.emit("staleServed", () => ({ namespace: this.name, key, reason }));

@@ -4,7 +4,9 @@ import type { CacheId } from "../encoding/keys.js";
 import type { LoaderContext } from "./loader-runner.js";
 
 /** A loader for one id; return null/undefined for "does not exist" (cached as a negative entry). */
-export type Loader<T, Id extends CacheId = CacheId> = (context: LoaderContext<Id>) => T | null | undefined | Promise<T | null | undefined>;
+export type Loader<T, Id extends CacheId = CacheId> = (
+  context: LoaderContext<Id, T>,
+) => T | null | undefined | Promise<T | null | undefined>;
 
 /**
  * A loader for many ids at once, each id once (duplicates in a `getOrSetMany` call are asked once):
@@ -43,4 +45,8 @@ export interface Fence {
   mark: number;
   epoch: number;
   lockKeys: LockKeys;
+  /** The tag sequence this process knew when the load began (recorded in a tagged entry). */
+  tagSeq: number;
+  /** Tags the call gave (`tags` option); the loader may add more with `ctx.setTags`. */
+  tags: readonly string[] | undefined;
 }

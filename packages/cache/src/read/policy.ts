@@ -8,6 +8,8 @@ export function mergePolicy(base: Readonly<EntryPolicy>, overrides: CallOptions 
   if (!overrides) return base;
   const merged: EntryPolicy = { ...base };
   for (const name of Object.keys(overrides) as (keyof EntryPolicy)[]) {
+    // Not a policy setting: `tags` (of getOrSet and set) travel apart.
+    if ((name as string) === "tags") continue;
     const value = overrides[name];
     if (value !== undefined) (merged as unknown as Record<string, unknown>)[name] = value;
   }

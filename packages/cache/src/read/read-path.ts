@@ -3,12 +3,13 @@ import { acquireOrWait, type LockKeys } from "../coordination/lock-wait.js";
 import { newToken } from "../coordination/token.js";
 import type { DecodedEntry } from "../encoding/entry-codec.js";
 import type { CacheId } from "../encoding/keys.js";
-import { LoaderTimeoutError, LockTimeoutError } from "../errors.js";
-import { type CallOptions, type EntryPolicy, validateCallOptions } from "../options.js";
+import { checkTags } from "../encoding/tags.js";
+import { InvalidOptionError, LoaderTimeoutError, LockTimeoutError } from "../errors.js";
+import { type EntryPolicy, type GetOrSetOptions, validateCallOptions } from "../options.js";
 import { UNAVAILABLE } from "../tiers/l2-store.js";
 import { expiryOf } from "../time/ttl.js";
 import { EarlyRefresh, refreshFlightKey } from "./early-refresh.js";
-import { type LoaderContext, runLoader, SOFT_TIMEOUT, softTimeout } from "./loader-runner.js";
+import { type LoaderContext, type LoaderRequests, runLoader, SOFT_TIMEOUT, softTimeout } from "./loader-runner.js";
 import { NamespaceCore } from "./namespace-core.js";
 import type { Fence, Loader, Resolved, StaleCandidate } from "./namespace-types.js";
 import { mergePolicy } from "./policy.js";
@@ -25,7 +26,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
   readonly refresh: EarlyRefresh<T> = new EarlyRefresh(this);
 
   /** The slow path of `getOrSet`, timed: single flight (per protection), then L2 and the loader. */
-  getOrSet(key: string, id: CacheId, loader: Loader<T>, options?: CallOptions): Promise<Resolved<T>> {
+  getOrSet(key: string, id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<Resolved<T>> {
     this.assertOpen();
     const started = performance.now();
     const resolved = this.#getOrSetUntimed(key, id, loader, options);
@@ -34,11 +35,13 @@ export class ReadPath<T> extends NamespaceCore<T> {
     return resolved;
   }
 
-  async #getOrSetUntimed(key: string, id: CacheId, loader: Loader<T>, options?: CallOptions): Promise<Resolved<T>> {
+  async #getOrSetUntimed(key: string, id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<Resolved<T>> {
     if (options) validateCallOptions(options);
     const policy = mergePolicy(this.policy, options);
+    const tags = options?.tags === undefined ? undefined : checkTags(options.tags, "getOrSet()");
     // An early refresh of this key is under way: its result is about to land; wait for it rather than load again.
-    const refreshing = this.refresh.running > 0 ? this.flights.current(refreshFlightKey(key)) : undefined;
+    const refreshing =
+      this.refresh.running > 0 && !this.refresh.servingStale.has(key) ? this.flights.current(refreshFlightKey(key)) : undefined;
     if (refreshing) {
       const settled = refreshing.then(
         () => undefined,
@@ -55,18 +58,24 @@ export class ReadPath<T> extends NamespaceCore<T> {
       const refreshed = this.useL1 ? this.freshFromL1(key) : undefined;
       if (refreshed) return { value: refreshed.value as T | null, source: "l1" };
     }
-    if (policy.protection === "none") return this.#resolveMiss(key, id, loader, policy);
+    if (policy.protection === "none") return this.#resolveMiss(key, id, loader, policy, tags);
     const running = this.joinableFlight<Resolved<T>>(key);
     if (running) {
       this.stats.counters.coalesced++;
       this.events.emit("coalesced", () => ({ namespace: this.name, key }));
       return { value: (await running).value, source: "coalesced" };
     }
-    return this.flights.run(key, () => this.#resolveMiss(key, id, loader, policy), this.flightStamp());
+    return this.flights.run(key, () => this.#resolveMiss(key, id, loader, policy, tags), this.flightStamp());
   }
 
   /** After an L1 miss: L2, then the loader (through lock and lease as the policy says). */
-  async #resolveMiss(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy): Promise<Resolved<T>> {
+  async #resolveMiss(
+    key: string,
+    id: CacheId,
+    loader: Loader<T>,
+    policy: EntryPolicy,
+    tags: readonly string[] | undefined,
+  ): Promise<Resolved<T>> {
     const mark = this.marks.current();
     const epoch = this.epoch.value;
     let stale = this.staleFromL1(key);
@@ -74,26 +83,36 @@ export class ReadPath<T> extends NamespaceCore<T> {
       // This process's delete of the key has not reached Redis: L2 (and a fill another process
       // makes there) may be the old value. Load here, fenced by the lease, without the lock wait.
       this.stats.counters.misses++;
-      return this.load(key, id, loader, { ...policy, protection: "local" }, stale, mark, epoch);
+      return this.load(key, id, loader, { ...policy, protection: "local" }, stale, mark, epoch, tags);
     }
     // Inlined readL2: one await fewer on the path every L2 hit takes.
     const raw = await this.l2?.get(key);
     let fromL2 = raw === undefined || raw === UNAVAILABLE || raw === null ? undefined : this.decodeOrDrop(key, raw);
     if (fromL2 instanceof Promise) fromL2 = await fromL2;
     if (fromL2) {
+      let verdict = this.verdictOf(fromL2);
+      if (verdict instanceof Promise) verdict = await verdict;
       const now = this.clock.now();
-      if (now < fromL2.freshUntil) {
+      if (verdict === "invalid" || verdict === "unverified") {
+        // A tag was invalidated since its load began: dead. Removed (if still those bytes), never served.
+        if (verdict === "invalid") await this.discard(key, raw as Buffer);
+      } else if (verdict === "expired" || fromL2.expired) {
+        // Expired on demand: serve the stale copy at once, refresh in the background (one load in the cluster).
+        if (now < fromL2.staleUntil) {
+          this.refresh.revalidate(key, id, loader, policy, tags, fromL2.value);
+          return { value: this.serveStale(key, fromL2, "expired"), source: "stale" };
+        }
+      } else if (now < fromL2.freshUntil) {
         this.countHit(key, "l2", fromL2.negative);
         this.fillL1(key, fromL2, mark, epoch);
-        this.refresh.maybeRefreshEarly(key, id, fromL2, now, loader, policy);
+        this.refresh.maybeRefreshEarly(key, id, fromL2, now, loader, policy, tags);
         return { value: fromL2.value, source: "l2" };
-      }
-      if (now < fromL2.staleUntil) stale = fromL2;
+      } else if (now < fromL2.staleUntil) stale = fromL2;
     }
     if (this.l2) this.stats.counters.l2Misses++;
     this.stats.counters.misses++;
     this.events.emit("miss", () => ({ namespace: this.name, key }));
-    return this.load(key, id, loader, policy, stale, mark, epoch);
+    return this.load(key, id, loader, policy, stale, mark, epoch, tags);
   }
 
   /** `get` past an L1 miss: the fresh L2 entry (filling L1), or undefined. */
@@ -102,9 +121,13 @@ export class ReadPath<T> extends NamespaceCore<T> {
     const started = performance.now();
     const mark = this.marks.current();
     const epoch = this.epoch.value;
-    const entry = await this.readL2(key);
+    // A key whose delete is still to be replayed is not taken from L2 (it may be the old value).
+    const raw = this.pending.covers(key) ? undefined : await this.l2?.get(key);
+    const entry = raw === undefined || raw === UNAVAILABLE || raw === null ? undefined : await this.decodeOrDrop(key, raw);
+    const verdict = entry ? await this.verdictOf(entry) : undefined;
+    if (verdict === "invalid") await this.discard(key, raw as Buffer);
     this.stats.record("get", performance.now() - started);
-    if (entry && this.clock.now() < entry.freshUntil) {
+    if (entry && verdict === "fresh" && !entry.expired && this.clock.now() < entry.freshUntil) {
       this.countHit(key, "l2", entry.negative);
       this.fillL1(key, entry, mark, epoch);
       return entry.value;
@@ -123,7 +146,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
     if (this.pending.covers(key)) return false;
     // Decoded in full, as a read would: bytes that fail the codec or the schema are no entry (and are removed).
     const entry = await this.readL2(key);
-    return entry !== undefined && now < entry.freshUntil;
+    return entry !== undefined && !entry.expired && now < entry.freshUntil && (await this.verdictOf(entry)) === "fresh";
   }
 
   /** Takes lock and/or lease as `policy.protection` says, runs the loader with fail-safe, stores the result. */
@@ -135,6 +158,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
     stale: StaleCandidate<T> | undefined,
     mark: number,
     epoch: number,
+    tags?: readonly string[],
   ): Promise<Resolved<T>> {
     if (stale && this.throttle.active(key, this.clock.now())) {
       // The loader failed moments ago: do not hammer it; serve the stale copy until the throttle ends.
@@ -142,6 +166,8 @@ export class ReadPath<T> extends NamespaceCore<T> {
     }
     const lockKeys = this.lockKeys(key);
     const token = newToken();
+    // Read before the loader runs: a tag invalidated after this number fences the load's result.
+    const tagSeq = this.tags.startSeq();
     let leased = false;
     let locked = false;
     if (this.l2) {
@@ -152,6 +178,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
           lockTtlMs: policy.lockTtlMs,
           waitTimeoutMs: softWait ? policy.softTimeoutMs : policy.lockWaitTimeoutMs,
           onWait: () => this.stats.counters.lockWaits++,
+          accept: (entry, bytes) => this.#acceptWaited(key, entry, bytes),
         });
         if (outcome.kind === "value") {
           this.countHit(key, "l2", outcome.entry.negative);
@@ -175,7 +202,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
         leased = await this.takeLease(lockKeys, token, policy);
       }
     }
-    const stored = this.loadAndStore(key, id, loader, policy, { token, leased, locked, mark, epoch, lockKeys });
+    const stored = this.loadAndStore(key, id, loader, policy, { token, leased, locked, mark, epoch, lockKeys, tagSeq, tags }, stale?.value);
     if (stale && policy.softTimeoutMs > 0) {
       const timer = softTimeout(policy.softTimeoutMs);
       const settled = stored.then(
@@ -195,13 +222,23 @@ export class ReadPath<T> extends NamespaceCore<T> {
       this.throttle.end(key);
       return { value, source: "loader" };
     } catch (error) {
-      if (stale) {
+      if (stale && !(error instanceof InvalidOptionError)) {
         const reason = error instanceof LoaderTimeoutError ? "hard-timeout" : "loader-error";
         this.throttle.start(key, this.clock.now() + policy.failSafeThrottleMs, policy.failSafeThrottleMs);
         return { value: this.serveStale(key, stale, reason), source: "stale" };
       }
       throw error;
     }
+  }
+  /** Whether a value another process stored (seen while waiting for the lock) may be served; a dead one is removed. */
+  async #acceptWaited(key: string, entry: DecodedEntry<T>, bytes: Buffer): Promise<"serve" | "again" | "load"> {
+    if (entry.tags === undefined) return "serve";
+    const verdict = await this.verdictOf(entry);
+    if (verdict === "fresh") return "serve";
+    if (verdict === "unverified") return "load";
+    // Filled by a load that began before a tag was invalidated or expired: remove it (if still those bytes) and ask again.
+    await this.discard(key, bytes);
+    return "again";
   }
   /** Takes the lease without the lock (last taker wins; invalidations void it). */
   async takeLease(keys: LockKeys, token: string, policy: EntryPolicy): Promise<boolean> {
@@ -213,18 +250,20 @@ export class ReadPath<T> extends NamespaceCore<T> {
     });
     return reply !== undefined && reply !== UNAVAILABLE && reply.acquired;
   }
-  async loadAndStore(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy, fence: Fence): Promise<T | null> {
+  async loadAndStore(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy, fence: Fence, stale?: T | null): Promise<T | null> {
     const started = performance.now();
     let loaded: T | null | undefined;
+    let requests: LoaderRequests;
     const stopRenewing =
       fence.locked && this.l2 ? keepLockAlive(this.l2, fence.lockKeys.lock, fence.token, policy.lockTtlMs, this.leaseTtlMs) : undefined;
     try {
       this.stats.counters.loads++;
-      loaded = await runLoader(
-        loader as (context: LoaderContext<CacheId>) => T | null | undefined | Promise<T | null | undefined>,
+      ({ value: loaded, requests } = await runLoader(
+        loader as (context: LoaderContext<CacheId, T>) => T | null | undefined | Promise<T | null | undefined>,
         id,
         policy.hardTimeoutMs,
-      );
+        stale ?? undefined,
+      ));
       stopRenewing?.();
     } catch (error) {
       stopRenewing?.();
@@ -236,17 +275,38 @@ export class ReadPath<T> extends NamespaceCore<T> {
     }
     const loadMs = performance.now() - started;
     this.stats.record("load", loadMs);
-    return this.store(key, loaded, policy, loadMs, fence);
+    return this.store(key, loaded, policy, loadMs, fence, requests);
   }
-  /** Encodes and stores a loaded value: fenced in L2, then L1 unless invalidated meanwhile. Returns the decoded copy. */
-  async store(key: string, loaded: T | null | undefined, policy: EntryPolicy, loadMs: number, fence: Fence): Promise<T | null> {
+  /**
+   * Encodes and stores a loaded value: fenced in L2, then L1 unless invalidated meanwhile. Returns the decoded copy.
+   * What the loader asked through its context applies: its TTL, its tags, or no caching at all (`skip`).
+   */
+  async store(
+    key: string,
+    loaded: T | null | undefined,
+    policy: EntryPolicy,
+    loadMs: number,
+    fence: Fence,
+    requests?: LoaderRequests,
+  ): Promise<T | null> {
     const negative = loaded === null || loaded === undefined;
+    const tags = requests?.tags ? checkTags([...(fence.tags ?? []), ...requests.tags], "ctx.setTags()") : fence.tags;
+    if (requests?.skipped || (tags && tags.length > 0 && (await this.tags.verdict(tags, fence.tagSeq)) !== "fresh")) {
+      // Skipped by the loader, or a tag was invalidated or expired while it loaded (or cannot be checked): not cached.
+      if (!requests?.skipped) this.stats.counters.fillsRefused++;
+      if (fence.locked) await this.releaseLock(key, fence);
+      return negative ? null : (loaded as T);
+    }
     const now = this.clock.now();
-    const { freshUntil, staleUntil } = expiryOf(now, negative, policy, this.random);
+    const ttlMs = requests?.ttlMs;
+    const { freshUntil, staleUntil } =
+      ttlMs === undefined
+        ? expiryOf(now, negative, policy, this.random)
+        : expiryOf(now, negative, { ...policy, ttlMs, negativeTtlMs: ttlMs, jitter: 0 }, this.random);
     let encoded: Buffer;
     let entry: DecodedEntry<T>;
     try {
-      encoded = this.codec.encode(loaded, { freshUntil, staleUntil, loadMs }).bytes;
+      encoded = this.codec.encode(loaded, { freshUntil, staleUntil, loadMs, tags, tagSeq: fence.tagSeq }).bytes;
       entry = await this.codec.decode(encoded);
     } catch (error) {
       // A value the codec or schema rejects is served as loaded but never cached.

@@ -18,6 +18,8 @@ export interface InspectedEntry {
   size: number;
   /** An "absent" marker. */
   negative: boolean;
+  /** Its tags (empty when untagged). */
+  tags: readonly string[];
 }
 
 /** A page of entries and the cursor of the next page ("0" when done). */
@@ -27,7 +29,14 @@ export interface InspectPage {
 }
 
 /** One entry as browsed, from its key and header times (the same shape for both tiers). */
-function inspected(key: string, id: string, keys: KeySpace, meta: EntryMeta, size: number, now: number): InspectedEntry {
+function inspected(
+  key: string,
+  id: string,
+  keys: KeySpace,
+  meta: EntryMeta & { tags: readonly string[] | undefined },
+  size: number,
+  now: number,
+): InspectedEntry {
   return {
     key,
     id,
@@ -36,6 +45,7 @@ function inspected(key: string, id: string, keys: KeySpace, meta: EntryMeta, siz
     expiresInMs: meta.staleUntil - now,
     size,
     negative: meta.negative,
+    tags: meta.tags ?? [],
   };
 }
 

@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
 import type { EntryMeta } from "../encoding/envelope.js";
+import { L1TagIndex } from "./l1-tag-index.js";
 
 /**
  * Estimated heap bytes of one L1 entry: the decoded value (measured at about
@@ -19,6 +20,8 @@ export interface L1Entry extends EntryMeta {
   size: number;
   /** The namespace's clear epoch when the entry's load began; older epochs are misses. */
   epoch: number;
+  /** The entry's tags (indexed, so invalidating one drops the entry); undefined when untagged. */
+  tags: readonly string[] | undefined;
 }
 
 /**
@@ -28,13 +31,23 @@ export interface L1Entry extends EntryMeta {
  */
 export class L1Store {
   private readonly lru: LRUCache<string, L1Entry>;
+  /** Which keys carry which tag (maintained on insert and removal only: a hit never looks at it). */
+  readonly tagIndex = new L1TagIndex();
 
   constructor(options: { maxEntries: number; maxBytes: number }) {
     this.lru = new LRUCache<string, L1Entry>({
       max: options.maxEntries,
       maxSize: options.maxBytes,
       sizeCalculation: (entry, key) => estimateMemory(entry.size, key.length),
+      dispose: (entry, key) => {
+        if (entry.tags) this.tagIndex.remove(key, entry.tags);
+      },
     });
+  }
+
+  /** Drops every entry carrying one of `tags`. */
+  deleteTagged(tags: readonly string[]): void {
+    for (const tag of tags) for (const key of this.tagIndex.keysOf(tag)) this.lru.delete(key);
   }
 
   /** The entry if present and not past `staleUntil`; expired entries are dropped. */
@@ -55,6 +68,8 @@ export class L1Store {
 
   set(key: string, entry: L1Entry): void {
     this.lru.set(key, entry);
+    // After the set: replacing an entry disposes the old one (and its index entries) first.
+    if (entry.tags && this.lru.peek(key) === entry) this.tagIndex.add(key, entry.tags);
   }
 
   delete(key: string): boolean {
@@ -64,6 +79,7 @@ export class L1Store {
   /** Drops every entry (after a lost invalidation connection, for example). */
   clear(): void {
     this.lru.clear();
+    this.tagIndex.clear();
   }
 
   get entryCount(): number {

@@ -287,6 +287,55 @@ export class L2Store {
     return reply === UNAVAILABLE ? UNAVAILABLE : true;
   }
 
+  /**
+   * Invalidates (`inv`) or expires (`exp`) tags: takes the next number of the
+   * cache-wide tag sequence, records it on every tag (one small script per tag
+   * key, pipelined; never a script over many keys), then publishes. Returns the
+   * number taken.
+   */
+  async bumpTags(
+    sequenceKey: string,
+    tagKeys: string[],
+    kind: "inv" | "exp",
+    bus: (seq: number) => BusMessageFactory,
+  ): Promise<number | Unavailable> {
+    return this.run("tags", async () => {
+      const seq = await this.client.incr(sequenceKey);
+      await Promise.all(tagKeys.map((key) => this.client.hoardTagBump(key, kind, seq)));
+      const { channel, message } = bus(seq)();
+      if (channel !== "") await this.client.publish(channel, message);
+      return seq;
+    });
+  }
+
+  /** The stored "inv,exp" of each tag key and the cache-wide sequence, in one round trip. */
+  async readTags(
+    sequenceKey: string,
+    tagKeys: readonly string[],
+  ): Promise<{ states: { inv: number; exp: number }[]; sequence: number } | Unavailable> {
+    const raw = await this.mget([...tagKeys, sequenceKey]);
+    if (raw === UNAVAILABLE) return UNAVAILABLE;
+    const states = tagKeys.map((_, i) => {
+      const [inv, exp] = (raw[i]?.toString("latin1") ?? "0,0").split(",");
+      return { inv: Number(inv) || 0, exp: Number(exp) || 0 };
+    });
+    return { states, sequence: Number(raw[tagKeys.length]?.toString("latin1") ?? 0) || 0 };
+  }
+
+  /** On-demand expiry of one entry (see `EXPIRE_LUA`); true when it changed. */
+  async expire(keys: { value: string; lease: string }, nowMs: number, bus: BusMessageFactory): Promise<boolean | Unavailable> {
+    const reply = await this.run("expire", () => {
+      const { channel, message } = bus();
+      return this.client.hoardExpire(keys.value, keys.lease, String(Math.round(nowMs)).padStart(13, "0"), channel, message);
+    });
+    return reply === UNAVAILABLE ? UNAVAILABLE : Number(reply) === 1;
+  }
+
+  /** Removes an entry found dead, only if it still holds exactly `bytes`. */
+  async discard(key: string, bytes: Buffer): Promise<void> {
+    await this.run("discard", () => this.client.hoardDiscard(key, bytes));
+  }
+
   /** Compare-and-delete of a lock; publishes so waiters retry at once. */
   async release(lockKey: string, token: string, bus: BusMessageFactory): Promise<boolean | Unavailable> {
     const reply = await this.run("release", () => {

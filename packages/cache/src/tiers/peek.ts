@@ -1,3 +1,4 @@
+import type { TagVerdict } from "../coordination/tag-registry.js";
 import type { EntryCodec } from "../encoding/entry-codec.js";
 import type { EntryMeta } from "../encoding/envelope.js";
 import type { CacheId, KeySpace } from "../encoding/keys.js";
@@ -10,6 +11,10 @@ export interface PeekedCopy extends EntryMeta {
   value: unknown;
   /** Stored size in bytes. */
   size: number;
+  /** The entry's tags (empty when untagged). */
+  tags: readonly string[];
+  /** Expired on demand (`expire`, `expireTags` does not mark the bytes): served stale while one refresh runs. */
+  expired: boolean;
 }
 
 /** Everything the cache holds for one id, for tools: no recency change, no fill, no counters. */
@@ -21,8 +26,8 @@ export interface PeekedEntry {
   /** This process's L1 copy, if it holds one of the current epoch that has not expired. */
   l1: PeekedCopy | null;
   /** The L2 copy with its raw stored bytes (envelope header + payload); null when absent or Redis is unreachable. */
-  l2: (PeekedCopy & { bytes: Buffer; decodeError?: string }) | null;
-  /** Bytes of envelope header before the payload in `l2.bytes`. */
+  l2: (PeekedCopy & { bytes: Buffer; decodeError?: string; tagVerdict: TagVerdict | null }) | null;
+  /** Bytes of envelope header (and tag block) before the payload in `l2.bytes`. */
   headerBytes: number;
 }
 
@@ -46,6 +51,8 @@ export async function peekEntry(
           loadMs: held.loadMs,
           value: held.value,
           size: held.size,
+          tags: held.tags ?? [],
+          expired: false,
         }
       : null;
   const raw = await context.l2?.mget([key]);
@@ -54,12 +61,24 @@ export async function peekEntry(
   if (bytes) {
     try {
       const decoded = await codec.decode(bytes);
-      l2 = { ...decoded, bytes };
+      // Tagged: what its tags make it now (L2 is checked lazily: a dead copy stays until a read removes it).
+      const tagVerdict = decoded.tags ? await context.tags.verdict(decoded.tags, decoded.tagSeq) : null;
+      l2 = { ...decoded, tags: decoded.tags ?? [], bytes, tagVerdict };
     } catch (error) {
-      l2 = { ...safeMeta(codec, bytes), value: null, size: bytes.length, bytes, decodeError: (error as Error).message };
+      l2 = {
+        ...safeMeta(codec, bytes),
+        value: null,
+        size: bytes.length,
+        tags: [],
+        expired: false,
+        bytes,
+        decodeError: (error as Error).message,
+        tagVerdict: null,
+      };
     }
   }
-  return { key, version: keys.version, codec: codec.codecName, l1, l2, headerBytes: codec.headerBytes };
+  const headerBytes = l2 && "payloadAt" in l2 ? (l2 as { payloadAt: number }).payloadAt : codec.headerBytes;
+  return { key, version: keys.version, codec: codec.codecName, l1, l2, headerBytes };
 }
 
 function safeMeta(codec: EntryCodec<unknown>, bytes: Buffer): EntryMeta {

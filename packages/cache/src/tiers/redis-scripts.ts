@@ -97,3 +97,74 @@ end
 if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
 return released
 `;
+
+/**
+ * KEYS: tag. ARGV: "inv" or "exp", seq.
+ * Records that the tag was invalidated (or expired) at sequence number `seq`
+ * of the cache-wide tag sequence: the stored "inv,exp" pair only grows, so
+ * concurrent calls in any order leave the highest number. One key per call.
+ */
+export const TAG_BUMP_LUA = `
+local stored = redis.call('GET', KEYS[1])
+local inv, exp = 0, 0
+if stored then
+  local comma = string.find(stored, ',', 1, true)
+  if comma then
+    inv = tonumber(string.sub(stored, 1, comma - 1)) or 0
+    exp = tonumber(string.sub(stored, comma + 1)) or 0
+  end
+end
+local seq = tonumber(ARGV[2])
+if ARGV[1] == 'inv' then
+  if seq > inv then inv = seq end
+elseif seq > exp then
+  exp = seq
+end
+redis.call('SET', KEYS[1], string.format('%d,%d', inv, exp))
+return 1
+`;
+
+/**
+ * KEYS: value, lease. ARGV: now (13 ASCII digits), channel, message.
+ * On-demand expiry: a fresh entry with grace left becomes stale now (freshUntil
+ * rewritten, flag bit 1 "expired" set, TTL kept) so readers serve it at once
+ * while one refreshes; an entry with no grace (an absent marker) is deleted.
+ * Voids the lease of a load under way (it began before the expiry) and
+ * publishes so every process drops its L1 copy. Returns 1 if the entry changed.
+ */
+export const EXPIRE_LUA = `
+local current = redis.call('GET', KEYS[1])
+local changed = 0
+if current and string.len(current) >= 33 and string.byte(current, 1) == 72 then
+  local freshUntil = tonumber(string.sub(current, 4, 16))
+  local staleUntil = tonumber(string.sub(current, 17, 29))
+  local now = tonumber(ARGV[1])
+  if freshUntil and staleUntil and freshUntil > now then
+    local flags = string.byte(current, 3)
+    if flags % 2 == 0 and staleUntil > freshUntil then
+      if flags % 4 < 2 then flags = flags + 2 end
+      redis.call('SET', KEYS[1], string.sub(current, 1, 2) .. string.char(flags) .. ARGV[1] .. string.sub(current, 17), 'KEEPTTL')
+    else
+      redis.call('DEL', KEYS[1])
+    end
+    changed = 1
+  end
+end
+redis.call('DEL', KEYS[2])
+if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+return changed
+`;
+
+/**
+ * KEYS: value. ARGV: bytes.
+ * Compare-and-delete of an entry found dead (a tag invalidated since its load
+ * began): removed only if it is still exactly those bytes, so a newer fill is
+ * never lost. Returns 1 if removed.
+ */
+export const DISCARD_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+`;

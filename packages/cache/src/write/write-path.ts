@@ -1,4 +1,5 @@
 import { leaseKeyOf } from "../encoding/keys.js";
+import { checkTags } from "../encoding/tags.js";
 import { type CallOptions, validateCallOptions } from "../options.js";
 import { NamespaceCore } from "../read/namespace-core.js";
 import { mergePolicy } from "../read/policy.js";
@@ -6,7 +7,10 @@ import { UNAVAILABLE } from "../tiers/l2-store.js";
 import { expiryOf } from "../time/ttl.js";
 
 /** The per-call options `set` accepts. */
-export type SetOptions = Pick<CallOptions, "ttlMs" | "negativeTtlMs" | "graceMs" | "jitter">;
+export interface SetOptions extends Pick<CallOptions, "ttlMs" | "negativeTtlMs" | "graceMs" | "jitter"> {
+  /** Tags of the stored entry (see `getOrSet`'s `tags`). @default none */
+  tags?: readonly string[];
+}
 
 /**
  * The write path of one namespace: set, delete and clear. Each voids the
@@ -19,11 +23,15 @@ export class WritePath<T> extends NamespaceCore<T> {
     this.assertOpen();
     if (options) validateCallOptions(options);
     const policy = mergePolicy(this.policy, options);
+    const tags = options?.tags === undefined || options.tags.length === 0 ? undefined : checkTags(options.tags, "set()");
     const started = performance.now();
+    // A set is the truth now: read the current tag sequence (one round trip) so the entry is not taken for an older one.
+    if (tags) await this.tags.resolve(tags);
+    const tagSeq = this.tags.startSeq();
     const negative = value === null || value === undefined;
     const now = this.clock.now();
     const { freshUntil, staleUntil } = expiryOf(now, negative, policy, this.random);
-    const encoded = this.codec.encode(value, { freshUntil, staleUntil, loadMs: 0 }).bytes;
+    const encoded = this.codec.encode(value, { freshUntil, staleUntil, loadMs: 0, tags, tagSeq }).bytes;
     const entry = await this.codec.decode(encoded);
     this.marks.note(key);
     const mark = this.marks.current();
@@ -53,6 +61,26 @@ export class WritePath<T> extends NamespaceCore<T> {
     this.l1?.delete(key);
     this.stats.counters.deletes++;
     this.stats.record("delete", performance.now() - started);
+    if (written === UNAVAILABLE) {
+      this.pending.addKey(key);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Makes a key stale now but keeps it for its grace: the next read serves it at once and refreshes it in the
+   * background. Loads under way are voided (their lease) and every L1 drops it. false when Redis could not be
+   * reached (the key is then deleted when it answers again: stronger than an expiry, never weaker).
+   */
+  async expire(key: string): Promise<boolean> {
+    this.assertOpen();
+    this.marks.note(key);
+    this.l1?.delete(key);
+    if (!this.l2) return true;
+    const written = await this.l2.expire({ value: key, lease: leaseKeyOf(key) }, this.clock.now(), () => this.busMessage("inv", key));
+    this.l1?.delete(key);
+    this.stats.counters.expires++;
     if (written === UNAVAILABLE) {
       this.pending.addKey(key);
       return false;

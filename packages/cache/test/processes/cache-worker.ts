@@ -103,6 +103,36 @@ const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> =
     await ns().set(args.key as string, { id: String(args.key), row: args.row as string, pid: process.pid });
     return { set: true };
   },
+  /** getOrSetDetailed with tags (and an optional loader delay); says where the answer came from. */
+  async readTagged(args) {
+    const before = loads;
+    const result = await ns((args.ns as string) ?? "item").getOrSetDetailed(args.key as string, loader((args.loaderMs as number) ?? 0), {
+      tags: args.tags as string[],
+    });
+    return { row: result.value?.row ?? null, source: result.source, loads: loads - before };
+  },
+  /** Like startGated, for a tagged entry. */
+  async startGatedTagged(args) {
+    const gate = args.gate as string;
+    pending.set(gate, ns((args.ns as string) ?? "item").getOrSet(args.key as string, loader(0, gate), { tags: args.tags as string[] }));
+    return { started: true };
+  },
+  async writeRow(args) {
+    await db.set(`${prefix}:db:${args.key}`, args.row as string);
+    return { written: true };
+  },
+  async invalidateTags(args) {
+    return cache.invalidateTags(args.tags as string[]);
+  },
+  async expireTags(args) {
+    return cache.expireTags(args.tags as string[]);
+  },
+  async expire(args) {
+    return ns((args.ns as string) ?? "item").expire(args.key as string);
+  },
+  async l1KeysOf(args) {
+    return (await ns(args.ns as string).inspect({ tier: "l1", limit: 1000 })).entries.map((entry) => entry.id);
+  },
   async l1Keys() {
     return (await ns().inspect({ tier: "l1", limit: 1000 })).entries.map((entry) => entry.id);
   },

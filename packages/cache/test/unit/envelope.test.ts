@@ -8,7 +8,7 @@ describe("the stored envelope", () => {
   it("round-trips its header and keeps the payload after 33 bytes", () => {
     const bytes = wrapEnvelope(meta, Buffer.from("payload"));
     expect(HEADER_BYTES).toBe(33);
-    expect(readEnvelope(bytes)).toEqual(meta);
+    expect(readEnvelope(bytes)).toEqual({ ...meta, expired: false, tags: undefined, tagSeq: 0, payloadAt: HEADER_BYTES });
     expect(bytes.subarray(HEADER_BYTES).toString()).toBe("payload");
     // The times are ASCII digits, readable by Lua's tonumber.
     expect(bytes.toString("latin1", 3, 16)).toBe("1767000000123");
@@ -17,7 +17,27 @@ describe("the stored envelope", () => {
 
   it("clamps what does not fit: negative or huge times, fractional and overflowing loadMs", () => {
     const read = readEnvelope(wrapEnvelope({ negative: false, freshUntil: -5, staleUntil: 1e20, loadMs: 2 ** 40 }, Buffer.alloc(0)));
-    expect(read).toEqual({ negative: false, freshUntil: 0, staleUntil: 9_999_999_999_999, loadMs: 0xffffffff });
+    expect(read).toMatchObject({ negative: false, freshUntil: 0, staleUntil: 9_999_999_999_999, loadMs: 0xffffffff });
+  });
+
+  it("a tagged entry carries its tags and the tag sequence its load began at, before the payload", () => {
+    const bytes = wrapEnvelope({ ...meta, tags: ["users:list", "user:42"], tagSeq: 1234 }, Buffer.from("payload"));
+    const read = readEnvelope(bytes);
+    expect(read).toMatchObject({ ...meta, expired: false, tags: ["users:list", "user:42"], tagSeq: 1234 });
+    expect(bytes[2]).toBe(4); // flag bit 2: tagged
+    expect(bytes.toString("utf8", read.payloadAt)).toBe("payload");
+    expect(bytes.toString("latin1", 3, 16)).toBe("1767000000123"); // the header Lua reads is unchanged
+  });
+
+  it("the expired flag (set in place by EXPIRE_LUA) reads back", () => {
+    const bytes = wrapEnvelope(meta, Buffer.from("payload"));
+    bytes[2] = 2;
+    expect(readEnvelope(bytes).expired).toBe(true);
+  });
+
+  it("rejects a truncated tag block with a DecodeError", () => {
+    const bytes = wrapEnvelope({ ...meta, tags: ["a-long-tag"], tagSeq: 1 }, Buffer.alloc(0));
+    expect(() => readEnvelope(bytes.subarray(0, bytes.length - 3))).toThrow(DecodeError);
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { adminProcedure, router } from "../init.js";
-import { userId } from "../inputs.js";
+import { adminProcedure, router } from "../trpc/init.js";
+import { userId } from "../users/inputs.js";
 
 const mode = z.enum(["none", "local", "distributed"]);
 
@@ -34,16 +34,11 @@ export const labRouter = router({
       return ctx.services.lab.run(input, ctx.authorization);
     }),
 
-  /** Internal: one instance's share of a spread stampede, called by the coordinating instance. */
+  /**
+   * Internal: this instance's share of a spread run, called once by the run's coordinator. Only the run
+   * that holds the lab lock, and only the share its coordinator stored for this instance, fires (FORBIDDEN otherwise).
+   */
   fire: adminProcedure
-    .input(
-      z.strictObject({
-        runId: z.string().min(1).max(64),
-        id: userId,
-        calls: z.number().int().min(0).max(2_000),
-        mode,
-        startAt: z.number().int().min(0),
-      }),
-    )
-    .mutation(({ ctx, input }) => ctx.services.lab.fire(input)),
+    .input(z.strictObject({ runId: z.string().min(1).max(64) }))
+    .mutation(({ ctx, input }) => ctx.services.lab.fireShare(input.runId)),
 });

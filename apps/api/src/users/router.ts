@@ -1,8 +1,9 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { adminProcedure, publicProcedure, router } from "../init.js";
-import { bio, displayName, email, userId, username } from "../inputs.js";
-import { progressChannel } from "../progress-channel.js";
+import { adminProcedure, publicProcedure, router } from "../trpc/init.js";
+import { progressChannel } from "../trpc/progress-channel.js";
+import { bio, displayName, email, userId, username } from "./inputs.js";
+import { type ProfileView, viewFor } from "./public-profile.js";
 
 const patch = z
   .strictObject({ username: username.optional(), email: email.optional(), displayName: displayName.optional(), bio: bio.optional() })
@@ -10,10 +11,13 @@ const patch = z
 
 /** User profiles: reads through the cache, writes to Postgres then invalidate. */
 export const userRouter = router({
-  /** The profile, or null when no user has this id (cached as absent for a few seconds). */
-  byId: publicProcedure.input(z.strictObject({ id: userId })).query(({ ctx, input }) => ctx.services.users.byId(input.id)),
+  /** The profile, or null when no user has this id (cached as absent for a few seconds). Without the admin token: no email. */
+  byId: publicProcedure.input(z.strictObject({ id: userId })).query(async ({ ctx, input }): Promise<ProfileView | null> => {
+    const profile = await ctx.services.profiles.byId(input.id);
+    return profile && viewFor(ctx.isAdmin, profile);
+  }),
 
-  /** Profiles ordered by id, `limit` at a time after `cursor` (the last id of the previous page). */
+  /** Profiles (public ones without the admin token) ordered by id, `limit` at a time after `cursor` (the last id of the previous page). */
   list: publicProcedure
     .input(
       z.strictObject({
@@ -21,14 +25,17 @@ export const userRouter = router({
         limit: z.number().int().min(1).max(100).default(20),
       }),
     )
-    .query(({ ctx, input }) => ctx.services.users.list(input.cursor, input.limit)),
+    .query(async ({ ctx, input }): Promise<{ items: ProfileView[]; nextCursor: number | null }> => {
+      const page = await ctx.services.users.list(input.cursor, input.limit);
+      return { ...page, items: page.items.map((profile) => viewFor(ctx.isAdmin, profile)) };
+    }),
 
   create: adminProcedure
     .input(z.strictObject({ username, email, displayName, bio: bio.default("") }))
-    .mutation(({ ctx, input }) => ctx.services.users.create(input)),
+    .mutation(({ ctx, input }) => ctx.services.profiles.create(input)),
 
   update: adminProcedure.input(z.strictObject({ id: userId, patch })).mutation(async ({ ctx, input }) => {
-    const updated = await ctx.services.users.update(input.id, input.patch);
+    const updated = await ctx.services.profiles.update(input.id, input.patch);
     if (!updated) throw new TRPCError({ code: "NOT_FOUND", message: `No user has id ${input.id}.` });
     return updated;
   }),
@@ -45,7 +52,7 @@ export const userRouter = router({
   }),
 
   delete: adminProcedure.input(z.strictObject({ id: userId })).mutation(async ({ ctx, input }) => {
-    if (!(await ctx.services.users.delete(input.id))) throw new TRPCError({ code: "NOT_FOUND", message: `No user has id ${input.id}.` });
+    if (!(await ctx.services.profiles.delete(input.id))) throw new TRPCError({ code: "NOT_FOUND", message: `No user has id ${input.id}.` });
     return { id: input.id, deleted: true };
   }),
 });

@@ -1,14 +1,30 @@
 import { type BusHealth, hitRates } from "@hoard/cache";
-import type { StatsSample } from "../../cache/stats-series.js";
-import type { Services } from "../../services.js";
+import { withoutAddresses } from "../http/public-errors.js";
+import type { Services } from "../services.js";
+import { withTimeout } from "../timeout.js";
+import type { StatsSample } from "./stats-series.js";
 
 /** Which process(es) a stats answer describes, so the UI can label its figures. */
 export type StatsScope = { kind: "instance"; instanceId: string } | { kind: "cluster"; instanceIds: string[]; unreachable: string[] };
 
-/** One instance's numbers per tier and namespace, every live instance's summary, and its last 5 minutes second by second. */
+/** Redis as the stats see it: `down` when the heartbeat read failed (the dashboard says so and keeps L1's numbers). */
+export interface StatsRedis {
+  state: "up" | "down" | "none";
+  error: string | null;
+}
+
+/**
+ * One instance's numbers per tier and namespace, every live instance's summary, and its last 5 minutes
+ * second by second. Answers while Redis is down: L1, the breaker state and this instance alone, with `redis.state: "down"`.
+ */
 export async function localStats(services: Services) {
   const { cache, series, instance, heartbeat, redisMode, latency } = services;
   const snapshot = cache.stats();
+  let redis: StatsRedis = { state: redisMode === "none" ? "none" : "up", error: null };
+  const instances = await withTimeout(heartbeat.list(), 1_000, "Redis").catch((error: Error) => {
+    redis = { state: "down", error: withoutAddresses(error.message) };
+    return [heartbeat.self()];
+  });
   return {
     scope: { kind: "instance", instanceId: instance.id } as StatsScope,
     instance: { ...instance, redisMode, dbLatencyMs: latency.ms },
@@ -19,7 +35,8 @@ export async function localStats(services: Services) {
     inFlight: snapshot.inFlight,
     // Shared by the cluster (one Postgres table); null when Postgres did not answer.
     outbox: await services.outbox.state().catch(() => null),
-    instances: await heartbeat.list(),
+    instances,
+    redis,
     series: series.list(),
   };
 }

@@ -1,9 +1,11 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { queryPeer, trustedInstances } from "../../instances/peer-call.js";
-import { adminProcedure, router } from "../init.js";
-import { namespaceName, userId } from "../inputs.js";
-import { localStats, mergeStats, type Stats } from "./cache-stats.js";
+import { queryPeer, trustedInstances } from "../instances/peer-call.js";
+import { adminProcedure, router } from "../trpc/init.js";
+import { userId } from "../users/inputs.js";
+import { localStats, mergeStats, type Stats } from "./cluster-stats.js";
+import { cacheTag, namespaceName } from "./inputs.js";
+import { peerL1Copy, peerStats } from "./peer-answers.js";
 import { versionDemo } from "./version-demo.js";
 
 const entryInput = z.strictObject({ namespace: namespaceName, id: z.union([z.number().int(), z.string().min(1).max(512)]) });
@@ -24,10 +26,24 @@ export const cacheRouter = router({
       if (of !== "cluster") {
         const peer = peers.find((candidate) => candidate.id === of);
         if (!peer) throw new TRPCError({ code: "NOT_FOUND", message: `No live instance has id ${of}.` });
-        return queryPeer<Stats>(peer, "cache.stats", undefined, ctx.authorization);
+        try {
+          return peerStats(await queryPeer<unknown>(peer, "cache.stats", undefined, ctx.authorization));
+        } catch (error) {
+          throw new TRPCError({
+            code: "SERVICE_UNAVAILABLE",
+            message: `Instance ${of} did not answer usable stats: ${(error as Error).message}`,
+            cause: error,
+          });
+        }
       }
       const answers = await Promise.all(
-        peers.map((peer) => queryPeer<Stats>(peer, "cache.stats", undefined, ctx.authorization).catch(() => peer.id)),
+        peers.map(async (peer) => {
+          try {
+            return peerStats(await queryPeer<unknown>(peer, "cache.stats", undefined, ctx.authorization));
+          } catch {
+            return peer.id; // unreachable, refused or malformed: reported as unreachable
+          }
+        }),
       );
       const others = answers.filter((answer): answer is Stats => typeof answer !== "string");
       return mergeStats(
@@ -65,7 +81,7 @@ export const cacheRouter = router({
     const remote = await Promise.all(
       peers.map(async (peer) => {
         try {
-          const copy = await queryPeer<L1Copy>(peer, "cache.l1Copy", input, ctx.authorization);
+          const copy = peerL1Copy(await queryPeer<unknown>(peer, "cache.l1Copy", input, ctx.authorization));
           return { instanceId: peer.id, url: peer.url, copy, error: null };
         } catch (error) {
           return { instanceId: peer.id, url: peer.url, copy: null, error: (error as Error).message };
@@ -81,11 +97,14 @@ export const cacheRouter = router({
       key: peeked.key,
       version: peeked.version,
       codec: peeked.codec,
-      /** Tags are not part of the envelope yet; the UI keeps a place for them. */
-      tags: null as string[] | null,
+      /** The entry's tags (from L2, else from this instance's L1 copy); empty when untagged. */
+      tags: [...(l2?.tags ?? peeked.l1?.tags ?? [])],
       checkedAt: Date.now(),
       l2: l2 && {
         negative: l2.negative,
+        expired: l2.expired,
+        /** Tagged only: "invalid" once a tag was invalidated after its load began (the next read removes it), "expired" by a tag. */
+        tagVerdict: l2.tagVerdict,
         freshUntil: l2.freshUntil,
         staleUntil: l2.staleUntil,
         loadMs: l2.loadMs,
@@ -113,6 +132,15 @@ export const cacheRouter = router({
   invalidate: adminProcedure.input(entryInput).mutation(async ({ ctx, input }) => {
     await ctx.services.cache.namespace(input.namespace).delete(input.id);
     return { namespace: input.namespace, id: input.id, invalidated: true };
+  }),
+
+  /**
+   * Invalidates a tag: every entry carrying it, in every namespace, is gone for every instance (L1 through the bus,
+   * L2 found dead by the next read), and loads under way for such entries do not fill.
+   */
+  invalidateTag: adminProcedure.input(z.strictObject({ tag: cacheTag })).mutation(async ({ ctx, input }) => {
+    const acknowledged = await ctx.services.cache.invalidateTags([input.tag]);
+    return { tag: input.tag, acknowledged };
   }),
 
   /** Drops a whole namespace (all versions) from both tiers in every instance. */

@@ -1,0 +1,113 @@
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import getPort from "get-port";
+import { delay } from "../fixtures.js";
+import type { Strategy } from "./strategies.js";
+
+const INSTANCE = fileURLToPath(new URL("./instance.ts", import.meta.url));
+const ENTRY_POINT = fileURLToPath(new URL("./entry-point.ts", import.meta.url));
+
+/** What every instance of every variant gets alike. */
+export interface ClusterSettings {
+  databaseUrl: string;
+  redisUrl: string;
+  adminToken: string;
+  cachePrefix: string;
+  dbLatencyMs: number;
+  instances: number;
+  /** Extra variables for every instance (e.g. one that turns the rate limiter off). */
+  env?: Record<string, string>;
+}
+
+/** Polls `url` until it answers 200. */
+export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await delay(100);
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const force = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(force);
+}
+
+/** N built API instances with one strategy, and the round-robin entry point in front of them (its own process). */
+export class VariantCluster {
+  private constructor(
+    readonly strategy: Strategy,
+    readonly instanceUrls: string[],
+    readonly entryUrl: string,
+    private readonly children: ChildProcess[],
+  ) {}
+
+  static async start(strategy: Strategy, settings: ClusterSettings): Promise<VariantCluster> {
+    const children: ChildProcess[] = [];
+    try {
+      const ports: number[] = [];
+      for (let i = 0; i < settings.instances; i++) ports.push(await getPort());
+      for (const port of ports) {
+        // No `source` condition: the instance runs the API from apps/api/dist, as `pnpm start` does; tsx only loads instance.ts.
+        const child = spawn(process.execPath, ["--import", "tsx", INSTANCE], {
+          env: {
+            ...process.env,
+            ...settings.env,
+            CACHE_STRATEGY: strategy,
+            PORT: String(port),
+            HOST: "127.0.0.1",
+            DATABASE_URL: settings.databaseUrl,
+            REDIS_URL: settings.redisUrl,
+            ADMIN_TOKEN: settings.adminToken,
+            CACHE_PREFIX: settings.cachePrefix,
+            DB_LATENCY_MS: String(settings.dbLatencyMs),
+            LOG_LEVEL: "warn",
+            // The per-client rate limit (where the API has one) would throttle the load generator, one client.
+            RATE_LIMIT_MAX: "0",
+          },
+          stdio: ["ignore", "ignore", "inherit"],
+        });
+        children.push(child);
+      }
+      const instanceUrls = ports.map((port) => `http://127.0.0.1:${port}`);
+      await Promise.all(instanceUrls.map((url) => waitForHttp(`${url}/readyz`)));
+      const entry = fork(ENTRY_POINT, [String(await getPort()), ...instanceUrls], {
+        execArgv: ["--import", "tsx"],
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      });
+      children.push(entry);
+      const { url } = await new Promise<{ url: string }>((resolve, reject) => {
+        entry.once("message", (message) => resolve(message as { url: string }));
+        entry.once("exit", (code) => reject(new Error(`the entry point exited (${code})`)));
+      });
+      return new VariantCluster(strategy, instanceUrls, url, children);
+    } catch (error) {
+      await Promise.all(children.map(stopChild));
+      throw error;
+    }
+  }
+
+  /** Postgres queries the instances made so far, by operation (their `hoard_db_queries_total`). */
+  async databaseQueries(): Promise<Map<string, number>> {
+    const totals = new Map<string, number>();
+    for (const url of this.instanceUrls) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      for (const match of text.matchAll(/^hoard_db_queries_total\{operation="([^"]+)",outcome="[^"]+"\} (\S+)$/gm))
+        totals.set(match[1] as string, (totals.get(match[1] as string) ?? 0) + Number(match[2]));
+    }
+    return totals;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.children.map(stopChild));
+  }
+}

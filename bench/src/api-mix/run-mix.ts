@@ -1,0 +1,213 @@
+import { randomBytes } from "node:crypto";
+import { History } from "@hoard/api";
+import { OwnRedisServer } from "@hoard/test-servers";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { percentile } from "../harness.js";
+import { TrpcClient } from "./client.js";
+import { type ClusterSettings, VariantCluster } from "./cluster.js";
+import { postgresTransactions, redisCommands, settlePostgresStats } from "./counters.js";
+import { clearOutbox, ensureDatabase, seedBenchUsers } from "./database.js";
+import { MixedLoad, type PhaseResult, VersionClock } from "./load.js";
+import { countStale } from "./stale.js";
+import type { Strategy } from "./strategies.js";
+import { DEFAULT_SHAPE, Workload, type WorkloadShape } from "./workload.js";
+
+/** How big and long the mixed-workload benchmark runs. */
+export interface MixSettings {
+  strategies: readonly Strategy[];
+  /** Rounds; each runs every strategy once, in rotating order. */
+  rounds: number;
+  shape: WorkloadShape;
+  /** Database latency per load, in ms (the lab's DB_LATENCY_MS). */
+  dbLatencyMs: number;
+  /** API instances per variant, behind one round-robin entry point. */
+  instances: number;
+  /** Closed-loop clients of the warm-up and saturation phases. */
+  concurrency: number;
+  /** Clients that ask for the hottest id at once in the cold-start stampede. */
+  stampedeClients: number;
+  warmupSeconds: number;
+  /** The fixed offered load, requests/s (open loop), and how long it lasts. */
+  fixedRate: number;
+  fixedSeconds: number;
+  saturationSeconds: number;
+  /** The Postgres database the users are seeded in (created when missing, kept for the next run). */
+  database: string;
+  /** Where to create it. */
+  adminUrl: string;
+  /** Seed of the request stream (each variant-round replays the same one). */
+  seed: number;
+  /** Extra variables for every instance. */
+  env?: Record<string, string>;
+}
+
+/** What one variant did in one round. */
+export interface VariantRound {
+  strategy: Strategy;
+  saturationRps: number;
+  fixed: { p50: number; p99: number; max: number; answered: number; failed: number };
+  /** Requests of the fixed-load and saturation phases together (the span the counters below cover). */
+  requests: number;
+  /** Failed requests over the warm-up, fixed-load and saturation phases. */
+  failed: number;
+  postgresTransactionsPer1000: number;
+  /** Queries on `users` (the API's hoard_db_queries_total) per 1,000 requests. */
+  userQueriesPer1000: number;
+  redisCommandsPerRequest: number;
+  /** Commands a second while no request ran (heartbeats, bus pings, drains): included in the figure above. */
+  redisIdlePerSecond: number;
+  reads: number;
+  writes: number;
+  /** Reads older than a write acknowledged before they began (the consistency checker's definition). */
+  staleReads: number;
+  /** Those stale for longer than the bus delay budget. */
+  staleBeyondBudget: number;
+  maxStaleMs: number;
+  stampede: { loads: number; p99: number; max: number };
+}
+
+function phaseLatency(phase: PhaseResult) {
+  return {
+    p50: percentile(phase.latenciesMs, 0.5),
+    p99: percentile(phase.latenciesMs, 0.99),
+    max: Math.max(0, ...phase.latenciesMs),
+    answered: phase.ok,
+    failed: phase.failed,
+  };
+}
+
+/** Reads of `count` ids from the cold tail (never the hottest id), `clients` at a time: compiles the hot paths and opens the sockets. */
+async function warmCode(load: MixedLoad, shape: WorkloadShape, clients: number, perClient: number): Promise<void> {
+  await Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      for (let i = 0; i < perClient; i++) await load.read(shape.users - ((client * perClient + i) % Math.floor(shape.users / 2)));
+    }),
+  );
+}
+
+async function runVariant(
+  strategy: Strategy,
+  settings: MixSettings,
+  cluster: ClusterSettings,
+  redis: Redis,
+  admin: pg.Client,
+  clock: VersionClock,
+) {
+  await clearOutbox(cluster.databaseUrl);
+  await redis.flushall();
+  const variant = await VariantCluster.start(strategy, cluster);
+  const client = new TrpcClient(variant.entryUrl, cluster.adminToken, Math.max(settings.concurrency, settings.stampedeClients));
+  try {
+    const history = new History();
+    const workload = new Workload(settings.shape, settings.seed);
+    const load = new MixedLoad(client, workload, history, clock);
+    await warmCode(load, settings.shape, settings.stampedeClients, 3);
+
+    // Cold-start stampede: the hottest id has never been read (Redis was flushed, the instances are new).
+    const before = (await variant.databaseQueries()).get("user.findById") ?? 0;
+    const started = performance.now();
+    const latencies = await Promise.all(
+      Array.from({ length: settings.stampedeClients }, async () => {
+        await load.read(workload.hottestId);
+        return performance.now() - started;
+      }),
+    );
+    const stampede = {
+      loads: ((await variant.databaseQueries()).get("user.findById") ?? 0) - before,
+      p99: percentile(latencies, 0.99),
+      max: Math.max(...latencies),
+    };
+
+    const warm = await load.closedLoop(settings.concurrency, settings.warmupSeconds);
+    // The settle pause doubles as an idle window: what Redis runs with no request (heartbeats, bus pings).
+    const idleFrom = await redisCommands(redis);
+    const idleStarted = performance.now();
+    await settlePostgresStats();
+    const redisIdlePerSecond = ((await redisCommands(redis)) - idleFrom - 1) / ((performance.now() - idleStarted) / 1_000);
+    const from = performance.now();
+    const counters0 = {
+      xacts: await postgresTransactions(admin, settings.database),
+      redis: await redisCommands(redis),
+      queries: [...(await variant.databaseQueries()).values()].reduce((a, b) => a + b, 0),
+    };
+    const fixed = await load.openLoop(settings.fixedRate, settings.fixedSeconds);
+    const saturation = await load.closedLoop(settings.concurrency, settings.saturationSeconds);
+    await settlePostgresStats();
+    const requests = fixed.ok + fixed.failed + saturation.ok + saturation.failed;
+    const xacts = (await postgresTransactions(admin, settings.database)) - counters0.xacts;
+    const redisDelta = (await redisCommands(redis)) - counters0.redis - 1;
+    const queries = [...(await variant.databaseQueries()).values()].reduce((a, b) => a + b, 0) - counters0.queries;
+    const stale = countStale(history, from);
+    const result: VariantRound = {
+      strategy,
+      saturationRps: saturation.ok / saturation.seconds,
+      fixed: phaseLatency(fixed),
+      requests,
+      failed: warm.failed + fixed.failed + saturation.failed,
+      postgresTransactionsPer1000: (xacts * 1_000) / requests,
+      userQueriesPer1000: (queries * 1_000) / requests,
+      redisCommandsPerRequest: redisDelta / requests,
+      redisIdlePerSecond,
+      reads: history.reads.filter((read) => read.startAt >= from).length,
+      writes: history.writes.filter((write) => write.startAt >= from).length,
+      staleReads: stale.all,
+      staleBeyondBudget: stale.beyondBudget,
+      maxStaleMs: stale.maxMs,
+      stampede,
+    };
+    return result;
+  } finally {
+    client.close();
+    await variant.stop();
+  }
+}
+
+/**
+ * The same API four ways under one mixed workload: for each round, each
+ * strategy in turn (rotating the order) gets a Redis of its own emptied, 3 new
+ * instances behind the round-robin entry point, the cold-start stampede, a
+ * warm-up, the fixed offered load and the closed-loop saturation run. The
+ * Redis is this benchmark's own redis-server (INFO commandstats counts only
+ * the variant's commands); Postgres is shared, the users seeded once.
+ */
+export async function runMix(settings: MixSettings, onRound?: (round: VariantRound) => void): Promise<VariantRound[]> {
+  const databaseUrl = `${settings.adminUrl.replace(/\/[^/]*$/, "")}/${settings.database}`;
+  await ensureDatabase(settings.adminUrl, settings.database);
+  const server = await OwnRedisServer.start();
+  const redis = new Redis(server.url);
+  const admin = new pg.Client({ connectionString: settings.adminUrl });
+  await admin.connect();
+  const cluster: ClusterSettings = {
+    databaseUrl,
+    redisUrl: server.url,
+    adminToken: randomBytes(24).toString("hex"),
+    cachePrefix: "bench-mix",
+    dbLatencyMs: settings.dbLatencyMs,
+    instances: settings.instances,
+    ...(settings.env ? { env: settings.env } : {}),
+  };
+  try {
+    // One instance applies the migrations, then the users are seeded (once; later runs reuse them).
+    const migrator = await VariantCluster.start("none", { ...cluster, instances: 1 });
+    await migrator.stop();
+    await seedBenchUsers(databaseUrl, settings.shape.users);
+    const clock = new VersionClock();
+    const rounds: VariantRound[] = [];
+    for (let round = 0; round < settings.rounds; round++) {
+      for (let k = 0; k < settings.strategies.length; k++) {
+        const strategy = settings.strategies[(round + k) % settings.strategies.length] as Strategy;
+        const result = await runVariant(strategy, settings, cluster, redis, admin, clock);
+        rounds.push(result);
+        onRound?.(result);
+      }
+    }
+    return rounds;
+  } finally {
+    await admin.end();
+    redis.disconnect();
+    await server.stop();
+  }
+}
+
+export { DEFAULT_SHAPE };

@@ -1,0 +1,211 @@
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { BUS_DELAY_BUDGET_MS } from "@hoard/api";
+import { variantsChart } from "../api-mix/chart.js";
+import { DEFAULT_SHAPE, type MixSettings, runMix, type VariantRound } from "../api-mix/run-mix.js";
+import { STRATEGIES, STRATEGY_LABELS, STRATEGY_NAMES, type Strategy } from "../api-mix/strategies.js";
+import { scale } from "../fixtures.js";
+import { formatNumber, summarize } from "../harness.js";
+import type { RowReport } from "../report.js";
+
+const CHART = fileURLToPath(new URL("../../results/api-mix.svg", import.meta.url));
+
+/** The settings of `pnpm bench` (and `--quick`); BENCH_MIX_RATE and BENCH_MIX_USERS override the load and the users. */
+export function benchMixSettings(): MixSettings {
+  return {
+    strategies: STRATEGIES,
+    rounds: scale(3, 1),
+    shape: { ...DEFAULT_SHAPE, users: Number(process.env.BENCH_MIX_USERS ?? DEFAULT_SHAPE.users) },
+    dbLatencyMs: 2,
+    instances: 3,
+    concurrency: 64,
+    stampedeClients: 200,
+    warmupSeconds: scale(4, 1),
+    fixedRate: Number(process.env.BENCH_MIX_RATE ?? scale(300, 150)),
+    fixedSeconds: scale(8, 2),
+    saturationSeconds: scale(8, 2),
+    database: "hoard_bench4",
+    adminUrl: process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+    seed: 15,
+  };
+}
+
+/** Medians over the rounds of one strategy (sums for stale reads, the worst for maxima). */
+export interface VariantSummary {
+  strategy: Strategy;
+  name: string;
+  rounds: number;
+  saturationRps: ReturnType<typeof summarize>;
+  p50: number;
+  p99: number;
+  max: number;
+  postgresTransactionsPer1000: number;
+  userQueriesPer1000: number;
+  redisCommandsPerRequest: number;
+  redisIdlePerSecond: number;
+  reads: number;
+  staleReads: number;
+  staleBeyondBudget: number;
+  maxStaleMs: number;
+  failed: number;
+  stampedeLoads: ReturnType<typeof summarize>;
+  stampedeP99: number;
+}
+
+export function summarizeVariants(rounds: VariantRound[]): VariantSummary[] {
+  const strategies = STRATEGIES.filter((strategy) => rounds.some((round) => round.strategy === strategy));
+  return strategies.map((strategy) => {
+    const mine = rounds.filter((round) => round.strategy === strategy);
+    const median = (pick: (round: VariantRound) => number) => summarize(strategy, mine.map(pick)).median;
+    const sum = (pick: (round: VariantRound) => number) => mine.reduce((total, round) => total + pick(round), 0);
+    return {
+      strategy,
+      name: STRATEGY_NAMES[strategy],
+      rounds: mine.length,
+      saturationRps: summarize(
+        strategy,
+        mine.map((round) => round.saturationRps),
+      ),
+      p50: median((round) => round.fixed.p50),
+      p99: median((round) => round.fixed.p99),
+      max: Math.max(...mine.map((round) => round.fixed.max)),
+      postgresTransactionsPer1000: median((round) => round.postgresTransactionsPer1000),
+      userQueriesPer1000: median((round) => round.userQueriesPer1000),
+      redisCommandsPerRequest: median((round) => round.redisCommandsPerRequest),
+      redisIdlePerSecond: median((round) => round.redisIdlePerSecond),
+      reads: sum((round) => round.reads),
+      staleReads: sum((round) => round.staleReads),
+      staleBeyondBudget: sum((round) => round.staleBeyondBudget),
+      maxStaleMs: Math.max(...mine.map((round) => round.maxStaleMs)),
+      failed: sum((round) => round.failed),
+      stampedeLoads: summarize(
+        strategy,
+        mine.map((round) => round.stampede.loads),
+      ),
+      stampedeP99: median((round) => round.stampede.p99),
+    };
+  });
+}
+
+const ratio = (a: number, b: number) => (b === 0 ? Number.POSITIVE_INFINITY : a / b);
+
+/** Rows 10 and 11 from measured rounds, and the chart row 10 shows (the harness test renders them from a tiny run). */
+export function apiMixRows(settings: MixSettings, rounds: VariantRound[]): { rows: RowReport[]; chart: string } {
+  const summaries = summarizeVariants(rounds);
+  const of = (strategy: Strategy) => summaries.find((summary) => summary.strategy === strategy);
+  const hoard = of("hoard");
+  const recipe = of("recipe");
+  const bento = of("bentocache");
+  const shape = settings.shape;
+  const workload = `${formatNumber(shape.users)} users, Zipf s = ${shape.zipfS} ids, ${shape.writeShare * 100} % updates, ${shape.missingShare * 100} % of reads for missing ids, ${settings.dbLatencyMs} ms database latency per load, ${settings.instances} instances per variant behind the round-robin entry point`;
+  const versus =
+    hoard && recipe && bento
+      ? {
+          rps: ratio(hoard.saturationRps.median, recipe.saturationRps.median),
+          p99: ratio(hoard.p99, recipe.p99),
+          queries: ratio(hoard.postgresTransactionsPer1000, recipe.postgresTransactionsPer1000),
+          rpsBento: ratio(hoard.saturationRps.median, bento.saturationRps.median),
+        }
+      : undefined;
+  const met =
+    versus && hoard && bento
+      ? versus.rps >= 1.5 &&
+        versus.p99 <= 0.5 &&
+        versus.queries <= 0.5 &&
+        hoard.staleBeyondBudget === 0 &&
+        versus.rpsBento > 1 &&
+        hoard.staleBeyondBudget <= bento.staleBeyondBudget
+      : undefined;
+  const label = (s: VariantSummary) => STRATEGY_LABELS[s.strategy];
+  const chart = variantsChart("The same API four ways (median of rounds)", [
+    {
+      title: "requests/s at saturation",
+      better: "more",
+      unit: "req/s",
+      values: summaries.map((s) => ({ label: label(s), value: s.saturationRps.median })),
+    },
+    {
+      title: `p99 at ${settings.fixedRate} req/s offered`,
+      better: "less",
+      unit: "ms",
+      values: summaries.map((s) => ({ label: label(s), value: s.p99 })),
+    },
+    {
+      title: "Postgres transactions / 1,000 requests",
+      better: "less",
+      unit: "",
+      values: summaries.map((s) => ({ label: label(s), value: s.postgresTransactionsPer1000 })),
+    },
+  ]);
+  const mix: RowReport = {
+    id: 10,
+    title: "The same API four ways under one mixed workload",
+    table: [
+      `Workload: ${workload}. Each round runs every variant in turn (rotating order) on 3 new instances and an emptied Redis; ${settings.rounds} round(s); ${settings.concurrency} closed-loop clients for ${settings.warmupSeconds} s of warm-up and ${settings.saturationSeconds} s at saturation; ${settings.fixedRate} requests/s offered for ${settings.fixedSeconds} s (open loop).`,
+      "",
+      "![requests/s, p99 and Postgres transactions per variant](bench/results/api-mix.svg)",
+      "",
+      `| variant | requests/s at saturation, median (min–max) | p50 / p99 / max at ${settings.fixedRate} req/s (ms) | Postgres transactions / 1,000 requests | queries on users / 1,000 requests | Redis commands / request (idle: commands/s) | stale reads: beyond ${BUS_DELAY_BUDGET_MS} ms / all / reads checked (longest, ms) | failed requests |`,
+      "|---|---|---|---|---|---|---|---|",
+      ...summaries.map(
+        (s) =>
+          `| ${s.name} | ${formatNumber(s.saturationRps.median)} (${formatNumber(s.saturationRps.min)}–${formatNumber(s.saturationRps.max)}) | ${formatNumber(s.p50, 1)} / ${formatNumber(s.p99, 1)} / ${formatNumber(s.max, 1)} | ${formatNumber(s.postgresTransactionsPer1000)} | ${formatNumber(s.userQueriesPer1000)} | ${formatNumber(s.redisCommandsPerRequest, 2)} (${formatNumber(s.redisIdlePerSecond, 1)}) | ${s.staleBeyondBudget} / ${s.staleReads} / ${formatNumber(s.reads)} (${formatNumber(s.maxStaleMs)}) | ${s.failed} |`,
+      ),
+    ],
+    target:
+      "Hoard >= 1.5x the recipe's requests/s, <= 0.5x its p99, <= 0.5x its Postgres transactions, 0 stale reads beyond the bus budget; ahead of bentocache on requests/s and stale reads",
+    result: versus
+      ? `Hoard vs the recipe: ${formatNumber(versus.rps, 2)}x requests/s, ${formatNumber(versus.p99, 2)}x p99, ${formatNumber(versus.queries, 2)}x Postgres transactions; ${hoard?.staleBeyondBudget} stale reads beyond the budget (bentocache ${bento?.staleBeyondBudget}, recipe ${recipe?.staleBeyondBudget}); ${formatNumber(versus.rpsBento, 2)}x bentocache's requests/s`
+      : "not every variant ran",
+    ...(met === undefined ? {} : { met }),
+    bars: versus
+      ? [
+          { label: "API mix: Hoard / recipe requests/s", ratio: versus.rps },
+          { label: "API mix: Hoard / recipe p99", ratio: versus.p99 },
+          { label: "API mix: Hoard / recipe Postgres tx", ratio: versus.queries },
+          { label: "API mix: Hoard / bentocache requests/s", ratio: versus.rpsBento },
+        ]
+      : [],
+    notes: [
+      "Variants: no cache (every read a Postgres load); the seeds' recipe (ioredis GET, SETEX 300 on a miss, DEL after a write; no L1, no lock, no negative caching); bentocache 1.6.1 as its docs set up a multi-tier cache (memory L1 of 10 MB, Redis L2, Redis bus; getOrSet with ttl 5m in a `users` namespace, delete after a write); Hoard, the API as shipped. All four run the same built API (same procedures, schema, pools, middleware); the other three replace only the read/write path of user.byId/create/update/delete (`StartOptions.profiles`, bench/src/api-mix/variants/) and do not start Hoard's outbox drain or database listener.",
+      "Every read through the cache is a load of one row followed by the lab's database latency (DB_LATENCY_MS), the same function for every variant; writes are user.update with a new version in the display name, at most one in flight per id.",
+      "Postgres transactions come from pg_stat_database (xact_commit + xact_rollback of the benchmark database, read after the backends reported); each autocommitted query is one, and a Hoard write's outbox settle is one more. Queries on users are the instances' hoard_db_queries_total. Both cover the fixed-load and saturation phases.",
+      "Redis commands come from INFO commandstats of the benchmark's own redis-server (nothing else uses it) over the same phases, including what the instances send when idle (heartbeats, bus pings), shown in brackets as commands/s.",
+      `Stale reads use the consistency checker's definition (apps/api/src/consistency/history.ts): a read that returned an older version than a write acknowledged before the read began; the budget for bus delay is ${BUS_DELAY_BUDGET_MS} ms. Reads through the entry point cannot say which instance served them, so read-your-writes is not told apart.`,
+      "The load generator (node:http, keep-alive) runs in the benchmark process on the same cores as the 3 instances, the entry point, Redis and Postgres.",
+    ],
+  };
+  const stampede: RowReport = {
+    id: 11,
+    title: "Cold-start stampede: every client asks for the hottest id at once",
+    table: [
+      `${settings.stampedeClients} clients at once through the entry point, right after the variant's instances started on an emptied Redis (code warmed on other ids); ${settings.dbLatencyMs} ms database latency.`,
+      "",
+      "| variant | Postgres loads of the hot id, median (min–max) over rounds | caller p99 (ms, median of rounds) |",
+      "|---|---|---|",
+      ...summaries.map(
+        (s) =>
+          `| ${s.name} | ${formatNumber(s.stampedeLoads.median)} (${formatNumber(s.stampedeLoads.min)}–${formatNumber(s.stampedeLoads.max)}) | ${formatNumber(s.stampedeP99, 1)} |`,
+      ),
+    ],
+    target: "report the database load per variant",
+    result: hoard
+      ? `Hoard: ${formatNumber(hoard.stampedeLoads.max)} load(s) at most; ${summaries.map((s) => `${s.strategy} ${formatNumber(s.stampedeLoads.median)}`).join(", ")}`
+      : "see table",
+    notes: ["Loads are the instances' user.findById queries (hoard_db_queries_total) between just before and just after the stampede."],
+  };
+  return { rows: [mix, stampede], chart };
+}
+
+/** Rows 10 and 11: runs the benchmark with `pnpm bench`'s settings. */
+export async function apiMix(): Promise<RowReport[]> {
+  const settings = benchMixSettings();
+  const rounds = await runMix(settings, (round) =>
+    console.log(
+      `   ${round.strategy}: ${formatNumber(round.saturationRps)} req/s at saturation, p99 ${formatNumber(round.fixed.p99, 1)} ms at ${settings.fixedRate} req/s, ${round.staleBeyondBudget}/${round.staleReads} stale, stampede ${round.stampede.loads} load(s)`,
+    ),
+  );
+  const { rows, chart } = apiMixRows(settings, rounds);
+  writeFileSync(CHART, chart);
+  return rows;
+}

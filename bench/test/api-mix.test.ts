@@ -1,0 +1,80 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { DEFAULT_SHAPE, type MixSettings, runMix, type VariantRound } from "../src/api-mix/run-mix.js";
+import { STRATEGIES } from "../src/api-mix/strategies.js";
+import { apiMixRows } from "../src/rows/api-mix.js";
+
+// Rows 10 and 11 in a tiny configuration (a few hundred requests per variant): proves the harness
+// starts every variant, drives it and counts what it should. The figures are pnpm bench's job.
+const settings: MixSettings = {
+  strategies: STRATEGIES,
+  rounds: 1,
+  shape: { ...DEFAULT_SHAPE, users: 500 },
+  dbLatencyMs: 2,
+  instances: 3,
+  concurrency: 8,
+  stampedeClients: 24,
+  warmupSeconds: 0.5,
+  fixedRate: 60,
+  fixedSeconds: 1.5,
+  saturationSeconds: 1.5,
+  // A database of this run's own, dropped at the end (the benchmark keeps hoard_bench4 for the next run).
+  database: `hoard_bench4_test_${randomBytes(4).toString("hex")}`,
+  adminUrl: process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+  seed: 15,
+};
+
+let rounds: VariantRound[] = [];
+
+afterAll(async () => {
+  const admin = new pg.Client({ connectionString: settings.adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${settings.database} WITH (FORCE)`);
+  await admin.end();
+});
+
+beforeAll(() => {
+  const dist = fileURLToPath(new URL("../../apps/api/dist/index.js", import.meta.url));
+  if (!existsSync(dist)) throw new Error("apps/api is not built: run `pnpm build` first (the benchmark runs the built API)");
+});
+
+it("runs the four variants, each on 3 instances behind the entry point, and counts their database and Redis work", async () => {
+  rounds = await runMix(settings);
+  expect(rounds.map((round) => round.strategy).sort()).toEqual([...STRATEGIES].sort());
+  const of = (strategy: string) => rounds.find((round) => round.strategy === strategy) as VariantRound;
+  for (const round of rounds) {
+    expect(round.failed, round.strategy).toBe(0);
+    expect(round.requests, round.strategy).toBeGreaterThan(60);
+    expect(round.saturationRps, round.strategy).toBeGreaterThan(0);
+    expect(round.fixed.answered, round.strategy).toBe(Math.round(settings.fixedRate * settings.fixedSeconds));
+    expect(round.fixed.p99, round.strategy).toBeGreaterThanOrEqual(round.fixed.p50);
+    expect(round.writes, round.strategy).toBeGreaterThan(0);
+    // Nothing here loses an invalidation for long: the harness must not invent stale reads.
+    expect(round.staleBeyondBudget, round.strategy).toBe(0);
+  }
+  // Without a cache every request is one query on users (each read a load, each write an update).
+  expect(of("none").userQueriesPer1000).toBeCloseTo(1_000, -1);
+  expect(of("none").stampede.loads).toBe(settings.stampedeClients);
+  // Caches answer some reads without Postgres, and send commands to the benchmark's own Redis.
+  for (const strategy of ["recipe", "bentocache", "hoard"]) {
+    expect(of(strategy).userQueriesPer1000, strategy).toBeLessThan(of("none").userQueriesPer1000);
+    expect(of(strategy).redisCommandsPerRequest, strategy).toBeGreaterThan(of("none").redisCommandsPerRequest);
+    expect(of(strategy).stampede.loads, strategy).toBeGreaterThanOrEqual(1);
+    expect(of(strategy).stampede.loads, strategy).toBeLessThan(settings.stampedeClients);
+  }
+  // Pub/sub locks and leases are Hoard's: at most one load per instance even on a loaded machine.
+  expect(of("hoard").stampede.loads).toBeLessThanOrEqual(settings.instances);
+});
+
+it("renders rows 10 and 11 and the chart from the rounds", () => {
+  const { rows, chart } = apiMixRows(settings, rounds);
+  expect(rows.map((row) => row.id)).toEqual([10, 11]);
+  expect(rows[0]?.table.filter((line) => line.startsWith("| Hoard"))).toHaveLength(1);
+  expect(rows[0]?.result).toMatch(/Hoard vs the recipe: [\d.]+x requests\/s/);
+  expect(rows[0]?.met).toBeTypeOf("boolean");
+  expect(chart).toMatch(/^<svg[\s\S]*<\/svg>$/);
+  expect(chart.match(/<rect /g)?.length).toBe(1 + 3 * STRATEGIES.length);
+});
