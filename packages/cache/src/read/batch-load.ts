@@ -130,7 +130,7 @@ export class BatchLoad<T> {
           return { value: await this.core.store(key, loaded, policy, performance.now() - started, fence), source: "loader" };
         };
         // Registered as this key's flight, so a concurrent getOrSet of the same id joins the batch.
-        return coalesce ? this.core.flights.run(key, work, { mark, epoch }) : work();
+        return coalesce ? this.core.flights.run(key, work, { mark: start.mark, epoch: start.epoch }) : work();
       });
       batch.catch(() => this.core.stats.counters.loadErrors++);
       const values = await Promise.all(stored);
