@@ -198,7 +198,13 @@ describe("invalidation outbox", () => {
       await holder.query("BEGIN");
       await holder.query("SELECT id FROM cache_invalidation_outbox WHERE cache_id = $1 FOR UPDATE", [String(id)]);
       const delivered: string[] = [];
-      const writer = outbox(async (cacheId) => (delivered.push(cacheId), true), { settleLockTimeoutMs: 100 });
+      const writer = outbox(
+        async (cacheId) => {
+          delivered.push(cacheId);
+          return true;
+        },
+        { settleLockTimeoutMs: 100 },
+      );
       expect(await writer.settle("user", String(id))).toBe(false);
       expect(delivered).toEqual([String(id)]);
     } finally {
