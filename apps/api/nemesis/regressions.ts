@@ -74,8 +74,9 @@ export const REGRESSIONS: Regression[] = [
   {
     seed: 221036891,
     durationMs: 20_000,
-    finding: "crash: an instance exited on an unhandled MaxRetriesPerRequestError (a bus-partition reset right after the bus reconnected)",
-    fix: "packages/cache/src/cache.ts: the bus connection has autoResubscribe off (ioredis dropped the promise of its own resubscribe); the bus subscribes on every ready",
+    finding:
+      "crash: an instance exited on an unhandled MaxRetriesPerRequestError (a bus-partition reset right after the bus reconnected); later read-your-writes: a restarted instance answered v5 right after acknowledging v6",
+    fix: "packages/cache/src/cache.ts: the bus connection has autoResubscribe off (ioredis dropped the promise of its own resubscribe); apps/api outbox settle deletes the key even when it cannot lock its row",
   },
   {
     seed: 222211895,
