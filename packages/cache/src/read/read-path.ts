@@ -216,6 +216,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
   async loadAndStore(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy, fence: Fence): Promise<T | null> {
     const started = performance.now();
     let loaded: T | null | undefined;
+    let outlived: Promise<T | null | undefined> | undefined;
     const stopRenewing =
       fence.locked && this.l2 ? keepLockAlive(this.l2, fence.lockKeys.lock, fence.token, policy.lockTtlMs, this.leaseTtlMs) : undefined;
     try {
@@ -224,9 +225,18 @@ export class ReadPath<T> extends NamespaceCore<T> {
         loader as (context: LoaderContext<CacheId>) => T | null | undefined | Promise<T | null | undefined>,
         id,
         policy.hardTimeoutMs,
+        policy.backgroundCompletion
+          ? (running) => {
+              outlived = running;
+            }
+          : undefined,
       );
       stopRenewing?.();
     } catch (error) {
+      if (outlived) {
+        this.#completeInBackground(key, outlived, policy, started, fence, stopRenewing);
+        throw error;
+      }
       stopRenewing?.();
       this.stats.counters.loadErrors++;
       if (fence.locked) {
@@ -238,6 +248,37 @@ export class ReadPath<T> extends NamespaceCore<T> {
     this.stats.record("load", loadMs);
     return this.store(key, loaded, policy, loadMs, fence);
   }
+  /**
+   * Finishes a load that outlived its hard timeout (`backgroundCompletion`): it keeps renewing its
+   * lock until it settles, then stores through the same fenced fill as any load, so a delete since
+   * it began keeps it out. A failure frees the lock and is counted and logged, never thrown.
+   */
+  #completeInBackground(
+    key: string,
+    running: Promise<T | null | undefined>,
+    policy: EntryPolicy,
+    started: number,
+    fence: Fence,
+    stopRenewing: (() => void) | undefined,
+  ): void {
+    running
+      .then(
+        (loaded) => {
+          stopRenewing?.();
+          const loadMs = performance.now() - started;
+          this.stats.record("load", loadMs);
+          return this.store(key, loaded, policy, loadMs, fence);
+        },
+        async (error: unknown) => {
+          stopRenewing?.();
+          this.stats.counters.loadErrors++;
+          if (fence.locked) await this.releaseLock(key, fence);
+          throw error;
+        },
+      )
+      .catch((error: unknown) => this.log.warn("background completion failed", error, { namespace: this.name, key }));
+  }
+
   /** Encodes and stores a loaded value: fenced in L2, then L1 unless invalidated meanwhile. Returns the decoded copy. */
   async store(key: string, loaded: T | null | undefined, policy: EntryPolicy, loadMs: number, fence: Fence): Promise<T | null> {
     const negative = loaded === null || loaded === undefined;
