@@ -36,6 +36,18 @@ describe("backgroundCompletion: loads that outlive their hard timeout", () => {
   const suite = cacheSuite("bgdone");
   const defaults = { jitter: 0, earlyRefreshBeta: 0, hardTimeoutMs: 50 };
 
+  /** Two instances; on the first, a load with backgroundCompletion that has passed its hard timeout and waits for `load.open()`. */
+  async function outlivedLoad() {
+    const cache = await suite.make({ defaults });
+    const other = await suite.make({ defaults });
+    const fills: boolean[] = [];
+    cache.on("fill", (event) => fills.push(event.accepted));
+    const ns = cache.namespace<Row>("r", { backgroundCompletion: true });
+    const load = gated();
+    await expect(ns.getOrSet(1, load.loader)).rejects.toThrow(LoaderTimeoutError);
+    return { cache, other, fills, ns, load };
+  }
+
   it("without it, a timed-out load is aborted and never fills", async () => {
     const cache = await suite.make({ defaults });
     const fills: boolean[] = [];
@@ -80,13 +92,7 @@ describe("backgroundCompletion: loads that outlive their hard timeout", () => {
   });
 
   it("fenced: a load that began before a delete never lands, in L1 or L2, here or in another instance", async () => {
-    const cache = await suite.make({ defaults });
-    const other = await suite.make({ defaults });
-    const fills: boolean[] = [];
-    cache.on("fill", (event) => fills.push(event.accepted));
-    const ns = cache.namespace<Row>("r", { backgroundCompletion: true });
-    const load = gated();
-    await expect(ns.getOrSet(1, load.loader)).rejects.toThrow(LoaderTimeoutError);
+    const { cache, other, fills, ns, load } = await outlivedLoad();
     await ns.delete(1);
     load.open();
     await until(() => fills.length === 1);
@@ -98,13 +104,7 @@ describe("backgroundCompletion: loads that outlive their hard timeout", () => {
   });
 
   it("fenced: a delete from another instance while the load runs also keeps it out", async () => {
-    const cache = await suite.make({ defaults });
-    const other = await suite.make({ defaults });
-    const fills: boolean[] = [];
-    cache.on("fill", (event) => fills.push(event.accepted));
-    const ns = cache.namespace<Row>("r", { backgroundCompletion: true });
-    const load = gated();
-    await expect(ns.getOrSet(1, load.loader)).rejects.toThrow(LoaderTimeoutError);
+    const { other, fills, ns, load } = await outlivedLoad();
     await other.namespace<Row>("r").delete(1);
     load.open();
     await until(() => fills.length === 1);
@@ -113,13 +113,7 @@ describe("backgroundCompletion: loads that outlive their hard timeout", () => {
   });
 
   it("fenced: a set() of a newer value while the load runs is not overwritten by it", async () => {
-    const cache = await suite.make({ defaults });
-    const other = await suite.make({ defaults });
-    const fills: boolean[] = [];
-    cache.on("fill", (event) => fills.push(event.accepted));
-    const ns = cache.namespace<Row>("r", { backgroundCompletion: true });
-    const load = gated();
-    await expect(ns.getOrSet(1, load.loader)).rejects.toThrow(LoaderTimeoutError);
+    const { other, fills, ns, load } = await outlivedLoad();
     await other.namespace<Row>("r").set(1, { v: "newer" });
     load.open();
     await until(() => fills.length === 1);

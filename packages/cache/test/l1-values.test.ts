@@ -50,7 +50,7 @@ describe("l1Values: what callers can do to a value they were handed", () => {
   const suite = cacheSuite("l1values");
   const defaults = { jitter: 0, earlyRefreshBeta: 0 };
 
-  it('frozen is the default: the loader\'s caller, coalesced callers and L1 hits all get a deep-frozen value; mutations throw and change nothing', async () => {
+  it("frozen is the default: the loader's caller, coalesced callers and L1 hits all get a deep-frozen value; mutations throw and change nothing", async () => {
     const cache = await suite.make({ defaults });
     const ns = cache.namespace<Profile>("p");
     let release!: () => void;
