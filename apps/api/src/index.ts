@@ -14,6 +14,6 @@ export {
   versionOf,
   type WriteRecord,
 } from "./consistency/history.js";
-export type { UserFields, UserProfile, UsersRepository } from "./db/users.js";
 export { type RunningApi, type StartOptions, startApi } from "./start.js";
 export type { CustomProfileStore, ProfileStore, ProfileStoreFactory, ProfileStoreParts } from "./users/profile-store.js";
+export type { UserFields, UserProfile, UsersRepository } from "./users/repository.js";

@@ -1,7 +1,7 @@
 import type { Cache } from "@hoard/cache";
 import type { Logger } from "pino";
 import type { AppRedis, RedisMode } from "./cache/redis-connection.js";
-import type { StatsSeries } from "./cache/stats-series.js";
+import type { StatsSeries } from "./cache-admin/stats-series.js";
 import type { Config } from "./config.js";
 import type { InvalidationOutbox } from "./db/outbox.js";
 import type { AdminAuth } from "./http/admin-auth.js";

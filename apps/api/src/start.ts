@@ -4,7 +4,7 @@ import { createCache } from "@hoard/cache";
 import { registerCacheMetrics } from "@hoard/cache/prometheus";
 import { type Logger, pino } from "pino";
 import { chooseRedis, connectAppRedis } from "./cache/redis-connection.js";
-import { StatsSeries } from "./cache/stats-series.js";
+import { StatsSeries } from "./cache-admin/stats-series.js";
 import type { Config } from "./config.js";
 import { createDatabaseClient } from "./db/client.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./db/embedded.js";
@@ -12,7 +12,6 @@ import { migrateWithLock } from "./db/migrate.js";
 import { NotifyListener } from "./db/notify-listener.js";
 import { InvalidationOutbox, type InvalidationTarget } from "./db/outbox.js";
 import { seedUsers } from "./db/seed-users.js";
-import { UsersRepository } from "./db/users.js";
 import { AdminAuth } from "./http/admin-auth.js";
 import { createApp } from "./http/app.js";
 import { logSerializers } from "./http/log-redaction.js";
@@ -23,6 +22,7 @@ import { DbLatency } from "./lab/db-latency.js";
 import { StampedeLab } from "./lab/stampede.js";
 import type { InstanceIdentity, Services } from "./services.js";
 import type { ProfileStore, ProfileStoreFactory } from "./users/profile-store.js";
+import { UsersRepository } from "./users/repository.js";
 import { USER_NAMESPACE, UserService } from "./users/user-service.js";
 
 /** Rows per INSERT when seeding from the admin UI: small enough for a progress bar that moves. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sourceOf } from "../src/cache-admin/inspect-router.js";
 import type { RunningApi } from "../src/start.js";
-import { sourceOf } from "../src/trpc/routers/inspect.js";
 import { startTestApi } from "./support/api.js";
 import { client, failure } from "./support/client.js";
 import { createTestDatabase, type TestDatabase } from "./support/postgres.js";

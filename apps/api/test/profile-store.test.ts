@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
-import type { UserFields, UserProfile } from "../src/db/users.js";
 import { type RunningApi, startApi } from "../src/start.js";
 import type { ProfileStore } from "../src/users/profile-store.js";
+import type { UserFields, UserProfile } from "../src/users/repository.js";
 import { ADMIN_TOKEN, client } from "./support/client.js";
 import { until } from "./support/poll.js";
 import { createTestDatabase, type TestDatabase } from "./support/postgres.js";

@@ -1,9 +1,9 @@
+import { inspectRouter } from "../cache-admin/inspect-router.js";
+import { cacheRouter } from "../cache-admin/router.js";
+import { instancesRouter } from "../instances/router.js";
+import { labRouter } from "../lab/router.js";
+import { userRouter } from "../users/router.js";
 import { router } from "./init.js";
-import { cacheRouter } from "./routers/cache.js";
-import { inspectRouter } from "./routers/inspect.js";
-import { instancesRouter } from "./routers/instances.js";
-import { labRouter } from "./routers/lab.js";
-import { userRouter } from "./routers/user.js";
 
 /** The whole API. Clients import `type AppRouter` only: no server code reaches a browser bundle. */
 export const appRouter = router({

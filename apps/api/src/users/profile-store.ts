@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
-import type { UserFields, UserProfile, UsersRepository } from "../db/users.js";
+import type { UserFields, UserProfile, UsersRepository } from "./repository.js";
 
 /**
  * What the `user` procedures (byId, create, update, delete) call: the read and

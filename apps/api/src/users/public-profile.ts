@@ -1,4 +1,4 @@
-import type { UserProfile } from "../db/users.js";
+import type { UserProfile } from "./repository.js";
 
 /** A profile as anyone may read it: everything but the email. */
 export type PublicProfile = Omit<UserProfile, "email">;

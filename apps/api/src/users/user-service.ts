@@ -1,8 +1,8 @@
 import type { Cache, DetailedResult, Namespace, Protection } from "@hoard/cache";
 import type { InvalidationOutbox } from "../db/outbox.js";
-import type { UserFields, UserProfile, UsersRepository } from "../db/users.js";
 import type { DbLatency } from "../lab/db-latency.js";
 import type { ProfileStore } from "./profile-store.js";
+import type { UserFields, UserProfile, UsersRepository } from "./repository.js";
 
 /** The cache namespace of user profiles; bump the version when UserProfile changes shape. */
 export const USER_NAMESPACE = { name: "user", version: 1, ttlMs: 60_000, negativeTtlMs: 5_000 } as const;

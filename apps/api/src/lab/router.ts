@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { adminProcedure, router } from "../init.js";
-import { userId } from "../inputs.js";
+import { adminProcedure, router } from "../trpc/init.js";
+import { userId } from "../users/inputs.js";
 
 const mode = z.enum(["none", "local", "distributed"]);
 

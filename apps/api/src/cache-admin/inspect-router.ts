@@ -1,7 +1,7 @@
 import type { ResultSource } from "@hoard/cache";
 import { z } from "zod";
-import { adminProcedure, router } from "../init.js";
-import { userId } from "../inputs.js";
+import { adminProcedure, router } from "../trpc/init.js";
+import { userId } from "../users/inputs.js";
 
 /** Where a lookup's answer came from, as the admin UI shows it. */
 export type LookupSource = "l1" | "l2" | "database" | "coalesced" | "lock-wait" | "stale";

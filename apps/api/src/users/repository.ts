@@ -1,7 +1,7 @@
 import { asc, eq, gt, inArray } from "drizzle-orm";
+import type { Database } from "../db/client.js";
+import { type UserRow, users } from "../db/schema.js";
 import type { ApiMetrics } from "../http/metrics.js";
-import type { Database } from "./client.js";
-import { type UserRow, users } from "./schema.js";
 
 /** A profile as the API returns and caches it (timestamps as ISO strings, identical from every tier). */
 export type UserProfile = UserRow;

@@ -1,9 +1,10 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { queryPeer, trustedInstances } from "../../instances/peer-call.js";
-import { adminProcedure, router } from "../init.js";
-import { namespaceName, userId } from "../inputs.js";
-import { localStats, mergeStats, type Stats } from "./cache-stats.js";
+import { queryPeer, trustedInstances } from "../instances/peer-call.js";
+import { adminProcedure, router } from "../trpc/init.js";
+import { userId } from "../users/inputs.js";
+import { localStats, mergeStats, type Stats } from "./cluster-stats.js";
+import { namespaceName } from "./inputs.js";
 import { peerL1Copy, peerStats } from "./peer-answers.js";
 import { versionDemo } from "./version-demo.js";
 

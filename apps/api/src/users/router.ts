@@ -1,9 +1,9 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { type ProfileView, viewFor } from "../../users/public-profile.js";
-import { adminProcedure, publicProcedure, router } from "../init.js";
-import { bio, displayName, email, userId, username } from "../inputs.js";
-import { progressChannel } from "../progress-channel.js";
+import { adminProcedure, publicProcedure, router } from "../trpc/init.js";
+import { progressChannel } from "../trpc/progress-channel.js";
+import { bio, displayName, email, userId, username } from "./inputs.js";
+import { type ProfileView, viewFor } from "./public-profile.js";
 
 const patch = z
   .strictObject({ username: username.optional(), email: email.optional(), displayName: displayName.optional(), bio: bio.optional() })

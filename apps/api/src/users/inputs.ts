@@ -36,6 +36,3 @@ export const displayName = text()
     message: "must not contain bidirectional override characters (U+202A-U+202E, U+2066-U+2069)",
   });
 export const bio = text().max(2_000);
-
-/** The cache namespaces the admin procedures can address. */
-export const namespaceName = z.enum(["user"]);

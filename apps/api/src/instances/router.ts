@@ -1,4 +1,4 @@
-import { adminProcedure, router } from "../init.js";
+import { adminProcedure, router } from "../trpc/init.js";
 
 export const instancesRouter = router({
   /** Live instances of the cluster, from their heartbeats in Redis. */

@@ -1,8 +1,8 @@
 import { type BusHealth, hitRates } from "@hoard/cache";
-import type { StatsSample } from "../../cache/stats-series.js";
-import { withoutAddresses } from "../../http/public-errors.js";
-import type { Services } from "../../services.js";
-import { withTimeout } from "../../timeout.js";
+import { withoutAddresses } from "../http/public-errors.js";
+import type { Services } from "../services.js";
+import { withTimeout } from "../timeout.js";
+import type { StatsSample } from "./stats-series.js";
 
 /** Which process(es) a stats answer describes, so the UI can label its figures. */
 export type StatsScope = { kind: "instance"; instanceId: string } | { kind: "cluster"; instanceIds: string[]; unreachable: string[] };

@@ -1,5 +1,5 @@
 import { createCache } from "@hoard/cache";
-import type { Services } from "../../services.js";
+import type { Services } from "../services.js";
 
 /**
  * What a version bump of the `user` namespace would do to one id, shown

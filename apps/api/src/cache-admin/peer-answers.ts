@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { L1Copy } from "./cache.js";
-import type { Stats } from "./cache-stats.js";
+import type { Stats } from "./cluster-stats.js";
+import type { L1Copy } from "./router.js";
 
 const num = z.number();
 const counters = z.record(z.string(), num);
