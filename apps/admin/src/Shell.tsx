@@ -86,7 +86,7 @@ function LatencyBanner() {
   return (
     <aside className="banner latency" aria-label="Database latency">
       <strong>Database latency {ms} ms is on.</strong> The stampede lab added it to every database read on every instance; it stays until
-      reset, and it is stored in Redis, so restarted instances pick it up again.{" "}
+      reset or until the whole cluster restarts (an instance restarted alone picks it up again, and says so in its log).{" "}
       <button type="button" className="secondary" disabled={reset.isPending} onClick={() => reset.mutate({ ms: 0 })}>
         Reset to 0 ms
       </button>

@@ -1,5 +1,6 @@
 import type { Cache } from "@hoard/cache";
 import type { Logger } from "pino";
+import type { ClusterVersion } from "./cache/cluster-version.js";
 import type { AppRedis, RedisMode } from "./cache/redis-connection.js";
 import type { StatsSeries } from "./cache-admin/stats-series.js";
 import type { Config } from "./config.js";
@@ -31,6 +32,8 @@ export interface Services {
   outbox: InvalidationOutbox;
   lab: StampedeLab;
   latency: DbLatency;
+  /** The `user` namespace's version for the whole cluster (the versioned-keys demo). */
+  userVersion: ClusterVersion;
   heartbeat: Heartbeat;
   series: StatsSeries;
   auth: AdminAuth;

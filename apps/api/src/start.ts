@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createCache } from "@hoard/cache";
 import { registerCacheMetrics } from "@hoard/cache/prometheus";
 import { type Logger, pino } from "pino";
+import { ClusterVersion } from "./cache/cluster-version.js";
 import { chooseRedis, connectAppRedis } from "./cache/redis-connection.js";
 import { StatsSeries } from "./cache-admin/stats-series.js";
 import type { Config } from "./config.js";
@@ -17,7 +18,7 @@ import { createApp } from "./http/app.js";
 import { logSerializers } from "./http/log-redaction.js";
 import { ApiMetrics } from "./http/metrics.js";
 import { createLimitedServer } from "./http/server-limits.js";
-import { Heartbeat, identityText } from "./instances/heartbeat.js";
+import { Heartbeat, identityText, liveInstances } from "./instances/heartbeat.js";
 import { DbLatency } from "./lab/db-latency.js";
 import { StampedeLab } from "./lab/stampede.js";
 import type { InstanceIdentity, Services } from "./services.js";
@@ -121,11 +122,22 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     registerCacheMetrics(cache, { registry: metrics.registry });
     const latency = new DbLatency(config.dbLatencyMs, appRedis, config.cachePrefix, log);
     cleanups.push(() => latency.close());
-    await latency.start().catch((error: Error) => log.warn({ err: error }, "db latency: could not read or subscribe"));
+    // No other instance alive: the cluster starts afresh, without the latency an earlier run's lab left behind.
+    const alone = appRedis
+      ? await liveInstances(appRedis, config.cachePrefix).then(
+          (live) => live.length === 0,
+          () => false,
+        )
+      : true;
+    await latency.start(alone).catch((error: Error) => log.warn({ err: error }, "db latency: could not read or subscribe"));
     const repository = new UsersRepository(database.db, metrics);
     const targets = new Map<string, InvalidationTarget>();
     const outbox = new InvalidationOutbox(database.pool, targets, log.child({ component: "outbox" }));
     const users = new UserService(cache, repository, latency, outbox, config.cacheReads);
+    // The version a demo bump left for the cluster, before any read: every instance reads and writes one version.
+    const userVersion = new ClusterVersion(users.namespace, appRedis, config.cachePrefix, log);
+    cleanups.push(() => userVersion.close());
+    await userVersion.start().catch((error: Error) => log.warn({ err: error }, "user namespace version: could not read or subscribe"));
     // Resolves true only once Redis acknowledged the delete: the outbox removes the row only then.
     targets.set(USER_NAMESPACE.name, (cacheId) => users.namespace.delete(Number(cacheId)));
     cleanups.push(() => outbox.close());
@@ -170,11 +182,14 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
           ...instance,
           pid: process.pid,
           dbLatencyMs: latency.ms,
+          namespaceVersions: Object.fromEntries(stats.namespaces.map((namespace) => [namespace.name, namespace.version])),
           redisMode: redis.mode,
           summary: { ...stats.totals, hitRate: stats.hitRate.overall, l1Entries: stats.l1.entries },
         };
       },
-      () => latency.refresh(),
+      async () => {
+        await Promise.all([latency.refresh(), userVersion.refresh()]);
+      },
       log,
       (text) => auth.sign(text),
     );
@@ -186,6 +201,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       profiles,
       outbox,
       latency,
+      userVersion,
       heartbeat,
       series,
       instance,

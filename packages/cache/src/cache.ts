@@ -279,7 +279,8 @@ export class Cache {
   /**
    * A typed view of one namespace. Calling it again with the same name
    * returns the same view; options must then be omitted or equal to the
-   * first call's (`InvalidOptionError` names the first that differs).
+   * first call's, `version` to the current one (`InvalidOptionError` names
+   * the first that differs).
    */
   namespace<T>(name: string, options: NamespaceOptions<T> = {}): Namespace<T> {
     this.#context.assertOpen();
@@ -287,8 +288,9 @@ export class Cache {
     validateNamespaceOptions(name, options as NamespaceOptions<unknown>);
     const existing = this.#namespaces.get(name);
     if (existing) {
+      // version: compared with the one the namespace runs at now (setVersion may have moved it).
       if (Object.keys(options).length > 0)
-        assertSameOptions(name, existing.options, options as NamespaceOptions<unknown>, {
+        assertSameOptions(name, { ...existing.options, version: existing.view.version }, options as NamespaceOptions<unknown>, {
           version: 1,
           l1: true,
           l1Values: "frozen",

@@ -1,5 +1,6 @@
 import type { EntryCodec } from "./encoding/entry-codec.js";
 import type { CacheId, KeySpace } from "./encoding/keys.js";
+import { InvalidOptionError } from "./errors.js";
 import type { NamespaceStats } from "./observability/stats.js";
 import { type CallOptions, type EntryPolicy, validateCallOptions } from "./options.js";
 import { BatchLoad } from "./read/batch-load.js";
@@ -53,6 +54,27 @@ export class Namespace<T> {
   /** The schema version of the stored values (part of every key). */
   get version(): number {
     return this.#keys.version;
+  }
+
+  /**
+   * Moves this namespace, in this process, to another version at run time:
+   * every later read and write uses `{prefix}:{name}:v{version}:…`, so the
+   * entries of the old version become unreachable here at once (they stay in
+   * Redis until their TTL; going back reaches them again, so clear them first
+   * if writes went on meanwhile). This process's L1 copies are dropped, and
+   * loads under way fill only their old key. Other processes keep their
+   * version until they are told (a fleet changes it together, e.g. on a deploy
+   * or a message of the app's own). Throws `InvalidOptionError` unless
+   * `version` is a positive integer.
+   */
+  setVersion(version: number): void {
+    this.#context.assertOpen();
+    if (!Number.isSafeInteger(version) || version < 1)
+      throw new InvalidOptionError(`Invalid "version" ${String(version)} for namespace "${this.name}": use an integer of 1 or more.`);
+    if (version === this.#keys.version) return;
+    this.#keys.useVersion(version);
+    // L1 entries are keyed by their full key, so old ones are unreachable already; the epoch also drops them from inspect() and fences L1 fills of loads under way.
+    this.#context.marks.bumpEpoch(this.#keys.namespacePrefix);
   }
 
   /** The namespace's policy: the cache's defaults with this namespace's overrides. */

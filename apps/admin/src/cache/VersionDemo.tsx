@@ -3,6 +3,7 @@ import { type FormEvent, useId, useState } from "react";
 import { Panel, QueryView } from "../components/Panel.js";
 import { duration } from "../format.js";
 import { useTRPC } from "../trpc.js";
+import { ClusterVersion } from "./ClusterVersion.js";
 
 /** Versioned keys, seen: one user's entry at the current version, and a reader at the next version that cannot reach it. */
 export function VersionDemo() {
@@ -24,7 +25,7 @@ export function VersionDemo() {
       <p className="hint">
         The version is part of every key (<code>…:user:v1:{"{42}"}</code>). Deploying a new profile shape bumps it, and every old entry
         becomes unreachable at once: no scan, no delete, they expire on their TTL. This reads a user at the running version, then looks for
-        it as a reader at the next version would, without changing the cluster.
+        it as a reader at the next version would, without changing the cluster; below, the bump is made for real.
       </p>
       <form className="inline" onSubmit={submit}>
         <label htmlFor={inputId}>User id</label>
@@ -65,6 +66,7 @@ export function VersionDemo() {
           )}
         </QueryView>
       )}
+      <ClusterVersion />
     </Panel>
   );
 }

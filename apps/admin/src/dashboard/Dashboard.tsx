@@ -155,9 +155,27 @@ const AXES: uPlot.Axis[] = [
   { size: 50, space: 30 },
 ];
 
+/**
+ * Time on x, from the first to the last point; a single point (the first second of a history) or none
+ * gets the 10 s before it, where uPlot alone would span 1970 and label every split 00:00:00.
+ */
+const TIME_SCALE: uPlot.Scale = {
+  time: true,
+  range: (u) => {
+    const times = u.data[0] ?? [];
+    const first = times[0];
+    const last = times[times.length - 1] ?? Date.now() / 1000;
+    return first === undefined || first === last ? [last - 10, last] : [first, last];
+  },
+};
+
+/** Room on the right for half a time label, so the label of the newest point is not cut off at the edge. */
+const PADDING: uPlot.Padding = [null, 30, null, null];
+
 const OPS_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
   legend: { live: false },
-  scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(5, max * 1.1)] } },
+  padding: PADDING,
+  scales: { x: TIME_SCALE, y: { range: (_u, _min, max) => [0, Math.max(5, max * 1.1)] } },
   series: [
     {},
     { label: "L1 hits/s", stroke: COLOURS.blue, width: 2 },
@@ -183,7 +201,8 @@ function OpsChart({ series, label }: { series: CacheStats["series"]; label: stri
 
 const LATENCY_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
   legend: { live: false },
-  scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+  padding: PADDING,
+  scales: { x: TIME_SCALE, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
   series: [
     {},
     { label: "getOrSet p50 (ms)", stroke: COLOURS.green, width: 2 },

@@ -57,3 +57,15 @@ export function bucketLabels(boundsMs: readonly number[]): string[] {
   const label = (ms: number) => (ms >= 1000 ? `${ms / 1000}s` : `${ms}`);
   return [...boundsMs.map((bound) => `≤${label(bound)}`), `>${label(boundsMs[boundsMs.length - 1] ?? 0)}`];
 }
+
+/**
+ * The labels of a category axis with one slot of `slotPx` per label, thinned
+ * to every n-th (the others blank, the first always kept) so that no two
+ * drawn labels are closer than `gapPx`: `widthsPx` are the labels' drawn widths.
+ */
+export function thinLabels(labels: readonly string[], widthsPx: readonly number[], slotPx: number, gapPx = 4): string[] {
+  const widest = Math.max(0, ...widthsPx);
+  // Centred labels n slots apart clear each other when n * slot >= widest + gap.
+  const every = slotPx > 0 ? Math.max(1, Math.ceil((widest + gapPx) / slotPx)) : labels.length;
+  return labels.map((label, i) => (i % every === 0 ? label : ""));
+}

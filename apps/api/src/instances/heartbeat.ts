@@ -11,6 +11,8 @@ export interface InstanceInfo {
   startedAt: number;
   lastSeenAt: number;
   dbLatencyMs: number;
+  /** The version each cache namespace runs at on this instance. */
+  namespaceVersions: Record<string, number>;
   redisMode: string;
   /** A compact summary of the instance's cache numbers, for cluster views. */
   summary: Record<string, number>;
@@ -27,6 +29,7 @@ const instanceInfoSchema = z.object({
   startedAt: z.number(),
   lastSeenAt: z.number(),
   dbLatencyMs: z.number(),
+  namespaceVersions: z.record(z.string(), z.number().int()).default({}),
   redisMode: z.string().max(64),
   summary: z.record(z.string(), z.number()),
   signature: z.string().max(128).optional(),
@@ -88,21 +91,7 @@ export class Heartbeat {
   /** Live instances, oldest first; entries that are not valid heartbeats are skipped (and logged). */
   async list(): Promise<InstanceInfo[]> {
     if (!this.redis) return [this.self()];
-    const ids = await this.redis.smembers(this.setKey);
-    if (ids.length === 0) return [];
-    // One GET per id, not MGET: on a Redis Cluster the heartbeat keys live in different slots.
-    const redis = this.redis;
-    const values = await Promise.all(ids.map((id) => redis.get(this.keyOf(id))));
-    const dead = ids.filter((_, i) => !values[i]);
-    if (dead.length > 0) await this.redis.srem(this.setKey, ...dead);
-    const parsed: InstanceInfo[] = [];
-    values.forEach((value, i) => {
-      if (typeof value !== "string") return;
-      const info = parseInstanceInfo(value);
-      if (info) parsed.push(info);
-      else this.log.warn({ key: this.keyOf(ids[i] as string) }, "heartbeat entry is not a heartbeat: skipped");
-    });
-    return parsed.sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
+    return liveInstances(this.redis, this.prefix, this.log);
   }
 
   /** Stops beating and removes this instance at once. */
@@ -127,6 +116,32 @@ export class Heartbeat {
   }
 
   private keyOf(id: string): string {
-    return `${this.prefix}:instance:${id}`;
+    return instanceKey(this.prefix, id);
   }
+}
+
+function instanceKey(prefix: string, id: string): string {
+  return `${prefix}:instance:${id}`;
+}
+
+/**
+ * The instances of the cluster under `prefix` whose heartbeat has not expired, oldest first (prunes
+ * the expired ids); entries that are not valid heartbeats are skipped (and logged).
+ */
+export async function liveInstances(redis: AppRedis, prefix: string, log?: Logger): Promise<InstanceInfo[]> {
+  const setKey = `${prefix}:instances`;
+  const ids = await redis.smembers(setKey);
+  if (ids.length === 0) return [];
+  // One GET per id, not MGET: on a Redis Cluster the heartbeat keys live in different slots.
+  const values = await Promise.all(ids.map((id) => redis.get(instanceKey(prefix, id))));
+  const dead = ids.filter((_, i) => !values[i]);
+  if (dead.length > 0) await redis.srem(setKey, ...dead);
+  const parsed: InstanceInfo[] = [];
+  values.forEach((value, i) => {
+    if (typeof value !== "string") return;
+    const info = parseInstanceInfo(value);
+    if (info) parsed.push(info);
+    else log?.warn({ key: instanceKey(prefix, ids[i] as string) }, "heartbeat entry is not a heartbeat: skipped");
+  });
+  return parsed.sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
 }

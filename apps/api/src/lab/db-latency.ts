@@ -1,85 +1,65 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Cluster, Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { AppRedis } from "../cache/redis-connection.js";
+import { SharedNumber } from "../cluster/shared-number.js";
 
 /**
  * The artificial database latency of the lab, shared by every instance of a
- * cluster: `set()` stores it in Redis and publishes it; each instance
- * subscribes, and also re-reads it on each heartbeat in case a message was lost.
+ * cluster (a {@link SharedNumber} in Redis). It lasts while the cluster runs,
+ * not across a restart of the whole cluster: the first instance to start
+ * (no other one alive) sets it back to `DB_LATENCY_MS`. An instance joining a
+ * running cluster adopts the cluster's value and warns when it differs.
  */
 export class DbLatency {
-  private current: number;
-  private subscriber: AppRedis | undefined;
-  private readonly key: string;
-  private readonly channel: string;
+  private readonly shared: SharedNumber;
 
   constructor(
-    initialMs: number,
-    private readonly redis: AppRedis | undefined,
+    private readonly configuredMs: number,
+    redis: AppRedis | undefined,
     prefix: string,
     private readonly log: Logger,
   ) {
-    this.current = initialMs;
-    this.key = `${prefix}:lab:db-latency-ms`;
-    this.channel = `${prefix}:lab:db-latency`;
+    this.shared = new SharedNumber(configuredMs, redis, `${prefix}:lab:db-latency-ms`, log, (ms) =>
+      log.info({ dbLatencyMs: ms }, "db latency changed"),
+    );
   }
 
   /** The delay now applied after each load's query, in ms. */
   get ms(): number {
-    return this.current;
+    return this.shared.value;
   }
 
-  /** Adopts the cluster's value if one is stored, then listens for changes. */
-  async start(): Promise<void> {
-    if (!this.redis) return;
-    const configured = this.current;
-    await this.refresh();
-    // Kept in Redis, the lab's latency outlives a restart: say so rather than slow every read silently.
-    if (this.current !== configured) {
+  /**
+   * Joins the cluster's value. `alone`: no other instance is alive, so this is
+   * a fresh start of the cluster and a value the lab left behind is dropped.
+   */
+  async start(alone: boolean): Promise<void> {
+    if (alone) await this.shared.reset();
+    await this.shared.start();
+    if (this.shared.value !== this.configuredMs) {
       this.log.warn(
-        { dbLatencyMs: this.current, key: this.key },
-        "db latency set by the lab is still on (stored in Redis); reset it in the admin UI",
+        { dbLatencyMs: this.shared.value, configuredMs: this.configuredMs, key: this.shared.key },
+        `DB LATENCY ${this.shared.value} ms IS ON: set by the lab on the running cluster, this instance adopts it; every database read is slowed until it is reset in the admin UI`,
       );
     }
-    // SUBSCRIBE is queued until the new connection is up (the cache's own clients fail fast instead).
-    const subscriber = this.redis.isCluster
-      ? (this.redis as Cluster).duplicate(undefined, { enableOfflineQueue: true })
-      : (this.redis as Redis).duplicate({ enableOfflineQueue: true });
-    subscriber.on("error", (error: Error) => this.log.warn({ err: error }, "db latency subscriber error"));
-    subscriber.on("message", (channel: string, message: string) => {
-      if (channel === this.channel) this.apply(Number(message));
-    });
-    this.subscriber = subscriber;
-    await subscriber.subscribe(this.channel);
   }
 
   /** Re-reads the stored value (called on each heartbeat). */
-  async refresh(): Promise<void> {
-    const stored = await this.redis?.get(this.key).catch(() => null);
-    if (stored !== null && stored !== undefined) this.apply(Number(stored));
+  refresh(): Promise<void> {
+    return this.shared.refresh();
   }
 
   /** Sets the latency for every instance of the cluster. */
-  async set(ms: number): Promise<void> {
-    this.apply(ms);
-    if (!this.redis) return;
-    await this.redis.set(this.key, String(ms));
-    await this.redis.publish(this.channel, String(ms));
+  set(ms: number): Promise<void> {
+    return this.shared.set(ms);
   }
 
   /** Waits the current latency (abortable by the loader's signal). */
   async delay(signal?: AbortSignal): Promise<void> {
-    if (this.current > 0) await sleep(this.current, undefined, { signal });
+    if (this.ms > 0) await sleep(this.ms, undefined, { signal });
   }
 
-  async close(): Promise<void> {
-    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
-  }
-
-  private apply(ms: number): void {
-    if (!Number.isInteger(ms) || ms < 0) return;
-    if (ms !== this.current) this.log.info({ dbLatencyMs: ms }, "db latency changed");
-    this.current = ms;
+  close(): Promise<void> {
+    return this.shared.close();
   }
 }

@@ -1,5 +1,6 @@
 import { inspectRouter } from "../cache-admin/inspect-router.js";
 import { cacheRouter } from "../cache-admin/router.js";
+import { versionsRouter } from "../cache-admin/versions.js";
 import { instancesRouter } from "../instances/router.js";
 import { labRouter } from "../lab/router.js";
 import { userRouter } from "../users/router.js";
@@ -12,6 +13,7 @@ export const appRouter = router({
   instances: instancesRouter,
   lab: labRouter,
   inspect: inspectRouter,
+  versions: versionsRouter,
 });
 
 export type AppRouter = typeof appRouter;

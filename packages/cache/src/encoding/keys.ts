@@ -66,17 +66,35 @@ export function decodeId(encoded: string): string {
  */
 export class KeySpace {
   /** `{prefix}:{namespace}:v{version}:` */
-  readonly versionPrefix: string;
+  #versionPrefix = "";
+  #version = 0;
   /** `{prefix}:{namespace}:` */
   readonly namespacePrefix: string;
 
   constructor(
     readonly prefix: string,
     readonly namespace: string,
-    readonly version: number,
+    version: number,
   ) {
     this.namespacePrefix = `${prefix}:${namespace}:`;
-    this.versionPrefix = `${this.namespacePrefix}v${version}:`;
+    this.useVersion(version);
+  }
+
+  /** The version keys are built for. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** `{prefix}:{namespace}:v{version}:` */
+  get versionPrefix(): string {
+    return this.#versionPrefix;
+  }
+
+  /** Builds every later key under `version` (keys already built, e.g. by loads under way, keep theirs). */
+  useVersion(version: number): void {
+    this.#version = version;
+    this.#versionPrefix = `${this.namespacePrefix}v${version}:`;
+    this.recentKeys.clear();
   }
 
   /** Recently built keys: a hit reuses one flat, already-hashed string instead of building a new one. */
