@@ -71,8 +71,9 @@ it("sends user.byId, create, update and delete to the replacement, which owns in
   expect(calls).toEqual(["create", `byId ${created.id}`, `update ${created.id}`, `byId ${created.id}`, `delete ${created.id}`]);
   expect(api.services.profiles).not.toBe(api.services.users);
   // The trigger still writes outbox rows; with a replacement nothing drains them (a drain deletes Hoard's keys). The drain
-  // runs at once when it is started, so a drain time of null says it never started.
-  expect(await api.outbox.state()).toMatchObject({ depth: 1, lastDrainAt: null, delivered: 0 });
+  // runs at once when it is started, so a drain time of null says it never started. Two rows: the user's own
+  // (update then delete, coalesced) and the `users:list` tag row the insert queued.
+  expect(await api.outbox.state()).toMatchObject({ depth: 2, lastDrainAt: null, delivered: 0 });
 });
 
 it("closes the replacement with the instance", async () => {

@@ -325,21 +325,23 @@ export class Cache {
         assertSameOptions(name, { ...existing.options, version: existing.view.version }, options as NamespaceOptions<unknown>, {
           version: 1,
           l1: true,
+          l1Values: "frozen",
           codec: this.#options.codec ?? jsonCodec,
           ...this.#defaults,
         });
       return existing.view as Namespace<T>;
     }
-    const { version = 1, codec, schema, l1 = true, ...policy } = options;
+    const { version = 1, codec, schema, l1 = true, l1Values = "frozen", ...policy } = options;
     const stats = new NamespaceStats();
     const view = new Namespace<T>(
       this.#context,
       name,
       new KeySpace(this.prefix, name, version),
-      new EntryCodec<T>(codec ?? this.#options.codec ?? jsonCodec, schema),
+      new EntryCodec<T>(codec ?? this.#options.codec ?? jsonCodec, schema, l1Values === "frozen"),
       Object.freeze({ ...this.#defaults, ...policy }),
       stats,
       l1,
+      l1Values === "cloned",
     );
     this.#namespaces.set(name, { view: view as Namespace<unknown>, options: options as NamespaceOptions<unknown>, stats });
     return view;

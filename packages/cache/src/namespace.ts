@@ -28,6 +28,8 @@ export class Namespace<T> {
   readonly #write: WritePath<T>;
   readonly #batch: BatchLoad<T>;
   readonly #context: CacheContext;
+  /** `l1Values: "cloned"`: every value handed out is the caller's own copy. */
+  readonly #clone: boolean;
 
   /** @internal Built by `cache.namespace()`. */
   constructor(
@@ -38,8 +40,10 @@ export class Namespace<T> {
     policy: Readonly<EntryPolicy>,
     stats: NamespaceStats,
     useL1: boolean,
+    clone = false,
   ) {
     this.name = name;
+    this.#clone = clone;
     this.#keys = keys;
     this.#context = context;
     this.#read = new ReadPath(context, name, keys, codec, policy, stats, useL1);
@@ -93,10 +97,11 @@ export class Namespace<T> {
       const entry = read.freshFromL1(key);
       if (entry !== undefined) {
         read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options, options?.tags);
-        return entry.value as T | null;
+        return this.#clone ? structuredClone(entry.value as T | null) : (entry.value as T | null);
       }
     }
-    return (await read.getOrSet(key, id, loader, options)).value;
+    const { value } = await read.getOrSet(key, id, loader, options);
+    return this.#clone ? structuredClone(value) : value;
   }
 
   /**
@@ -114,7 +119,8 @@ export class Namespace<T> {
     if (entry) read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options, options?.tags);
     const resolved: Resolved<T> =
       entry !== undefined ? { value: entry.value as T | null, source: "l1" } : await read.getOrSet(key, id, loader, options);
-    return { ...resolved, negative: resolved.value === null, ms: performance.now() - started };
+    const value = this.#clone ? structuredClone(resolved.value) : resolved.value;
+    return { source: resolved.source, value, negative: value === null, ms: performance.now() - started };
   }
 
   /**
@@ -122,8 +128,9 @@ export class Namespace<T> {
    * misses. Results are aligned with `ids`; absent ids are null. Concurrent
    * `getOrSet` calls for ids being loaded here join this load.
    */
-  getOrSetMany(ids: CacheId[], batchLoader: BatchLoader<T>, options?: GetOrSetOptions): Promise<(T | null)[]> {
-    return this.#batch.getOrSetMany(ids, batchLoader, options);
+  async getOrSetMany(ids: CacheId[], batchLoader: BatchLoader<T>, options?: GetOrSetOptions): Promise<(T | null)[]> {
+    const values = await this.#batch.getOrSetMany(ids, batchLoader, options);
+    return this.#clone ? values.map((value) => structuredClone(value)) : values;
   }
 
   /** The cached value: T, null for a cached "absent" marker, or undefined when nothing fresh is cached. */
@@ -131,8 +138,8 @@ export class Namespace<T> {
     const key = this.#keys.valueKey(id);
     this.#read.assertOpen();
     const l1 = this.#read.useL1 ? this.#read.freshFromL1(key) : undefined;
-    if (l1 !== undefined) return l1.value as T | null;
-    return this.#read.get(key);
+    const value = l1 !== undefined ? (l1.value as T | null) : await this.#read.get(key);
+    return this.#clone ? structuredClone(value) : value;
   }
 
   /** Whether a fresh entry (a value or an "absent" marker) is cached in either tier. */

@@ -14,6 +14,17 @@ import type { Clock } from "./time/clock.js";
  */
 export type Protection = "none" | "local" | "distributed";
 
+/**
+ * What callers get from L1, where one decoded value is shared by every reader in the process.
+ * - `frozen`: the value is deep-frozen once when it is decoded (before it enters L1 or reaches any
+ *   caller), so a mutation throws in strict-mode code instead of changing what others read. Cost: one
+ *   walk of the value per decode (L2 hit, load, set); none per L1 hit.
+ * - `cloned`: every read returns its own `structuredClone` of the value, free to change. Cost: a deep
+ *   copy on every read, L1 hits included (about as much as decoding the value again).
+ * - `shared`: every reader gets the one instance; a mutation is seen by all. No cost, no protection.
+ */
+export type L1Values = "frozen" | "cloned" | "shared";
+
 /** Settings shared by every namespace; each can be overridden per namespace and most per call. */
 export interface EntryPolicy {
   /** How long a loaded value is fresh, in ms. @default 60_000 */
@@ -48,6 +59,15 @@ export interface EntryPolicy {
   failSafeThrottleMs: number;
   /** Give up on the loader after this many ms (`LoaderTimeoutError`, or the stale copy if there is one). 0 turns it off. @default 0 */
   hardTimeoutMs: number;
+  /**
+   * Past `hardTimeoutMs`, let the load go on in the background (its `signal` is not aborted) and
+   * fill the cache when it finishes, instead of dropping its result. The caller still gets the
+   * timeout (or the stale copy) at once. The load keeps its lock, so other callers wait for it as
+   * for any load, and its lease, so it is still fenced: a delete, set or clear after it began, or a
+   * load that took its lease over, keeps its result out of both tiers. A load slower than
+   * `leaseTtlMs` never fills. Applies to `getOrSet`, not to `getOrSetMany`. @default false
+   */
+  backgroundCompletion: boolean;
   /** XFetch `beta` for probabilistic early refresh; higher refreshes earlier. 0 turns it off. @default 1 */
   earlyRefreshBeta: number;
 }
@@ -124,6 +144,12 @@ export interface NamespaceOptions<T> extends Partial<EntryPolicy> {
   schema?: StandardSchemaV1<unknown, T>;
   /** Use the cache's L1 for this namespace. @default true when the cache has an L1 */
   l1?: boolean;
+  /**
+   * Whether callers can change the values they are handed: deep-frozen once on decode, cloned on
+   * every read, or the shared instance. See {@link L1Values} for each one's cost.
+   * @default "frozen"
+   */
+  l1Values?: L1Values;
 }
 
 /** Per-call overrides of `getOrSet` and `getOrSetMany`. */
@@ -151,6 +177,7 @@ export const DEFAULT_POLICY: EntryPolicy = {
   softTimeoutMs: 0,
   failSafeThrottleMs: 10_000,
   hardTimeoutMs: 0,
+  backgroundCompletion: false,
   earlyRefreshBeta: 1,
 };
 
@@ -169,6 +196,7 @@ const policySchema = z.strictObject({
   softTimeoutMs: ms,
   failSafeThrottleMs: ms,
   hardTimeoutMs: ms,
+  backgroundCompletion: z.boolean(),
   earlyRefreshBeta: z.number().min(0).max(10),
 });
 
@@ -213,6 +241,7 @@ const namespaceOptionsSchema = policySchema.partial().extend({
     )
     .optional(),
   l1: z.boolean().optional(),
+  l1Values: z.enum(["frozen", "cloned", "shared"]).optional(),
 });
 
 // Tags are checked apart (checkTags), with a message naming the call.

@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { DecodeError, EncodeError } from "../errors.js";
 import type { Codec } from "./codec.js";
+import { deepFreeze } from "./deep-freeze.js";
 import { type EntryHeader, type EnvelopeInput, HEADER_BYTES, readEnvelope, wrapEnvelope } from "./envelope.js";
 
 /** A decoded entry: its value (null when negative) and its times. */
@@ -19,6 +20,8 @@ export class EntryCodec<T> {
   constructor(
     private readonly codec: Codec,
     private readonly schema: StandardSchemaV1<unknown, T> | undefined,
+    /** Deep-freeze every decoded value (`l1Values: "frozen"`): once per decode, never per L1 hit. */
+    private readonly freeze = false,
   ) {}
 
   /** Encodes a value (null/undefined = negative marker); throws {@link EncodeError}. */
@@ -50,7 +53,8 @@ export class EntryCodec<T> {
       });
     }
     const value = this.validate(raw);
-    return value instanceof Promise ? value.then((valid) => entryOf(meta, valid, bytes.length)) : entryOf(meta, value, bytes.length);
+    if (value instanceof Promise) return value.then((valid) => entryOf(meta, this.freeze ? deepFreeze(valid) : valid, bytes.length));
+    return entryOf(meta, this.freeze ? deepFreeze(value) : value, bytes.length);
   }
 
   /** The codec's name, for tools. */

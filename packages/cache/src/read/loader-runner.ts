@@ -76,12 +76,15 @@ export class LoaderControl<Id, T> implements LoaderContext<Id, T>, LoaderRequest
 /**
  * Calls a loader with a hard timeout. The loader's own error is wrapped in
  * {@link LoaderError} (original as `cause`); a timeout is a {@link LoaderTimeoutError}.
+ * With `onOutlived`, a load past its timeout is not aborted: `onOutlived` gets
+ * the still running load (just before the timeout error is thrown) to finish it in the background.
  */
 export async function runLoader<Id, V, T = unknown>(
   loader: (context: LoaderContext<Id, T>) => V | Promise<V>,
   id: Id,
   hardTimeoutMs: number,
   stale?: T,
+  onOutlived?: (running: Promise<{ value: V; requests: LoaderRequests }>) => void,
 ): Promise<{ value: V; requests: LoaderRequests }> {
   // One signal per load, even when nothing will abort it: a shared never-aborted signal would keep
   // every listener each loader adds to it (1,000 loads, 1,000 listeners). This one goes with its load.
@@ -105,7 +108,8 @@ export async function runLoader<Id, V, T = unknown>(
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      controller.abort();
+      if (onOutlived) onOutlived(loading);
+      else controller.abort();
       reject(new LoaderTimeoutError(`The loader for ${JSON.stringify(id)} did not answer within hardTimeoutMs=${hardTimeoutMs}.`));
     }, hardTimeoutMs);
   });

@@ -254,6 +254,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
     const started = performance.now();
     let loaded: T | null | undefined;
     let requests: LoaderRequests;
+    let outlived: Promise<{ value: T | null | undefined; requests: LoaderRequests }> | undefined;
     const stopRenewing =
       fence.locked && this.l2 ? keepLockAlive(this.l2, fence.lockKeys.lock, fence.token, policy.lockTtlMs, this.leaseTtlMs) : undefined;
     try {
@@ -263,9 +264,18 @@ export class ReadPath<T> extends NamespaceCore<T> {
         id,
         policy.hardTimeoutMs,
         stale ?? undefined,
+        policy.backgroundCompletion
+          ? (running) => {
+              outlived = running;
+            }
+          : undefined,
       ));
       stopRenewing?.();
     } catch (error) {
+      if (outlived) {
+        this.#completeInBackground(key, outlived, policy, started, fence, stopRenewing);
+        throw error;
+      }
       stopRenewing?.();
       this.stats.counters.loadErrors++;
       if (fence.locked) {
@@ -277,6 +287,37 @@ export class ReadPath<T> extends NamespaceCore<T> {
     this.stats.record("load", loadMs);
     return this.store(key, loaded, policy, loadMs, fence, requests);
   }
+  /**
+   * Finishes a load that outlived its hard timeout (`backgroundCompletion`): it keeps renewing its
+   * lock until it settles, then stores through the same fenced fill as any load, so a delete since
+   * it began keeps it out. A failure frees the lock and is counted and logged, never thrown.
+   */
+  #completeInBackground(
+    key: string,
+    running: Promise<{ value: T | null | undefined; requests: LoaderRequests }>,
+    policy: EntryPolicy,
+    started: number,
+    fence: Fence,
+    stopRenewing: (() => void) | undefined,
+  ): void {
+    running
+      .then(
+        ({ value: loaded, requests }) => {
+          stopRenewing?.();
+          const loadMs = performance.now() - started;
+          this.stats.record("load", loadMs);
+          return this.store(key, loaded, policy, loadMs, fence, requests);
+        },
+        async (error: unknown) => {
+          stopRenewing?.();
+          this.stats.counters.loadErrors++;
+          if (fence.locked) await this.releaseLock(key, fence);
+          throw error;
+        },
+      )
+      .catch((error: unknown) => this.log.warn("background completion failed", error, { namespace: this.name, key }));
+  }
+
   /**
    * Encodes and stores a loaded value: fenced in L2, then L1 unless invalidated meanwhile. Returns the decoded copy.
    * What the loader asked through its context applies: its TTL, its tags, or no caching at all (`skip`).
