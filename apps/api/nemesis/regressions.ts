@@ -1,102 +1,115 @@
-import type { Violation } from "./support/checker.js";
 import type { RedisTopology } from "./support/schedule.js";
 
 /**
- * A bug the hunt found and that is not fixed yet. Its violations are
- * printed as KNOWN and do not fail a run (so `pnpm test` stays a signal for
- * new breakage) unless `--strict` is given. Remove the entry once the fix
- * lands, and mark its seeds in REGRESSIONS as fixed.
- */
-export interface OpenFinding {
-  name: string;
-  /** Where it is tracked / who is fixing it. */
-  tracking: string;
-  matches(violation: Violation): boolean;
-}
-
-/** Every entry left behind is an older value (not a failed call). */
-const behindWithOldValues = (violation: Violation) => {
-  const behind = (violation.op as { behind?: string[] } | undefined)?.behind ?? [];
-  return behind.length > 0 && behind.every((line) => /got v\d/.test(line));
-};
-
-export const OPEN_FINDINGS: OpenFinding[] = [
-  {
-    name: "read-your-writes-while-redis-unreachable",
-    tracking:
-      "apps/api outbox settle / packages/cache: with its Redis link reset and Redis paused, an instance acknowledged a write whose L2 delete had not landed and then served the old value from L2 for seconds (seed 2, after the outbox merge)",
-    matches: (violation) =>
-      violation.check === "read-your-writes" && violation.faults.some((fault) => /redis-(partition|pause|kill)/.test(fault)),
-  },
-  {
-    name: "half-open-bus-stays-stale",
-    tracking:
-      "packages/cache (issue 11, branch w11c: half-open bus): an instance whose bus connection went silent (socket kept) never learns it lost invalidations; since the outbox (one delete per write) it hears of other instances' writes only through that bus, so its L1 serves old values until their 60 s TTL, long after the fault",
-    matches: (violation) =>
-      violation.faults.some((fault) => fault.includes("half-open") && fault.includes("link=redis-bus")) &&
-      ((violation.check === "convergence" && behindWithOldValues(violation)) || violation.check === "stale read"),
-  },
-  {
-    name: "healthy-stampede-two-loads",
-    tracking:
-      "packages/cache: a stampede right after cache.invalidate, with no fault active, sometimes reaches Postgres twice across three instances (bound: once)",
-    matches: (violation) =>
-      violation.check === "stampede loads" &&
-      violation.faults.length === 0 &&
-      (violation.op as { loads?: number } | undefined)?.loads === 2,
-  },
-];
-
-/**
- * Seeds whose run found a bug, kept to replay once it is fixed. Set `fixed`
- * when the fix lands: `pnpm test:nemesis --regressions` then runs them (and
- * fails if the bug is back). Timing still varies between replays: a seed
- * replays the schedule, which made the bug likely, not certain.
+ * A seed whose run found a bug, kept once the bug is fixed: the CI lane
+ * (`pnpm test:nemesis`, no flags) replays every one of them, and a violation
+ * fails the run like any other. There is no list of tolerated findings: a
+ * finding is fixed (and its seed lands here) or the suite fails. Timing
+ * still varies between replays: a seed replays the schedule that made the
+ * bug likely, not the exact interleaving.
  */
 export interface Regression {
   seed: number;
   durationMs: number;
+  /** The topology, only when the run that found it forced one (`--redis`): forcing it changes the schedule. */
   redis?: RedisTopology;
+  /** What the run found. */
   finding: string;
-  fixed: boolean;
+  /** Where it was fixed. */
+  fix: string;
 }
+
+const REDIS_RETRY =
+  "packages/cache/src/tiers/redis-connection.ts: every command in flight at a connection close fails at that close (maxRetriesPerRequest 0), so no key waits on a reply that never comes";
+const HEARTBEAT = "packages/cache coordination: the bus heartbeat notices a silent bus connection and drops L1";
 
 export const REGRESSIONS: Regression[] = [
   {
     seed: 197022269,
     durationMs: 12_000,
-    finding: "key-hangs-after-redis-interruption (redis-kill during a lock-holder-kill)",
-    fixed: true,
+    finding: "key hangs after a Redis interruption (redis-kill during a lock-holder-kill)",
+    fix: REDIS_RETRY,
   },
-  { seed: 197022270, durationMs: 12_000, finding: "key-hangs-after-redis-interruption (redis-kill)", fixed: true },
-  { seed: 197022271, durationMs: 12_000, finding: "key-hangs-after-redis-interruption (redis-partition stall and reset)", fixed: true },
-  { seed: 197022267, durationMs: 12_000, finding: "healthy-stampede-two-loads", fixed: false },
+  { seed: 197022270, durationMs: 12_000, finding: "key hangs after a Redis interruption (redis-kill)", fix: REDIS_RETRY },
+  {
+    seed: 197022271,
+    durationMs: 12_000,
+    finding: "key hangs after a Redis interruption (redis-partition stall and reset)",
+    fix: REDIS_RETRY,
+  },
   {
     seed: 197684865,
     durationMs: 10_000,
-    finding: "key-hangs-after-redis-interruption (a read in flight when Redis was SIGKILLed never ends)",
-    fixed: true,
+    finding: "key hangs after a Redis interruption (a read in flight when Redis was SIGKILLed never ends)",
+    fix: REDIS_RETRY,
+  },
+  {
+    seed: 197022267,
+    durationMs: 12_000,
+    finding: "2 database loads for one stampede with no fault active",
+    fix: "nemesis workload: two stampedes of one key overlapped, the second's invalidation voided the first's lease (a correct reload); StampedeGate now keeps stampedes of one key apart",
   },
   {
     seed: 197684869,
     durationMs: 10_000,
-    finding: "read-your-writes: instance 0 served v3 for 1.4 s after acknowledging v4 (two other instances down, before the outbox merge)",
-    fixed: false,
+    finding: "read-your-writes: instance 0 served v3 1.4 s after acknowledging v4 (two other instances down)",
+    fix: "apps/api outbox: the writer settles its own row (one fenced delete per write) before answering",
   },
   {
     seed: 2,
     durationMs: 20_000,
-    finding: "read-your-writes-while-redis-unreachable (instance 2 served v1 4.2 s after acknowledging v2)",
-    fixed: false,
+    finding:
+      "read-your-writes while Redis is unreachable (instance 2 served v1 4.2 s after acknowledging v2); later instance 1 answered v1 right after acknowledging v2 (its read joined a load begun before the write)",
+    fix: "packages/cache read/read-path.ts: a key whose delete waits for replay is not read from L2; single flight: a read after an invalidation does not join an older load",
   },
-  { seed: 198240600, durationMs: 10_000, finding: "half-open-bus-stays-stale (instance 1, during a Redis SIGSTOP)", fixed: false },
-  { seed: 198240605, durationMs: 10_000, finding: "half-open-bus-stays-stale (instances 0 and 2)", fixed: false },
-  { seed: 198240606, durationMs: 10_000, finding: "half-open-bus-stays-stale (instances 0 and 1)", fixed: false },
+  {
+    seed: 198240600,
+    durationMs: 10_000,
+    finding:
+      "half-open bus stays stale (instance 1, during a Redis SIGSTOP); later also read-your-writes (v0 after v3) and 3 loads for one stampede under Redis latency",
+    fix: `${HEARTBEAT}; nemesis link proxy: latency reordered the byte stream (one timer per chunk), handing Redis replies to the wrong commands`,
+  },
+  { seed: 198240605, durationMs: 10_000, finding: "half-open bus stays stale (instances 0 and 2)", fix: HEARTBEAT },
+  { seed: 198240606, durationMs: 10_000, finding: "half-open bus stays stale (instances 0 and 1)", fix: HEARTBEAT },
+  {
+    seed: 221036891,
+    durationMs: 20_000,
+    finding:
+      "crash: an instance exited on an unhandled MaxRetriesPerRequestError (a bus-partition reset right after the bus reconnected); later read-your-writes: a restarted instance answered v5 right after acknowledging v6",
+    fix: "packages/cache/src/cache.ts: the bus connection has autoResubscribe off (ioredis dropped the promise of its own resubscribe); apps/api outbox settle deletes the key even when it cannot lock its row",
+  },
+  {
+    seed: 222211895,
+    durationMs: 20_000,
+    finding: "a create answered 503 after 5 s with no fault active, 8.7 s after a half-open Postgres link was healed",
+    fix: "checker: a dead pooled connection a half-open Postgres link left behind fails one call after the query timeout, up to the pool's idleTimeoutMillis after the heal (bounds.ts DEAD_POOLED_CONNECTION_MS)",
+  },
+  {
+    seed: 222529583,
+    durationMs: 20_000,
+    finding:
+      "an instance exited: 'port 3000 is already in use' (two lock-holder kills of one instance, the first one's restart still under way)",
+    fix: "nemesis: a kill of an instance waits for its last restart",
+  },
+  {
+    seed: 223547985,
+    durationMs: 20_000,
+    finding:
+      "an instance exited: 'port 3000 is already in use' (an instance kill while a lock-holder kill of it still waited for its waiters)",
+    fix: "nemesis: a kill of an instance waits until its previous kill fault is over, restart included",
+  },
   {
     seed: 198240598,
     durationMs: 10_000,
     finding: "crash: unhandled 'error' of an outbox transaction's pg client on a Postgres reset",
-    fixed: true,
+    fix: "apps/api/src/db/outbox.ts: an error listener on the checked-out client",
   },
-  { seed: 198240599, durationMs: 10_000, redis: "cluster", finding: "crash: the same, on the cluster", fixed: true },
+  {
+    seed: 198240599,
+    durationMs: 10_000,
+    redis: "cluster",
+    finding:
+      "crash: the same, on the cluster; later instance 2 answered v0 right after acknowledging v1 (a read joined a load begun before the write)",
+    fix: "apps/api/src/db/outbox.ts: an error listener on the checked-out client; single flight: a read after an invalidation does not join an older load",
+  },
 ];

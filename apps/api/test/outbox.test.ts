@@ -185,4 +185,33 @@ describe("invalidation outbox", () => {
     expect(await refused.settle("user", String(id))).toBe(false);
     expect(await depth()).toEqual([{ cache_id: String(id), changes: 1 }]);
   });
+
+  // Read-your-writes when the writer cannot take its row (another drainer holds it past the lock
+  // timeout): the writer's own cache must still drop the key before the API answers. Before, settle
+  // gave up without deleting anything, and the writing instance served the old value from its L1
+  // (nemesis seed 221036891: v5 right after acknowledging v6).
+  it("settle still deletes the key when another drainer holds the row past the lock timeout", async () => {
+    const [id] = (await seed(1)) as [number];
+    await database.query("UPDATE users SET bio = 'changed' WHERE id = $1", [id]);
+    const holder = await client.pool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT id FROM cache_invalidation_outbox WHERE cache_id = $1 FOR UPDATE", [String(id)]);
+      const delivered: string[] = [];
+      const writer = outbox(
+        async (cacheId) => {
+          delivered.push(cacheId);
+          return true;
+        },
+        { settleLockTimeoutMs: 100 },
+      );
+      expect(await writer.settle("user", String(id))).toBe(false);
+      expect(delivered).toEqual([String(id)]);
+    } finally {
+      await holder.query("ROLLBACK");
+      holder.release();
+    }
+    // The row is still there for the drains.
+    expect(await depth()).toEqual([{ cache_id: String(id), changes: 1 }]);
+  });
 });

@@ -238,7 +238,10 @@ export class Cache {
     // Its SUBSCRIBE may wait in the offline queue until the connection is up.
     // Named so operators (and tests) can find it in CLIENT LIST.
     const busConnectionName = `${this.prefix}-bus-${randomBytes(6).toString("hex")}`;
-    const subscriberOptions = { enableOfflineQueue: true, connectionName: busConnectionName };
+    // No resubscription by ioredis: it drops the promise of the SUBSCRIBE it sends at a reconnect, so a
+    // close before the reply (with a queue flush) is an unhandled rejection that ends the process. The
+    // bus subscribes by itself on every "ready" and handles the failure (InvalidationBus).
+    const subscriberOptions = { enableOfflineQueue: true, connectionName: busConnectionName, autoResubscribe: false };
     const cluster = client.isCluster ? clusterBusConnection(client as Cluster, subscriberOptions) : undefined;
     const subscriber: RedisClient =
       cluster?.subscriber ?? (client as { duplicate(options: object): RedisClient }).duplicate(subscriberOptions);

@@ -32,6 +32,11 @@ export async function call(url: string, path: string, input: unknown, mutation =
 /** The version a read saw: `v<n>` in the display name is n; an absent user (deleted) is DELETED. */
 export const DELETED = Number.MAX_SAFE_INTEGER;
 
+/** The id of a returned profile, or undefined for an absent user. */
+export function idOf(profile: unknown): number | undefined {
+  return (profile as { id?: number } | null | undefined)?.id;
+}
+
 export function versionOf(profile: unknown): number {
   if (profile === null) return DELETED;
   const name = (profile as { displayName?: string } | undefined)?.displayName;

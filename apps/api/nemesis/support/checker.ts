@@ -3,12 +3,15 @@ import type { ApiHost } from "./api-host.js";
 import {
   CALL_DEADLINE_MS,
   CUT_OFF_STALE_BOUND_MS,
-  degradedStampedeLoads,
+  DEAD_POOLED_CONNECTION_MS,
+  DEGRADED_CONCURRENT_LOADS,
   HEALTHY_STALE_BOUND_MS,
   HEALTHY_STAMPEDE_LOADS,
+  LOAD_WINDOW_SLACK_MS,
+  QUERY_TIMEOUT_MS,
   SETTLE_MS,
 } from "./bounds.js";
-import type { FaultWindow, History, OpRecord } from "./history.js";
+import type { FaultWindow, History, OpRecord, StampedeRecord } from "./history.js";
 
 /** One broken promise, with what is needed to replay it. */
 export interface Violation {
@@ -25,9 +28,62 @@ export interface Figures {
   staleReads: number;
   /** Observed stale windows (ms), per situation: "healthy" or the fault kinds active. */
   staleWindows: Record<string, { count: number; p50: number; max: number }>;
-  stampedes: { count: number; maxLoadsHealthy: number; maxLoadsUnderFaults: number };
+  /** `redisFailedWithNoFault`: stampedes with no fault injected during which Redis failed a cache anyway (checked as degraded). */
+  stampedes: {
+    count: number;
+    maxLoadsHealthy: number;
+    maxLoadsUnderFaults: number;
+    redisFailedWithNoFault: number;
+  };
   slowestCallMs: number;
   convergenceMs: number | undefined;
+}
+
+/** "instance 0: 7 coalesced, 1 database; ..." for a stampede's answers. */
+function sourcesByInstance(answers: { instance: number; source: string }[]): string {
+  const counts = new Map<number, Map<string, number>>();
+  for (const { instance, source } of answers) {
+    const perSource = counts.get(instance) ?? new Map<string, number>();
+    perSource.set(source, (perSource.get(source) ?? 0) + 1);
+    counts.set(instance, perSource);
+  }
+  return [...counts]
+    .map(([instance, perSource]) => `instance ${instance}: ${[...perSource].map(([source, n]) => `${n} ${source}`).join(", ")}`)
+    .join("; ");
+}
+
+/**
+ * A 503 after the query timeout on an instance whose Postgres link was half-open shortly before:
+ * the call was handed a connection the fault left dead in the pool (see DEAD_POOLED_CONNECTION_MS).
+ */
+function onDeadPooledConnection(history: History, op: OpRecord): boolean {
+  if (op.status !== 503 || op.endAt - op.startAt < QUERY_TIMEOUT_MS) return false;
+  return history.faults.some(
+    (fault) =>
+      fault.kind === "half-open" &&
+      fault.description.includes("link=postgres") &&
+      fault.instance === op.instance &&
+      fault.from <= op.startAt &&
+      op.startAt <= fault.to + DEAD_POOLED_CONNECTION_MS,
+  );
+}
+
+/**
+ * Two loads of a stampede on one instance whose server-side windows overlap (each is
+ * [answered - server time, answered], on the server's clock), or undefined.
+ */
+function concurrentLoads(
+  answers: StampedeRecord["answers"],
+): { instance: number; first: StampedeRecord["answers"][number]; second: StampedeRecord["answers"][number] } | undefined {
+  const loads = answers.filter((answer) => answer.source === "database").sort((a, b) => a.endAt - b.endAt);
+  for (let i = 0; i < loads.length; i++)
+    for (let j = i + 1; j < loads.length; j++) {
+      const first = loads[i] as StampedeRecord["answers"][number];
+      const second = loads[j] as StampedeRecord["answers"][number];
+      if (first.instance !== second.instance) continue;
+      if (second.endAt - second.serverMs < first.endAt - LOAD_WINDOW_SLACK_MS) return { instance: first.instance, first, second };
+    }
+  return undefined;
 }
 
 function situation(faults: FaultWindow[]): string {
@@ -95,6 +151,16 @@ export function check(history: History, instances: ApiHost[]): { violations: Vio
       });
   }
 
+  // A read answers for the id it asked (a reply meant for another key would pass every version check).
+  for (const read of reads)
+    if (read.returnedId !== undefined)
+      violations.push({
+        check: "wrong profile",
+        message: `a read of user ${read.id} returned user ${read.returnedId}`,
+        op: read,
+        faults: names(faultsAt(read.startAt, read.endAt)),
+      });
+
   // An id that was never deleted never reads as absent (it existed before the workload began).
   const deleteStarts = new Map<number, number>();
   for (const op of history.ops)
@@ -128,7 +194,7 @@ export function check(history: History, instances: ApiHost[]): { violations: Vio
     if (op.status >= 500 && op.status !== 503)
       violations.push({ check: "no 500", message: `${op.kind} answered ${op.status}`, op, faults: names(faults) });
     if (!op.ok) {
-      if (faults.length === 0) {
+      if (faults.length === 0 && !onDeadPooledConnection(history, op)) {
         failedHealthy++;
         violations.push({
           check: "healthy calls succeed",
@@ -142,19 +208,33 @@ export function check(history: History, instances: ApiHost[]): { violations: Vio
 
   let maxHealthy = 0;
   let maxDegraded = 0;
+  let redisFailedUninjected = 0;
   for (const stampede of history.stampedes) {
     const faults = faultsAt(stampede.startAt, stampede.endAt);
-    const bound =
-      faults.length === 0 && stampede.lockHolderKilled === undefined
-        ? HEALTHY_STAMPEDE_LOADS
-        : degradedStampedeLoads(stampede.instances.length);
-    if (faults.length === 0) maxHealthy = Math.max(maxHealthy, stampede.loads);
+    // Healthy: no fault injected, no lock holder killed, and Redis failed none of the caches meanwhile.
+    const healthy = faults.length === 0 && stampede.lockHolderKilled === undefined && stampede.redisErrors === 0;
+    if (faults.length === 0 && !healthy) redisFailedUninjected++;
+    if (healthy) maxHealthy = Math.max(maxHealthy, stampede.loads);
     else maxDegraded = Math.max(maxDegraded, stampede.loads);
-    if (stampede.loads > bound)
+    const report = {
+      ...stampede,
+      // The loads themselves (the whole list is in the saved history), with every source per instance.
+      answers: stampede.answers.filter((answer) => answer.source === "database"),
+      sources: sourcesByInstance(stampede.answers),
+    };
+    if (healthy && stampede.loads > HEALTHY_STAMPEDE_LOADS)
       violations.push({
         check: "stampede loads",
-        message: `${stampede.loads} database loads for ${stampede.calls} lookups of ${stampede.id} (bound ${bound})`,
-        op: stampede,
+        message: `${stampede.loads} database loads for ${stampede.calls} lookups of ${stampede.id} with nothing failing (bound ${HEALTHY_STAMPEDE_LOADS})`,
+        op: report,
+        faults: [],
+      });
+    const overlapping = healthy ? undefined : concurrentLoads(stampede.answers);
+    if (overlapping)
+      violations.push({
+        check: "stampede loads",
+        message: `instance ${overlapping.instance} ran two loads of ${stampede.id} at once (single flight; bound ${DEGRADED_CONCURRENT_LOADS} at a time per instance)`,
+        op: { ...report, overlapping },
         faults: names(faults),
       });
   }
@@ -179,7 +259,12 @@ export function check(history: History, instances: ApiHost[]): { violations: Vio
       failedOps: { healthy: failedHealthy, underFaults: failedUnderFaults },
       staleReads: stale.length,
       staleWindows,
-      stampedes: { count: history.stampedes.length, maxLoadsHealthy: maxHealthy, maxLoadsUnderFaults: maxDegraded },
+      stampedes: {
+        count: history.stampedes.length,
+        maxLoadsHealthy: maxHealthy,
+        maxLoadsUnderFaults: maxDegraded,
+        redisFailedWithNoFault: redisFailedUninjected,
+      },
       slowestCallMs: slowest,
       convergenceMs: undefined,
     },

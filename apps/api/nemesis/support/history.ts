@@ -14,6 +14,8 @@ export interface OpRecord {
   status: number;
   /** Reads: the version returned (DELETED for null). Writes: the version written (DELETED for a delete). */
   version?: number;
+  /** Reads: the id of the profile returned, when it is not the id asked for (a reply meant for another key). */
+  returnedId?: number;
 }
 
 /** One stampede: `calls` concurrent lookups of one key after it was invalidated, spread over instances. */
@@ -28,6 +30,17 @@ export interface StampedeRecord {
   failed: number;
   /** Instances the lookups went to. */
   instances: number[];
+  /** Each lookup's answer: where it came from, how long the server took and when it answered (server clock). */
+  answers: { instance: number; source: string; serverMs: number; endAt: number }[];
+  /**
+   * Redis failures the instances' caches saw during it (`cache.stats`: `totals.errors`, plus the L2
+   * breaker opening or not closed at either end; summed; undefined when a stats call failed). Nonzero
+   * means Redis failed a cache even with no fault injected (replies slower than commandTimeoutMs on a
+   * loaded machine; an open breaker skips Redis without counting errors): the degraded bound applies.
+   */
+  redisErrors?: number;
+  /** Per instance: some cache counters over the stampede (deltas) and its pending invalidations (the larger of before and after). */
+  counters?: Record<string, Record<string, number>>;
   /** Set when the nemesis killed the lock holder in the middle of it. */
   lockHolderKilled?: number;
 }

@@ -24,10 +24,16 @@ interface Pair {
   bus: boolean;
   /** Black-holed for good (half-open). */
   dead: boolean;
-  /** Delivery time of the last chunk scheduled per direction (keeps order under jitter). */
-  nextAt: { up: number; down: number };
+  /** Delayed chunks per direction, in arrival order, each with its delivery time; one timer drains each queue. */
+  delayed: { up: DelayedQueue; down: DelayedQueue };
   /** Chunks held while stalled. */
   held: { toUpstream: boolean; chunk: Buffer }[];
+}
+
+/** Chunks waiting out a latency fault on one direction of a connection. */
+interface DelayedQueue {
+  chunks: { at: number; chunk: Buffer }[];
+  timer: NodeJS.Timeout | undefined;
 }
 
 const SUBSCRIBE = /subscribe/i;
@@ -87,7 +93,14 @@ export class LinkProxy {
 
   private accept(client: Socket, target: { host: string; port: number }): void {
     client.on("error", () => {});
-    const probe: Pair = { client, upstream: client, bus: false, dead: false, nextAt: { up: 0, down: 0 }, held: [] };
+    const probe: Pair = {
+      client,
+      upstream: client,
+      bus: false,
+      dead: false,
+      delayed: { up: { chunks: [], timer: undefined }, down: { chunks: [], timer: undefined } },
+      held: [],
+    };
     if (this.active(probe, "reset")) {
       client.resetAndDestroy();
       return;
@@ -117,16 +130,29 @@ export class LinkProxy {
     }
     const latency = this.active(pair, "latency");
     const to = toUpstream ? pair.upstream : pair.client;
-    if (latency?.kind !== "latency") {
+    // One queue per direction, drained in order by one timer: a timer per chunk can fire out of
+    // order (each expiry is taken from the loop's cached clock), which would reorder the stream.
+    const queue = pair.delayed[toUpstream ? "up" : "down"];
+    const last = queue.chunks[queue.chunks.length - 1];
+    if (latency?.kind !== "latency" && !last) {
       if (!to.destroyed) to.write(chunk);
       return;
     }
-    const direction = toUpstream ? "up" : "down";
-    const at = Math.max(pair.nextAt[direction], Date.now() + latency.delayMs + Math.random() * latency.jitterMs);
-    pair.nextAt[direction] = at;
-    setTimeout(() => {
+    // Once healed, a chunk still goes behind those delayed before it.
+    const delayMs = latency?.kind === "latency" ? latency.delayMs + Math.random() * latency.jitterMs : 0;
+    queue.chunks.push({ at: Math.max(last?.at ?? 0, Date.now() + delayMs), chunk });
+    if (!queue.timer) this.drain(pair, queue, to);
+  }
+
+  /** Writes the queue's due chunks in order, then waits for the next one. */
+  private drain(pair: Pair, queue: DelayedQueue, to: Socket): void {
+    queue.timer = undefined;
+    while (queue.chunks[0] && queue.chunks[0].at <= Date.now()) {
+      const { chunk } = queue.chunks.shift() as { chunk: Buffer };
       if (!pair.dead && !to.destroyed) to.write(chunk);
-    }, at - Date.now());
+    }
+    const next = queue.chunks[0];
+    if (next) queue.timer = setTimeout(() => this.drain(pair, queue, to), Math.max(1, next.at - Date.now()));
   }
 
   /** After a fault ends: deliver what a stall held (if no stall still applies). */
@@ -138,6 +164,7 @@ export class LinkProxy {
 
   private drop(pair: Pair, reset: boolean): void {
     if (!this.pairs.delete(pair)) return;
+    for (const queue of [pair.delayed.up, pair.delayed.down]) clearTimeout(queue.timer);
     if (reset) {
       pair.client.resetAndDestroy();
       pair.upstream.resetAndDestroy();

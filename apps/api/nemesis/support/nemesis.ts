@@ -17,12 +17,15 @@ const HOLDER_LOAD_DELAY_MS = 1_500;
  */
 export class Nemesis {
   readonly live: Set<number>;
+  /** Per instance, the end of its last kill fault (restart included). */
+  private readonly instanceFaults = new Map<number, Promise<void>>();
 
   constructor(
     private readonly system: System,
     private readonly history: History,
     private readonly workload: () => Workload,
-    private readonly hotId: () => number,
+    /** The stampede targets (the lock-holder kill takes one no stampede is using). */
+    private readonly hotIds: () => number[],
   ) {
     this.live = new Set(system.instances.map((_, i) => i));
   }
@@ -33,6 +36,14 @@ export class Nemesis {
     await Promise.all(
       schedule.faults.map(async (fault) => {
         await sleep(Math.max(0, started + fault.startMs - Date.now()));
+        // A kill of an instance waits until its previous kill is over, restart included (a restart, or a
+        // lock-holder kill's wait for its waiters, can outlast the schedule's spacing on a loaded machine;
+        // two at once raced two starts on one port).
+        const exclusive = fault.kind === "instance-kill" || fault.kind === "lock-holder-kill" ? fault.instance : undefined;
+        const previous = exclusive === undefined ? undefined : this.instanceFaults.get(exclusive);
+        let done = () => {};
+        if (exclusive !== undefined) this.instanceFaults.set(exclusive, new Promise<void>((resolve) => (done = resolve)));
+        await previous;
         const from = Date.now();
         try {
           await this.inject(fault);
@@ -45,6 +56,7 @@ export class Nemesis {
             from,
             to: Date.now(),
           });
+          done();
         }
       }),
     );
@@ -144,11 +156,14 @@ export class Nemesis {
   private async killLockHolder(victim: number): Promise<void> {
     const workload = this.workload();
     const others = [...this.live].filter((each) => each !== victim);
-    if (!this.live.has(victim) || others.length === 0 || workload.gate.clears > 0) return this.killInstance(victim);
-    workload.gate.stampedes++;
+    const id = this.hotIds().find((each) => workload.gate.enter(each));
+    if (id === undefined) return this.killInstance(victim);
+    if (!this.live.has(victim) || others.length === 0) {
+      workload.gate.leave(id);
+      return this.killInstance(victim);
+    }
     const slow = this.link({ kind: "latency", of: "all", delayMs: HOLDER_LOAD_DELAY_MS, jitterMs: 0 }, victim, "postgres");
     try {
-      const id = this.hotId();
       const url = workload.urlOf(victim);
       const invalidated = await call(url, "cache.invalidate", { namespace: "user", id }, true);
       if (!invalidated.ok) return this.killInstance(victim);
@@ -161,7 +176,7 @@ export class Nemesis {
       await Promise.all([holder, waiters]);
     } finally {
       slow();
-      workload.gate.stampedes--;
+      workload.gate.leave(id);
     }
   }
 }

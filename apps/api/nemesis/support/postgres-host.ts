@@ -5,7 +5,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { until } from "../../test/support/poll.js";
 import type { Host } from "./topology.js";
-import { SUBNET } from "./topology.js";
+import { NAME_PREFIX, SUBNET } from "./topology.js";
 
 /** Debian's newest PostgreSQL binaries. */
 function postgresBin(): string {
@@ -30,7 +30,7 @@ export class PostgresHost {
 
   static async start(host: Host): Promise<PostgresHost> {
     const bin = postgresBin();
-    const dir = mkdtempSync(join(tmpdir(), "hoard-nm-pg-"));
+    const dir = mkdtempSync(join(tmpdir(), `${NAME_PREFIX}pg-`));
     const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
     const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
     chownSync(dir, uid, gid);

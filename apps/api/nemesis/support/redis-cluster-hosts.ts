@@ -11,7 +11,7 @@ const run = promisify(execFile);
 export class RedisClusterHosts {
   private constructor(readonly nodes: RedisHost[]) {}
 
-  /** Hosts `rc0`..`rc5` at 10.77.0.41-46, joined with `redis-cli --cluster create --cluster-replicas 1`. */
+  /** Hosts `rc0`..`rc5` at 10.77.<slot>.41-46, joined with `redis-cli --cluster create --cluster-replicas 1`. */
   static async start(topology: Topology): Promise<RedisClusterHosts> {
     const nodes: RedisHost[] = [];
     for (let i = 0; i < 6; i++) {

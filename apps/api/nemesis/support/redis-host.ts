@@ -4,14 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { until } from "../../test/support/poll.js";
-import type { Host } from "./topology.js";
+import { type Host, NAME_PREFIX } from "./topology.js";
 
 export const REDIS_PORT = 6379;
 
 /** A redis-server inside a host's namespace, nothing persisted, stopped, paused and restarted by pid. */
 export class RedisHost {
   private child: ChildProcess | undefined;
-  private readonly dir = mkdtempSync(join(tmpdir(), "hoard-nm-redis-"));
+  private readonly dir = mkdtempSync(join(tmpdir(), `${NAME_PREFIX}redis-`));
 
   constructor(
     readonly host: Host,

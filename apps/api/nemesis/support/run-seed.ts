@@ -41,7 +41,9 @@ async function seedUsers(url: string, seed: number): Promise<UserPool> {
 export async function runSeed(schedule: Schedule, log: (line: string) => void): Promise<SeedResult> {
   log(`seed ${schedule.seed}: ${schedule.redis} Redis, ${schedule.durationMs} ms, ${schedule.faults.length} faults`);
   for (const fault of schedule.faults) log(`  ${describeFault(fault)}`);
+  const building = Date.now();
   const system = await System.start(schedule.redis, INSTANCES);
+  log(`  hosts up in ${((Date.now() - building) / 1000).toFixed(1)} s`);
   try {
     const history = new History();
     const urls = system.instances.map((instance) => instance.url);
@@ -51,7 +53,7 @@ export async function runSeed(schedule: Schedule, log: (line: string) => void): 
       system,
       history,
       () => workload as Workload,
-      () => pool.hot[0] as number,
+      () => pool.hot,
     );
     // The workload's own stream: the schedule does not shift when the workload changes.
     workload = new Workload(
@@ -68,11 +70,15 @@ export async function runSeed(schedule: Schedule, log: (line: string) => void): 
     if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
     await workload.stop();
     const { violations, figures } = check(history, system.instances);
+    const checking = Date.now();
     const converged = await awaitConvergence(history, urls, healedAt);
+    log(`  converged after ${((Date.now() - checking) / 1000).toFixed(1)} s of checking`);
     figures.convergenceMs = converged.convergenceMs;
     if (converged.violation) violations.push(converged.violation);
     return { schedule, figures, violations, outputs: system.instances.map((instance) => instance.lastOutput()), history };
   } finally {
+    const stopping = Date.now();
     await system.stop();
+    log(`  hosts down in ${((Date.now() - stopping) / 1000).toFixed(1)} s`);
   }
 }

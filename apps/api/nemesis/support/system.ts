@@ -16,10 +16,10 @@ export interface InstanceLinks {
 }
 
 /**
- * The hosts of one run: Postgres (10.77.0.30), one redis-server (10.77.0.20)
- * or a 6-node cluster (10.77.0.41-46), and three API instances
- * (10.77.0.11-13), each reaching Redis and Postgres through proxies of its
- * own on the bridge (10.77.0.1), where the nemesis acts.
+ * The hosts of one run: Postgres (10.77.<slot>.30, slot 0 unless NEMESIS_SLOT), one redis-server (.20)
+ * or a 6-node cluster (.41-46), and three API instances
+ * (.11-13), each reaching Redis and Postgres through proxies of its
+ * own on the bridge (.1), where the nemesis acts.
  */
 export class System {
   readonly instances: ApiHost[] = [];

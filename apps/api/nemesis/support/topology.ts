@@ -1,12 +1,26 @@
 import { execFileSync } from "node:child_process";
+import { readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
+/**
+ * Which of the machine's nemesis networks this run uses (NEMESIS_SLOT, 0-9, default 0): runs in
+ * different slots share nothing (names, subnet, run lock), so two can run at once on one machine.
+ */
+export const SLOT = nemesisSlot(process.env.NEMESIS_SLOT);
 /** Every name this suite creates starts with this, so a killed run's leftovers can be found and removed. */
-export const NAME_PREFIX = "hoard-nm-";
+export const NAME_PREFIX = SLOT === 0 ? "hoard-nm-" : `hoard-nm${SLOT}-`;
 /** Root-side veth names (Linux allows 15 characters). */
-const VETH_PREFIX = "hnm-";
+const VETH_PREFIX = SLOT === 0 ? "hnm-" : `hnm${SLOT}-`;
 const BRIDGE = `${NAME_PREFIX}br`;
-/** The suite's own private subnet; the bridge (the test process, where the proxies listen) is .1. */
-export const SUBNET = "10.77.0";
+/** The suite's own private subnet (10.77.<slot>.0/24); the bridge (the test process, where the proxies listen) is .1. */
+export const SUBNET = `10.77.${SLOT}`;
+
+function nemesisSlot(value: string | undefined): number {
+  const slot = Number(value ?? 0);
+  if (!Number.isInteger(slot) || slot < 0 || slot > 9) throw new Error(`NEMESIS_SLOT must be 0-9, got ${value}`);
+  return slot;
+}
 export const BRIDGE_ADDRESS = `${SUBNET}.1`;
 
 /** One simulated host: a network namespace with one veth on the bridge. */
@@ -72,7 +86,10 @@ export class Topology {
     return host;
   }
 
-  /** Removes every namespace, veth and the bridge this suite creates (synchronous: safe in an exit handler). */
+  /**
+   * Removes every namespace (with the processes in it), veth, the bridge and the temp directories this
+   * suite creates (synchronous: safe in an exit handler). Only under the run lock (run-lock.ts).
+   */
   static removeLeftovers(): void {
     let namespaces: string[] = [];
     try {
@@ -107,6 +124,9 @@ export class Topology {
       // no links to list
     }
     tryIp("link", "delete", BRIDGE);
+    // Data directories of the suite's Postgres and Redis hosts (theirs died with the namespaces above).
+    for (const entry of readdirSync(tmpdir()))
+      if (entry.startsWith(NAME_PREFIX)) rmSync(join(tmpdir(), entry), { recursive: true, force: true });
   }
 
   /** Tears everything down. */

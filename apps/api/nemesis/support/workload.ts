@@ -1,7 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { type CallResult, call, DELETED, versionOf } from "./api-client.js";
+import { type CallResult, call, DELETED, idOf, versionOf } from "./api-client.js";
 import type { History, OpKind } from "./history.js";
 import type { Prng } from "./prng.js";
+
+/** The cache counters a stampede records per instance (as deltas), to tell why it loaded more than once. */
+const STAMPEDE_COUNTERS = ["errors", "loads", "lockAcquired", "lockWaits", "lockTimeouts", "fills", "fillsRefused", "misses"] as const;
 
 /** Concurrent lookups in one stampede. */
 export const STAMPEDE_CALLS = 24;
@@ -54,10 +57,30 @@ export class UserPool {
   }
 }
 
-/** Keeps stampedes and clears apart: a clear in the middle of a stampede makes extra loads that are no bug. */
+/**
+ * Keeps stampedes apart from clears and from each other on one key: a clear,
+ * or a second stampede's invalidation, in the middle of a stampede's load
+ * voids its lease (as it must), and the reload that follows is no bug.
+ */
 export class StampedeGate {
-  stampedes = 0;
   clears = 0;
+  /** Hot ids with a stampede under way. */
+  private readonly keys = new Set<number>();
+
+  get stampedes(): number {
+    return this.keys.size;
+  }
+
+  /** Claims `id` for a stampede; false when a clear or another stampede of `id` is under way. */
+  enter(id: number): boolean {
+    if (this.clears > 0 || this.keys.has(id)) return false;
+    this.keys.add(id);
+    return true;
+  }
+
+  leave(id: number): void {
+    this.keys.delete(id);
+  }
 }
 
 export interface WorkloadOptions {
@@ -150,6 +173,7 @@ export class Workload {
       id,
       () => call(this.urlOf(instance), "user.byId", { id }, false),
       (body) => versionOf(body),
+      idOf,
     );
   }
 
@@ -212,8 +236,7 @@ export class Workload {
    * `instances` at once; counts the lookups that reached Postgres.
    */
   async stampede(id: number, instances: number[], lockHolderKilled?: number): Promise<void> {
-    if (this.gate.clears > 0 || instances.length === 0) return;
-    this.gate.stampedes++;
+    if (instances.length === 0 || !this.gate.enter(id)) return;
     try {
       const startAt = Date.now();
       const first = instances[0] as number;
@@ -223,12 +246,13 @@ export class Workload {
       if (!invalidated.ok) return;
       await this.lookups(id, instances, STAMPEDE_CALLS, startAt, lockHolderKilled);
     } finally {
-      this.gate.stampedes--;
+      this.gate.leave(id);
     }
   }
 
   /** `calls` concurrent inspect.lookup calls of `id` over `instances`, recorded as reads and as one stampede. */
   async lookups(id: number, instances: number[], calls: number, startAt: number, lockHolderKilled?: number): Promise<void> {
+    const before = await this.cacheCounters(instances);
     const results = await Promise.all(
       Array.from({ length: calls }, (_, i) => {
         const instance = instances[i % instances.length] as number;
@@ -238,10 +262,38 @@ export class Workload {
           id,
           () => call(this.urlOf(instance), "inspect.lookup", { id }, false),
           (body) => versionOf((body as { user: unknown }).user),
+          (body) => idOf((body as { user: unknown }).user),
         );
       }),
     );
+    const after = await this.cacheCounters(instances);
+    // Per instance: counters as deltas over the stampede (other clients' calls count too); pending and
+    // circuitNotClosed as the larger of the two readings.
+    const counters =
+      before && after
+        ? Object.fromEntries(
+            [...after].map(([instance, now]) => [
+              instance,
+              Object.fromEntries(
+                Object.entries(now).map(([name, value]) => {
+                  const then = before.get(instance)?.[name] ?? 0;
+                  return [name, name === "pending" || name === "circuitNotClosed" ? Math.max(value, then) : value - then];
+                }),
+              ),
+            ]),
+          )
+        : undefined;
     const answered = results.filter((result) => result.ok);
+    const answers = results.map((result, i) => {
+      const body = (result.ok ? result.body : {}) as { source?: string; ms?: number; answeredAt?: number };
+      return {
+        instance: instances[i % instances.length] as number,
+        source: body.source ?? `failed ${result.status}`,
+        serverMs: body.ms ?? -1,
+        // The server's own clock (same machine): the client's is late by the answer's transit and its own load.
+        endAt: body.answeredAt ?? result.record.endAt,
+      };
+    });
     this.history.recordStampede({
       id,
       startAt,
@@ -250,8 +302,40 @@ export class Workload {
       loads: answered.filter((result) => (result.body as { source?: string }).source === "database").length,
       failed: results.length - answered.length,
       instances: [...new Set(instances)],
+      answers,
+      ...(counters
+        ? {
+            counters,
+            redisErrors: Object.values(counters).reduce(
+              (sum, each) => sum + (each.errors ?? 0) + (each.circuitNotClosed ?? 0) + (each.circuitOpens ?? 0),
+              0,
+            ),
+          }
+        : {}),
       ...(lockHolderKilled === undefined ? {} : { lockHolderKilled }),
     });
+  }
+
+  /** Some of each instance's cache counters (and its pending invalidations), or undefined if one did not answer. */
+  private async cacheCounters(instances: number[]): Promise<Map<number, Record<string, number>> | undefined> {
+    const unique = [...new Set(instances)];
+    const answers = await Promise.all(unique.map((instance) => call(this.urlOf(instance), "cache.stats", { of: "self" }, false)));
+    if (answers.some((answer) => !answer.ok)) return undefined;
+    const counters = new Map<number, Record<string, number>>();
+    answers.forEach((answer, i) => {
+      const body = answer.body as {
+        totals: Record<string, number>;
+        tiers: { l2: { pendingInvalidations?: number; circuit?: string; circuitOpens?: number } };
+      };
+      const picked: Record<string, number> = {
+        pending: body.tiers.l2.pendingInvalidations ?? 0,
+        circuitNotClosed: body.tiers.l2.circuit === "closed" ? 0 : 1,
+        circuitOpens: body.tiers.l2.circuitOpens ?? 0,
+      };
+      for (const name of STAMPEDE_COUNTERS) picked[name] = body.totals[name] ?? 0;
+      counters.set(unique[i] as number, picked);
+    });
+    return counters;
   }
 
   /** Runs one call and records it. */
@@ -261,9 +345,11 @@ export class Workload {
     id: number | undefined,
     send: () => Promise<CallResult>,
     version?: (body: unknown) => number,
-  ): Promise<CallResult & { record: { id?: number } }> {
+    identity?: (body: unknown) => number | undefined,
+  ): Promise<CallResult & { record: { id?: number; endAt: number } }> {
     const startAt = Date.now();
     const result = await send();
+    const returnedId = identity && result.ok ? identity(result.body) : undefined;
     const record = this.history.record({
       kind,
       instance,
@@ -273,6 +359,7 @@ export class Workload {
       ok: result.ok,
       status: result.status,
       ...(version && result.ok ? { version: version(result.body) } : {}),
+      ...(returnedId !== undefined && returnedId !== id ? { returnedId } : {}),
     });
     return { ...result, record };
   }

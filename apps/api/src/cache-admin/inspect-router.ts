@@ -13,15 +13,20 @@ export function sourceOf(source: ResultSource): LookupSource {
 
 /** Tools for the admin UI (admin only). */
 export const inspectRouter = router({
-  /** `user.byId` that also says where the answer came from and how long it took (from `getOrSetDetailed`). */
+  /**
+   * `user.byId` that also says where the answer came from, how long it took (from `getOrSetDetailed`)
+   * and when it was answered (epoch ms), so a test can tell which loads ran at the same time.
+   */
   lookup: adminProcedure.input(z.strictObject({ id: userId })).query(async ({ ctx, input }) => {
     const result = await ctx.services.users.byIdDetailed(input.id);
+    const answeredAt = Date.now();
     return {
       id: input.id,
       user: result.value,
       negative: result.negative,
       source: sourceOf(result.source),
       ms: Math.round(result.ms * 100) / 100,
+      answeredAt,
     };
   }),
 });

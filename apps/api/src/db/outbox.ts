@@ -139,13 +139,16 @@ export class InvalidationOutbox {
    * that key's row now, before the API answers, so the writing instance never
    * serves the old value after acknowledging the write (and the other
    * instances, woken later, find the row gone). If another drainer holds the
-   * row, waits for it; if the row is gone (delivered by someone else after the
-   * commit), deletes once more so this instance's L1 is certainly dropped.
-   * Resolves whether Redis acknowledged; false leaves the row for the drains.
+   * row, waits for it (at most `settleLockTimeoutMs`, then deletes without the
+   * row); if the row is gone (delivered by someone else after the commit),
+   * deletes once more so this instance's L1 is certainly dropped. Resolves
+   * whether Redis acknowledged and the row was removed; false leaves the row
+   * for the drains.
    */
   async settle(namespace: string, cacheId: string): Promise<boolean> {
     const target = this.target(namespace);
     const client = await this.checkout();
+    let deleted = false;
     try {
       await client.query("BEGIN");
       await client.query(`SET LOCAL lock_timeout = ${Math.round(this.settleLockTimeoutMs)}`);
@@ -154,6 +157,7 @@ export class InvalidationOutbox {
         cacheId,
       ]);
       const acknowledged = await this.deliver(target, cacheId);
+      deleted = true;
       if (acknowledged && rows[0]) await client.query(`DELETE FROM ${TABLE} WHERE id = $1`, [rows[0].id]);
       await client.query("COMMIT");
       if (acknowledged && rows[0]) this.counters.delivered++;
@@ -161,10 +165,14 @@ export class InvalidationOutbox {
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {});
       this.log.warn({ err: error, namespace, cacheId }, "outbox: settling a write failed; the drains will deliver it");
-      return false;
     } finally {
       client.release();
     }
+    // The row could not be taken (another drainer held it past the lock timeout, or Postgres failed):
+    // delete anyway, so this instance drops its copy (or keeps the delete for replay) before the API
+    // answers; the row stays for the drains, and a second delete is harmless.
+    if (!deleted) await this.deliver(target, cacheId);
+    return false;
   }
 
   /** Depth and oldest age from Postgres, with this instance's delivery counts. */

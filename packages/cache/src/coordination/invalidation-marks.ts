@@ -47,6 +47,17 @@ export class InvalidationMarks {
     return at !== undefined && at > mark;
   }
 
+  /**
+   * Whether `key` itself was invalidated after `mark` was read (or can no longer be told): unlike
+   * {@link invalidatedSince}, an L1 flush does not count, as it says nothing of what L2 or the
+   * database hold. Decides whether a load begun at `mark` may still be joined.
+   */
+  keyInvalidatedSince(key: string, mark: number): boolean {
+    if (this.#evictedMark > mark) return true;
+    const at = this.#byKey.get(key);
+    return at !== undefined && at > mark;
+  }
+
   /** The live clear-epoch cell of a namespace (read on every L1 hit without a map lookup). */
   epoch(namespacePrefix: string): { readonly value: number } {
     return this.#epochCell(namespacePrefix);

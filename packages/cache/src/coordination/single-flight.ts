@@ -1,21 +1,36 @@
+/** When a flight began, in the terms of the invalidation marks (read it before the flight's first await). */
+export interface FlightStamp {
+  /** `InvalidationMarks.current()` when the flight began. */
+  mark: number;
+  /** The namespace's clear epoch when the flight began. */
+  epoch: number;
+}
+
 /**
  * Shares one in-flight promise per key inside a process: concurrent callers
- * for the same key get the same result or the same error.
+ * for the same key get the same result or the same error. Each flight keeps
+ * the stamp it began under, so a caller that arrives after the key was
+ * invalidated can tell the flight may carry the replaced value.
  */
 export class SingleFlight {
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly inFlight = new Map<string, { promise: Promise<unknown>; stamp: FlightStamp | undefined }>();
 
   /** The promise already running for `key`, if any. */
   current<T>(key: string): Promise<T> | undefined {
-    return this.inFlight.get(key) as Promise<T> | undefined;
+    return this.inFlight.get(key)?.promise as Promise<T> | undefined;
   }
 
-  /** Runs `work` as the one flight for `key`; it is forgotten once settled. */
-  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+  /** The stamp the running flight for `key` began under (undefined: none, or unstamped). */
+  stampOf(key: string): FlightStamp | undefined {
+    return this.inFlight.get(key)?.stamp;
+  }
+
+  /** Runs `work` as the one flight for `key` (replacing one that is running); it is forgotten once settled. */
+  run<T>(key: string, work: () => Promise<T>, stamp?: FlightStamp): Promise<T> {
     const promise = work().finally(() => {
-      if (this.inFlight.get(key) === promise) this.inFlight.delete(key);
+      if (this.inFlight.get(key)?.promise === promise) this.inFlight.delete(key);
     });
-    this.inFlight.set(key, promise);
+    this.inFlight.set(key, { promise, stamp });
     return promise;
   }
 

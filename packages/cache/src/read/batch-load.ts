@@ -84,7 +84,7 @@ export class BatchLoad<T> {
         first.push(i);
         continue;
       }
-      const running = coalesce ? this.core.flights.current<Resolved<T>>(key) : undefined;
+      const running = coalesce ? this.core.joinableFlight<Resolved<T>>(key) : undefined;
       if (running) {
         this.core.stats.counters.coalesced++;
         joined.push(
@@ -130,7 +130,7 @@ export class BatchLoad<T> {
           return { value: await this.core.store(key, loaded, policy, performance.now() - started, fence), source: "loader" };
         };
         // Registered as this key's flight, so a concurrent getOrSet of the same id joins the batch.
-        return coalesce ? this.core.flights.run(key, work) : work();
+        return coalesce ? this.core.flights.run(key, work, { mark: start.mark, epoch: start.epoch }) : work();
       });
       batch.catch(() => this.core.stats.counters.loadErrors++);
       const values = await Promise.all(stored);

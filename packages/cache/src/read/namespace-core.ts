@@ -2,7 +2,7 @@ import type { InvalidationBus } from "../coordination/invalidation-bus.js";
 import type { InvalidationMarks } from "../coordination/invalidation-marks.js";
 import type { LockKeys } from "../coordination/lock-wait.js";
 import type { PendingInvalidations } from "../coordination/pending-invalidations.js";
-import type { SingleFlight } from "../coordination/single-flight.js";
+import type { FlightStamp, SingleFlight } from "../coordination/single-flight.js";
 import type { TagRegistry, TagVerdict } from "../coordination/tag-registry.js";
 import type { DecodedEntry, EntryCodec } from "../encoding/entry-codec.js";
 import type { KeySpace } from "../encoding/keys.js";
@@ -93,6 +93,25 @@ export class NamespaceCore<T> {
     }
     this.stats.counters.l1Misses++;
     return undefined;
+  }
+
+  /**
+   * The flight running for `key` that a caller arriving now may join, or undefined. A flight that
+   * began before the key's latest invalidation here (or a clear of the namespace) is not joinable:
+   * it may return the value that invalidation replaced, and a caller that arrives after a write
+   * must read that write (read-your-writes); such a caller starts a flight of its own.
+   */
+  joinableFlight<R>(key: string): Promise<R> | undefined {
+    const running = this.flights.current<R>(key);
+    if (!running) return undefined;
+    const stamp = this.flights.stampOf(key);
+    if (stamp && (this.marks.keyInvalidatedSince(key, stamp.mark) || stamp.epoch !== this.epoch.value)) return undefined;
+    return running;
+  }
+
+  /** The stamp of a flight beginning now (see {@link joinableFlight}). */
+  flightStamp(): FlightStamp {
+    return { mark: this.marks.current(), epoch: this.epoch.value };
   }
 
   lockKeys(key: string): LockKeys {

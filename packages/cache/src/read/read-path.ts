@@ -59,13 +59,13 @@ export class ReadPath<T> extends NamespaceCore<T> {
       if (refreshed) return { value: refreshed.value as T | null, source: "l1" };
     }
     if (policy.protection === "none") return this.#resolveMiss(key, id, loader, policy, tags);
-    const running = this.flights.current<Resolved<T>>(key);
+    const running = this.joinableFlight<Resolved<T>>(key);
     if (running) {
       this.stats.counters.coalesced++;
       this.events.emit("coalesced", () => ({ namespace: this.name, key }));
       return { value: (await running).value, source: "coalesced" };
     }
-    return this.flights.run(key, () => this.#resolveMiss(key, id, loader, policy, tags));
+    return this.flights.run(key, () => this.#resolveMiss(key, id, loader, policy, tags), this.flightStamp());
   }
 
   /** After an L1 miss: L2, then the loader (through lock and lease as the policy says). */
