@@ -1,9 +1,10 @@
 import type { RedisTopology } from "./support/schedule.js";
 
 /**
- * A seed whose run found a bug, kept once the bug is fixed: the CI lane
- * (`pnpm test:nemesis`, no flags) replays every one of them, and a violation
- * fails the run like any other. There is no list of tolerated findings: a
+ * A seed whose run found a bug, kept once the bug is fixed: `pnpm test:nemesis
+ * --regressions` replays every one of them, the CI lane (no flags) those marked
+ * `lane` (one per fix in the product, to keep the lane a few minutes long), and a
+ * violation fails the run like any other. There is no list of tolerated findings: a
  * finding is fixed (and its seed lands here) or the suite fails. Timing
  * still varies between replays: a seed replays the schedule that made the
  * bug likely, not the exact interleaving.
@@ -17,6 +18,8 @@ export interface Regression {
   finding: string;
   /** Where it was fixed. */
   fix: string;
+  /** Replayed by the CI lane too (one seed per fix in the cache or the API). */
+  lane?: boolean;
 }
 
 const REDIS_RETRY =
@@ -39,6 +42,7 @@ export const REGRESSIONS: Regression[] = [
   },
   {
     seed: 197684865,
+    lane: true,
     durationMs: 10_000,
     finding: "key hangs after a Redis interruption (a read in flight when Redis was SIGKILLed never ends)",
     fix: REDIS_RETRY,
@@ -57,6 +61,7 @@ export const REGRESSIONS: Regression[] = [
   },
   {
     seed: 2,
+    lane: true,
     durationMs: 20_000,
     finding:
       "read-your-writes while Redis is unreachable (instance 2 served v1 4.2 s after acknowledging v2); later instance 1 answered v1 right after acknowledging v2 (its read joined a load begun before the write)",
@@ -64,6 +69,7 @@ export const REGRESSIONS: Regression[] = [
   },
   {
     seed: 198240600,
+    lane: true,
     durationMs: 10_000,
     finding:
       "half-open bus stays stale (instance 1, during a Redis SIGSTOP); later also read-your-writes (v0 after v3) and 3 loads for one stampede under Redis latency",
@@ -73,6 +79,7 @@ export const REGRESSIONS: Regression[] = [
   { seed: 198240606, durationMs: 10_000, finding: "half-open bus stays stale (instances 0 and 1)", fix: HEARTBEAT },
   {
     seed: 221036891,
+    lane: true,
     durationMs: 20_000,
     finding:
       "crash: an instance exited on an unhandled MaxRetriesPerRequestError (a bus-partition reset right after the bus reconnected); later read-your-writes: a restarted instance answered v5 right after acknowledging v6",
@@ -106,6 +113,7 @@ export const REGRESSIONS: Regression[] = [
   },
   {
     seed: 198240599,
+    lane: true,
     durationMs: 10_000,
     redis: "cluster",
     finding:

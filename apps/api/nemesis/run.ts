@@ -1,6 +1,7 @@
 /**
  * `pnpm test:nemesis`: randomized faults over several hosts, checked.
- *   (no flags)                 the CI lane: the seeds below and every seed of regressions.ts
+ *   (no flags)                 the CI lane: the seeds below and the regressions marked `lane`
+ *   --regressions              every seed of regressions.ts
  *   --seeds N --duration S     a hunt: N fresh random seeds of S seconds each
  *   --seed X [--duration S]    replay one seed (same seed, same schedule)
  *   --redis single|cluster     force the Redis topology (else the seed picks)
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     seed: { type: "string" },
     duration: { type: "string" },
     redis: { type: "string" },
+    regressions: { type: "boolean" },
   },
 });
 
@@ -47,11 +49,14 @@ if (values.seed) plan = [{ seed: Number(values.seed), ...(redis ? { redis } : {}
 else if (values.seeds) {
   const base = Date.now() % 1_000_000_000;
   plan = Array.from({ length: Number(values.seeds) }, (_, i) => ({ seed: base + i, ...(redis ? { redis } : {}), durationMs }));
-} else
-  plan = [
-    ...CI_SEEDS.map((each) => ({ ...each, durationMs })),
-    ...REGRESSIONS.map(({ seed, durationMs: ms, redis: topology }) => ({ seed, durationMs: ms, ...(topology ? { redis: topology } : {}) })),
-  ];
+} else {
+  const replays = REGRESSIONS.filter((each) => values.regressions || each.lane).map(({ seed, durationMs: ms, redis: topology }) => ({
+    seed,
+    durationMs: ms,
+    ...(topology ? { redis: topology } : {}),
+  }));
+  plan = values.regressions ? replays : [...CI_SEEDS.map((each) => ({ ...each, durationMs })), ...replays];
+}
 
 const releaseLock = await takeRunLock(LOCK_WAIT_MS, (line) => console.log(line));
 // Every exit path removes the namespaces, bridge, processes (they die with their namespaces) and temp dirs.
