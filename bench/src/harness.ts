@@ -61,3 +61,14 @@ export function formatNumber(value: number, digits = 0): string {
 export function spread(m: Measured, digits = 0): string {
   return `${formatNumber(m.median, digits)} (${formatNumber(m.min, digits)}–${formatNumber(m.max, digits)})`;
 }
+
+/** The p50, in µs, of `ops` calls of `op` one after another, over ids 0..keyCount-1 (rows 2 and 13). */
+export async function serialP50(ops: number, keyCount: number, op: (id: number) => Promise<unknown>): Promise<number> {
+  const latencies: number[] = [];
+  for (let i = 0; i < ops; i++) {
+    const started = process.hrtime.bigint();
+    await op(i % keyCount);
+    latencies.push(Number(process.hrtime.bigint() - started) / 1_000);
+  }
+  return percentile(latencies, 0.5);
+}

@@ -1,7 +1,7 @@
 import { createCache } from "@hoard/cache";
 import { Redis } from "ioredis";
 import { profile, REDIS_URL, RUN_PREFIX, scale } from "../fixtures.js";
-import { formatNumber, interleave, percentile, spread, type summarize } from "../harness.js";
+import { formatNumber, interleave, percentile, serialP50, spread, type summarize } from "../harness.js";
 import type { RowReport } from "../report.js";
 
 const HEADER_BYTES = 33;
@@ -23,15 +23,7 @@ export async function l2Hits(): Promise<RowReport[]> {
 
   // Row 2: serial latency, p50 per round.
   const serialOps = scale(4_000, 1_000);
-  const serial = async (op: (id: number) => Promise<unknown>) => {
-    const latencies: number[] = [];
-    for (let i = 0; i < serialOps; i++) {
-      const started = process.hrtime.bigint();
-      await op(i % keyCount);
-      latencies.push(Number(process.hrtime.bigint() - started) / 1_000);
-    }
-    return percentile(latencies, 0.5);
-  };
+  const serial = (op: (id: number) => Promise<unknown>) => serialP50(serialOps, keyCount, op);
   const serialResults = await interleave(
     [
       { name: "raw ioredis GET + JSON decode", measure: () => serial(async (id) => decodePayload(await raw.getBuffer(keyOf(id)))) },

@@ -1,6 +1,6 @@
 import { createCache } from "@hoard/cache";
 import { profile, REDIS_URL, RUN_PREFIX, scale } from "../fixtures.js";
-import { formatNumber, interleave, nsPerOp, percentile, spread, type summarize } from "../harness.js";
+import { formatNumber, interleave, nsPerOp, serialP50, spread, type summarize } from "../harness.js";
 import type { RowReport } from "../report.js";
 
 type Summary = ReturnType<typeof summarize>;
@@ -44,15 +44,7 @@ export async function taggedHits(): Promise<RowReport[]> {
     throw new Error("benchmark keys are always cached");
   };
   const serialOps = scale(4_000, 1_000);
-  const serial = async (op: (id: number) => Promise<unknown>) => {
-    const latencies: number[] = [];
-    for (let i = 0; i < serialOps; i++) {
-      const started = process.hrtime.bigint();
-      await op(i % keyCount);
-      latencies.push(Number(process.hrtime.bigint() - started) / 1_000);
-    }
-    return percentile(latencies, 0.5);
-  };
+  const serial = (op: (id: number) => Promise<unknown>) => serialP50(serialOps, keyCount, op);
   const l2 = await interleave(
     [
       { name: "hoard getOrSet (L1 off, L2 hit, untagged)", measure: () => serial((id) => l2users.getOrSet(id, never)) },
