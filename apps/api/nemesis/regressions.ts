@@ -159,7 +159,7 @@ export const REGRESSIONS: Regression[] = [
   {
     seed: 236127580,
     durationMs: 20_000,
-    finding: "the same on the cluster, after a master kill (its replica lacked the last INCRs of the tag sequence)",
+    finding: "read-your-writes on list pages on the cluster, around master kills (failover); passes with the same fix",
     fix: TAG_SEQUENCE,
   },
 ];
