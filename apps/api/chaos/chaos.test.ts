@@ -90,6 +90,23 @@ async function scenario(
 /** How long each Redis fault lasts: the length of the outage being simulated, not a wait for a condition. */
 const OUTAGE_MS = 1_500;
 
+/** Polls an instance's /readyz and /metrics until stopped, noting whether either said the bus was down. */
+function watchBusHealth(url: string) {
+  const watch = { stop: false, sawReadyzDown: false, sawGaugeDown: false, done: Promise.resolve() };
+  watch.done = (async () => {
+    while (!watch.stop) {
+      const [ready, metrics] = await Promise.all([
+        fetch(`${url}/readyz`).then((response) => response.json() as Promise<{ bus?: { connected: boolean } }>),
+        fetch(`${url}/metrics`).then((response) => response.text()),
+      ]);
+      if (ready.bus?.connected === false) watch.sawReadyzDown = true;
+      if (/^hoard_cache_bus_connected(\{[^}]*\})? 0$/m.test(metrics)) watch.sawGaugeDown = true;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  })();
+  return watch;
+}
+
 describe("chaos", () => {
   it("Redis killed, then restarted", async () => {
     const row = await scenario("redis-kill", {
@@ -257,6 +274,7 @@ describe("chaos", () => {
         // Its subscriber is the only bus connection through the proxy: stop forwarding, keep it open.
         expect(environment.redisProxy.stall((sent) => sent.includes(`${environment.prefix}-bus-`))).toBe(1);
         const stalledAt = Date.now();
+        const healthWatch = watchBusHealth(silent.url);
         for (const id of ids) {
           const written = await call(environment.urls[0] as string, "user.update", { id, patch: { displayName: "after-stall" } }, true);
           expect(written.ok).toBe(true);
@@ -271,6 +289,14 @@ describe("chaos", () => {
           6_000,
         );
         detectedMs = Date.now() - stalledAt;
+        healthWatch.stop = true;
+        await healthWatch.done;
+        // Health said so once the silence was detected (/readyz and the gauge the dashboard and alerts read),
+        // until the new subscriber connection (not stalled) joined again.
+        expect(healthWatch.sawReadyzDown).toBe(true);
+        expect(healthWatch.sawGaugeDown).toBe(true);
+        const ready = (await (await fetch(`${silent.url}/readyz`)).json()) as { bus: { heartbeatMisses: number } };
+        expect(ready.bus.heartbeatMisses).toBeGreaterThan(0);
       },
       heal: async () => {},
     });

@@ -32,12 +32,20 @@ async function pingRedis(redis: AppRedis | undefined, timeoutMs = 1_000): Promis
   }
 }
 
+/** The invalidation bus as /readyz shows it; null without Redis. */
+function busState(services: Services): { connected: boolean; lastMessageAt: number | null; heartbeatMisses: number } | null {
+  const bus = services.cache.stats().bus;
+  return bus ? { connected: bus.connected, lastMessageAt: bus.lastMessageAt, heartbeatMisses: bus.heartbeatMisses } : null;
+}
+
 /**
  * `/healthz`: the process is up (liveness, no dependency checked).
  * `/readyz`: 200 only when Postgres and Redis both answer within a second
  * (or there is no Redis by choice: L1 only, said in the body with what it
  * costs), else 503; the JSON names each dependency's state and the Redis mode,
- * and the invalidation outbox's depth and oldest age. With METRICS_TOKEN set, the details are for
+ * whether this instance hears the invalidation bus (false also when its
+ * connection went silent: the heartbeat missed; L1 then keeps entries only
+ * briefly), and the invalidation outbox's depth and oldest age. With METRICS_TOKEN set, the details are for
  * callers with that token (or the admin token); others get the status alone, with the same code.
  */
 export function healthRoutes({ services, pool, postgresMode, listener }: HealthDependencies, access: InternalsAccess): Router {
@@ -67,6 +75,7 @@ export function healthRoutes({ services, pool, postgresMode, listener }: HealthD
       redis: noRedis
         ? { state: "none", mode: "none", unavailable: PATTERNS_NEEDING_REDIS, howToGet: HOW_TO_GET_REDIS }
         : { state: redis.ok ? "up" : "down", mode: services.redisMode, error: shown(redis.error) },
+      bus: busState(services),
       listener: listener() ?? null,
       // Invalidations committed in Postgres and not yet acknowledged by Redis (null: Postgres did not say).
       outbox,
