@@ -50,6 +50,7 @@ export class NamespaceCore<T> {
   readonly marks: InvalidationMarks;
   readonly tags: TagRegistry;
   readonly assertOpen: () => void;
+  readonly lifecycle: { readonly closed: boolean };
 
   constructor(
     context: CacheContext,
@@ -74,6 +75,7 @@ export class NamespaceCore<T> {
       marks: this.marks,
       tags: this.tags,
       assertOpen: this.assertOpen,
+      lifecycle: this.lifecycle,
     } = context);
     this.useL1 = useL1 && context.l1 !== undefined;
     this.epoch = context.marks.epoch(keys.namespacePrefix);
@@ -218,14 +220,12 @@ export class NamespaceCore<T> {
     const counters = this.stats.counters;
     if (tier === "l1") counters.l1Hits++;
     else counters.l2Hits++;
-    const events = this.events;
-    // Checked here so the payload closure is not even allocated on the hot path when nobody listens.
-    if (negative) {
-      counters.negativeHits++;
-      if (events.listened.has("negativeHit")) events.emit("negativeHit", () => ({ namespace: this.name, key, tier }));
-    } else if (events.listened.has("hit")) {
-      events.emit("hit", () => ({ namespace: this.name, key, tier }));
-    }
+    if (negative) counters.negativeHits++;
+    // One field read when nobody listens: no payload closure, no lookup, on the hot path.
+    if (this.events.hitsListened) this.#emitHit(key, tier, negative);
+  }
+  #emitHit(key: string, tier: "l1" | "l2", negative: boolean): void {
+    this.events.emit(negative ? "negativeHit" : "hit", () => ({ namespace: this.name, key, tier }));
   }
   countError(operation: string, error: unknown): void {
     this.stats.counters.errors++;
