@@ -126,7 +126,8 @@ export class Cache {
   readonly #options: CacheOptions;
   readonly #namespaces = new Map<string, { view: Namespace<unknown>; options: NamespaceOptions<unknown>; stats: NamespaceStats }>();
   readonly #redisLatency = new NamespaceStats();
-  #closed = false;
+  /** Shared with every namespace, so a call checks it with one field read (no call). */
+  readonly #lifecycle = { closed: false };
   readonly #maxEntries: number;
   readonly #maxBytes: number;
 
@@ -182,8 +183,9 @@ export class Cache {
       pending: this.#pending,
       marks: this.#marks,
       tags: this.#tags,
+      lifecycle: this.#lifecycle,
       assertOpen: () => {
-        if (this.#closed) throw new CacheClosedError();
+        if (this.#lifecycle.closed) throw new CacheClosedError();
       },
     };
     internals.set(this, {
@@ -277,7 +279,7 @@ export class Cache {
     const startBus = () => {
       if (cluster)
         void cluster.placed.then(() => {
-          if (!this.#closed) start();
+          if (!this.#lifecycle.closed) start();
         });
       else start();
     };
@@ -287,7 +289,7 @@ export class Cache {
   /** Replays invalidations that could not reach Redis (fire and forget; failures keep them pending). */
   #replayPending(): void {
     const l2 = this.#l2;
-    if (!l2 || this.#pending.size === 0 || this.#closed) return;
+    if (!l2 || this.#pending.size === 0 || this.#lifecycle.closed) return;
     const message = (type: "inv" | "clear" | "rel", key: string) => () =>
       this.#bus ? this.#bus.message(type, [key]) : { channel: "", message: "" };
     this.#pending
@@ -300,7 +302,7 @@ export class Cache {
 
   /** Tries the pending invalidations again in a second (also done on reconnect and when the breaker closes). */
   #scheduleReplay(): void {
-    if (this.#replayTimer || this.#closed) return;
+    if (this.#replayTimer || this.#lifecycle.closed) return;
     this.#replayTimer = setTimeout(() => {
       this.#replayTimer = undefined;
       this.#replayPending();
@@ -480,8 +482,8 @@ export class Cache {
 
   /** Closes the bus and the Redis connections the cache opened. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#lifecycle.closed) return;
+    this.#lifecycle.closed = true;
     clearTimeout(this.#replayTimer);
     this.#l2?.stopWatchdog();
     await this.#bus?.close();

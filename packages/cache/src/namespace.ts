@@ -1,6 +1,6 @@
 import type { EntryCodec } from "./encoding/entry-codec.js";
 import type { CacheId, KeySpace } from "./encoding/keys.js";
-import { InvalidOptionError } from "./errors.js";
+import { CacheClosedError, InvalidOptionError } from "./errors.js";
 import type { NamespaceStats } from "./observability/stats.js";
 import { type EntryPolicy, type GetOrSetOptions, validateCallOptions } from "./options.js";
 import { BatchLoad } from "./read/batch-load.js";
@@ -92,7 +92,7 @@ export class Namespace<T> {
     const read = this.#read;
     if (read.useL1) {
       // The same checks as the slow path, before any answer: a closed cache answers nothing, bad options throw.
-      read.assertOpen();
+      if (read.lifecycle.closed) throw new CacheClosedError();
       if (options) validateCallOptions(options);
       const entry = read.freshFromL1(key);
       if (entry !== undefined) {

@@ -266,33 +266,48 @@ export function validateNamespaceOptions(name: string, options: NamespaceOptions
 
 const positiveInt = (value: unknown) => Number.isSafeInteger(value) && (value as number) > 0;
 const nonNegativeInt = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
-const between = (low: number, high: number) => (value: unknown) => typeof value === "number" && value >= low && value <= high;
+const between = (value: unknown, low: number, high: number) => typeof value === "number" && value >= low && value <= high;
 
-/** The same rules as `callOptionsSchema`, checked by hand: an L1 hit with options must not pay for a zod parse. */
-const CALL_OPTION_CHECKS: Record<string, (value: unknown) => boolean> = {
-  ttlMs: positiveInt,
-  negativeTtlMs: positiveInt,
-  jitter: between(0, 0.5),
-  graceMs: nonNegativeInt,
-  protection: (value) => value === "none" || value === "local" || value === "distributed",
-  lockTtlMs: positiveInt,
-  lockWaitTimeoutMs: positiveInt,
-  onLockTimeout: (value) => value === "load" || value === "throw",
-  softTimeoutMs: nonNegativeInt,
-  failSafeThrottleMs: nonNegativeInt,
-  hardTimeoutMs: nonNegativeInt,
-  earlyRefreshBeta: between(0, 10),
-  tags: Array.isArray,
-};
+/**
+ * The same rules as `callOptionsSchema`, checked by hand: an L1 hit with options must not pay for a
+ * zod parse. A switch on the name, not a table lookup: the hit path calls this on every call with options.
+ */
+function quickCheck(name: string, value: unknown): boolean {
+  switch (name) {
+    case "tags":
+      return Array.isArray(value);
+    case "ttlMs":
+    case "negativeTtlMs":
+    case "lockTtlMs":
+    case "lockWaitTimeoutMs":
+      return positiveInt(value);
+    case "graceMs":
+    case "softTimeoutMs":
+    case "failSafeThrottleMs":
+    case "hardTimeoutMs":
+      return nonNegativeInt(value);
+    case "jitter":
+      return between(value, 0, 0.5);
+    case "earlyRefreshBeta":
+      return between(value, 0, 10);
+    case "protection":
+      return value === "none" || value === "local" || value === "distributed";
+    case "onLockTimeout":
+      return value === "load" || value === "throw";
+    case "backgroundCompletion":
+      return typeof value === "boolean";
+    default:
+      return false;
+  }
+}
 
 /** Throws {@link InvalidOptionError} naming the first bad option; valid options cost a few property checks. */
 export function validateCallOptions(options: GetOrSetOptions | undefined): void {
   if (!options) return;
   for (const name in options) {
     const value = (options as Record<string, unknown>)[name];
-    const check = CALL_OPTION_CHECKS[name];
     // Anything the quick check does not accept gets zod's verdict and message.
-    if (value !== undefined && (check === undefined || !check(value))) {
+    if (value !== undefined && !quickCheck(name, value)) {
       validate(callOptionsSchema, options, "call options");
       return;
     }

@@ -4,13 +4,19 @@ export interface FlightStamp {
   mark: number;
   /** The namespace's clear epoch when the flight began. */
   epoch: number;
+  /** `TagRegistry.startSeq()` when the flight began. */
+  tagSeq: number;
+  /** `TagRegistry.invalidations` when the flight began. */
+  tagInvalidations: number;
+  /** The tags the call gave (the entry may get more: an L2 entry's own, `ctx.setTags`). */
+  tags: readonly string[] | undefined;
 }
 
 /**
  * Shares one in-flight promise per key inside a process: concurrent callers
  * for the same key get the same result or the same error. Each flight keeps
- * the stamp it began under, so a caller that arrives after the key was
- * invalidated can tell the flight may carry the replaced value.
+ * the stamp it began under, so a caller that arrives after the key (or one of
+ * its tags) was invalidated can tell the flight may carry the replaced value.
  */
 export class SingleFlight {
   private readonly inFlight = new Map<string, { promise: Promise<unknown>; stamp: FlightStamp | undefined }>();

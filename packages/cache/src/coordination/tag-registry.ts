@@ -33,7 +33,18 @@ export type TagFetcher = (tags: readonly string[]) => Promise<{ states: TagState
  */
 export class TagRegistry {
   /** `complete`: read from Redis (then kept current by the bus); else only what the bus told, not enough alone. */
-  readonly #known = new LRUCache<string, TagState & { complete: boolean }>({ max: REMEMBERED_TAGS });
+  readonly #known = new LRUCache<string, TagState & { complete: boolean }>({
+    max: REMEMBERED_TAGS,
+    dispose: (state, _tag, reason) => {
+      if (reason === "evict") this.#evictedInv = Math.max(this.#evictedInv, state.inv);
+    },
+  });
+  /** The highest invalidation number evicted from `#known`: flights begun before it cannot be told apart. */
+  #evictedInv = 0;
+  /** Grows with every invalidation made or heard here (and every `forget()`): a flight compares it with its start. */
+  #invalidations = 0;
+  /** `#invalidations` at the last `forget()`: what was heard before it is gone. */
+  #forgottenAt = 0;
   /** Tags invalidated here while Redis could not be reached: dead locally until the invalidation is replayed. */
   readonly #poisoned = new Set<string>();
   #sequence = 0;
@@ -49,6 +60,25 @@ export class TagRegistry {
   /** The sequence a load beginning now records (a lower bound of Redis's). */
   startSeq(): number {
     return this.#sequence;
+  }
+
+  /** A number that grows with every tag invalidation made or heard here; read it when a flight begins. */
+  get invalidations(): number {
+    return this.#invalidations;
+  }
+
+  /**
+   * Whether one of `tags` was invalidated, as far as this process knows, after a flight that began
+   * when the sequence was `startSeq` and the invalidation count `invalidationsAtStart` (or may have
+   * been: what could tell was forgotten or evicted since). Decides whether that flight may be joined.
+   */
+  invalidatedSince(tags: readonly string[], startSeq: number, invalidationsAtStart: number): boolean {
+    if (this.#invalidations === invalidationsAtStart || tags.length === 0) return false;
+    if (this.#forgottenAt > invalidationsAtStart || this.#evictedInv > startSeq) return true;
+    for (const tag of tags) {
+      if (this.#poisoned.has(tag) || (this.#known.peek(tag)?.inv ?? 0) > startSeq) return true;
+    }
+    return false;
   }
 
   /** Reads the cache-wide sequence (when Redis connects), so loads here record a current number. */
@@ -109,6 +139,7 @@ export class TagRegistry {
   /** An invalidation (`inv`) or expiry (`exp`) of `tags` at `seq`, made here or heard on the bus. */
   heard(kind: "inv" | "exp", tags: readonly string[], seq: number): void {
     this.#sequence = Math.max(this.#sequence, seq);
+    if (kind === "inv") this.#invalidations++;
     for (const tag of tags) {
       const held = this.#known.get(tag) ?? { inv: 0, exp: 0, complete: !this.fetch };
       this.#known.set(
@@ -127,6 +158,7 @@ export class TagRegistry {
 
   /** Tags invalidated here that Redis has not recorded yet: dead here until `cure`. */
   poison(tags: readonly string[]): void {
+    this.#invalidations++;
     for (const tag of tags) this.#poisoned.add(tag);
   }
 
@@ -137,6 +169,7 @@ export class TagRegistry {
   /** The bus may have missed changes: what is remembered must be read again. */
   forget(): void {
     this.#epoch++;
+    this.#forgottenAt = ++this.#invalidations;
     if (this.fetch) this.#known.clear();
   }
 }

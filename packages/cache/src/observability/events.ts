@@ -42,17 +42,25 @@ export class CacheEvents {
   private readonly emitter = new EventEmitter();
   /** Event names with at least one listener. */
   readonly listened = new Set<CacheEventName>();
+  /** Whether `hit` or `negativeHit` has a listener (read on every hit). */
+  hitsListened = false;
 
   on<E extends CacheEventName>(event: E, listener: (payload: CacheEventMap[E]) => void): this {
     this.emitter.on(event, listener);
     this.listened.add(event);
+    this.#noteHitListeners();
     return this;
   }
 
   off<E extends CacheEventName>(event: E, listener: (payload: CacheEventMap[E]) => void): this {
     this.emitter.off(event, listener);
     if (this.emitter.listenerCount(event) === 0) this.listened.delete(event);
+    this.#noteHitListeners();
     return this;
+  }
+
+  #noteHitListeners(): void {
+    this.hitsListened = this.listened.has("hit") || this.listened.has("negativeHit");
   }
 
   /** Builds and emits the payload only if someone listens. */

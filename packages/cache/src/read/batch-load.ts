@@ -1,10 +1,11 @@
+import type { FlightStamp } from "../coordination/single-flight.js";
 import { newToken } from "../coordination/token.js";
 import type { CacheId } from "../encoding/keys.js";
 import { checkTags } from "../encoding/tags.js";
 import { type EntryPolicy, type GetOrSetOptions, validateCallOptions } from "../options.js";
 import { UNAVAILABLE } from "../tiers/l2-store.js";
 import { runLoader } from "./loader-runner.js";
-import type { BatchLoader, Resolved } from "./namespace-types.js";
+import type { BatchLoader, FlightResult, Loader } from "./namespace-types.js";
 import { mergePolicy } from "./policy.js";
 import type { ReadPath } from "./read-path.js";
 
@@ -32,9 +33,8 @@ export class BatchLoad<T> {
       if (entry) results[i] = entry.value as T | null;
       else pending.push(i);
     }
-    const mark = this.core.marks.current();
-    const epoch = this.core.epoch.value;
-    const tagSeq = this.core.tags.startSeq();
+    // Read before L2: a flight of this batch is not joinable past an invalidation since.
+    const stamp = this.core.flightStamp(tags);
     if (pending.length > 0 && this.core.l2) {
       const raw = await this.core.l2.mget(pending.map((i) => keys[i] as string));
       if (raw !== UNAVAILABLE) {
@@ -50,7 +50,7 @@ export class BatchLoad<T> {
           if (entry && now < entry.freshUntil && !entry.expired && (await this.core.verdictOf(entry)) === "fresh") {
             results[i] = entry.value;
             this.core.countHit(keys[i] as string, "l2", entry.negative);
-            this.core.fillL1(keys[i] as string, entry, mark, epoch);
+            this.core.fillL1(keys[i] as string, entry, stamp.mark, stamp.epoch);
           } else {
             this.core.stats.counters.l2Misses++;
             stillMissing.push(i);
@@ -59,7 +59,7 @@ export class BatchLoad<T> {
         pending = stillMissing;
       }
     }
-    if (pending.length > 0) await this.loadMany(ids, keys, pending, results, batchLoader, policy, { mark, epoch, tagSeq, tags });
+    if (pending.length > 0) await this.loadMany(ids, keys, pending, results, batchLoader, policy, stamp);
     this.core.stats.record("getOrSetMany", performance.now() - started);
     return results;
   }
@@ -70,7 +70,7 @@ export class BatchLoad<T> {
     results: (T | null)[],
     batchLoader: BatchLoader<T>,
     policy: EntryPolicy,
-    start: { mark: number; epoch: number; tagSeq: number; tags: readonly string[] | undefined },
+    stamp: FlightStamp,
   ): Promise<void> {
     const coalesce = policy.protection !== "none";
     const joined: Promise<void>[] = [];
@@ -84,12 +84,15 @@ export class BatchLoad<T> {
         first.push(i);
         continue;
       }
-      const running = coalesce ? this.core.joinableFlight<Resolved<T>>(key) : undefined;
+      const running = coalesce ? this.core.joinFlight(key) : undefined;
       if (running) {
         this.core.stats.counters.coalesced++;
         joined.push(
-          running.then((resolved) => {
-            results[i] = resolved.value;
+          running.then(async (resolved) => {
+            // Refused as it landed (a tag of its entry was invalidated since it began): read this id anew.
+            results[i] = resolved
+              ? resolved.value
+              : (await this.core.getOrSet(key, ids[i] as CacheId, singly(batchLoader), { ...policy, tags: stamp.tags })).value;
           }),
         );
       } else {
@@ -122,26 +125,38 @@ export class BatchLoad<T> {
           token: tokens[n] as string,
           leased: leases[n] as boolean,
           locked: false,
-          ...start,
+          mark: stamp.mark,
+          epoch: stamp.epoch,
+          tagSeq: stamp.tagSeq,
+          tags: stamp.tags,
           lockKeys: this.core.lockKeys(key),
         };
-        const work = async (): Promise<Resolved<T>> => {
+        const work = async (): Promise<FlightResult<T>> => {
           const loaded = (await batch)[n] as T | null | undefined;
-          return { value: await this.core.store(key, loaded, policy, performance.now() - started, fence), source: "loader" };
+          const { value, tags } = await this.core.store(key, loaded, policy, performance.now() - started, fence);
+          return { value, source: "loader", tags };
         };
         // Registered as this key's flight, so a concurrent getOrSet of the same id joins the batch.
-        return coalesce ? this.core.flights.run(key, work, { mark: start.mark, epoch: start.epoch }) : work();
+        return coalesce ? this.core.flights.run(key, work, stamp) : work();
       });
       batch.catch(() => this.core.stats.counters.loadErrors++);
       const values = await Promise.all(stored);
       toLoad.forEach((i, n) => {
-        const value = (values[n] as Resolved<T>).value;
+        const value = (values[n] as FlightResult<T>).value;
         results[i] = value;
         for (const copy of copies.get(keys[i] as string) ?? []) results[copy] = value;
       });
     }
     await joinedAll;
   }
+}
+
+/** The batch loader as a loader of one id (for an id read again on its own). */
+function singly<T>(batchLoader: BatchLoader<T>): Loader<T> {
+  return async ({ id }) => {
+    const answer = await batchLoader([id]);
+    return answer instanceof Map ? fromMap(answer, id) : answer[0];
+  };
 }
 
 /**

@@ -29,6 +29,8 @@ export interface CacheContext {
   readonly marks: InvalidationMarks;
   /** What this process knows of tag invalidations and expiries. */
   readonly tags: TagRegistry;
+  /** Whether the cache is closed (read on every L1 hit). */
+  readonly lifecycle: { readonly closed: boolean };
   /** Throws if the cache is closed. */
   assertOpen(): void;
 }

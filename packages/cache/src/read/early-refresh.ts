@@ -2,7 +2,7 @@ import { newToken } from "../coordination/token.js";
 import type { CacheId } from "../encoding/keys.js";
 import type { CallOptions, EntryPolicy } from "../options.js";
 import { UNAVAILABLE } from "../tiers/l2-store.js";
-import type { Loader } from "./namespace-types.js";
+import type { Loader, Stored } from "./namespace-types.js";
 import { mergePolicy } from "./policy.js";
 import type { ReadPath } from "./read-path.js";
 
@@ -71,7 +71,7 @@ export class EarlyRefresh<T> {
       .catch((error) => this.core.log.warn("background refresh failed", error, { namespace: this.core.name, key }));
   }
 
-  /** One background refresh: skipped if another process holds the lock (it is refreshing already). */
+  /** One background refresh (what it stored, or null): skipped if another process holds the lock (it is refreshing already). */
   async refresh(
     key: string,
     id: CacheId,
@@ -79,7 +79,7 @@ export class EarlyRefresh<T> {
     policy: EntryPolicy,
     tags?: readonly string[],
     stale?: T | null,
-  ): Promise<T | null> {
+  ): Promise<Stored<T> | null> {
     const mark = this.core.marks.current();
     const epoch = this.core.epoch.value;
     const lockKeys = this.core.lockKeys(key);

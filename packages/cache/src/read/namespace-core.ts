@@ -18,7 +18,7 @@ import type { Clock } from "../time/clock.js";
 import { capExpiry } from "../time/ttl.js";
 import type { CacheContext } from "./cache-context.js";
 import { FailSafeThrottle } from "./fail-safe-throttle.js";
-import type { StaleCandidate } from "./namespace-types.js";
+import type { FlightResult, StaleCandidate } from "./namespace-types.js";
 
 /** Longest an entry put in L1 while the bus is disconnected may live there. */
 export const L1_TTL_WHILE_BUS_DOWN_MS = 5_000;
@@ -50,6 +50,7 @@ export class NamespaceCore<T> {
   readonly marks: InvalidationMarks;
   readonly tags: TagRegistry;
   readonly assertOpen: () => void;
+  readonly lifecycle: { readonly closed: boolean };
 
   constructor(
     context: CacheContext,
@@ -74,6 +75,7 @@ export class NamespaceCore<T> {
       marks: this.marks,
       tags: this.tags,
       assertOpen: this.assertOpen,
+      lifecycle: this.lifecycle,
     } = context);
     this.useL1 = useL1 && context.l1 !== undefined;
     this.epoch = context.marks.epoch(keys.namespacePrefix);
@@ -96,22 +98,38 @@ export class NamespaceCore<T> {
   }
 
   /**
-   * The flight running for `key` that a caller arriving now may join, or undefined. A flight that
-   * began before the key's latest invalidation here (or a clear of the namespace) is not joinable:
-   * it may return the value that invalidation replaced, and a caller that arrives after a write
-   * must read that write (read-your-writes); such a caller starts a flight of its own.
+   * Joins the flight running for `key` if a caller arriving now may take its result; undefined when
+   * there is none or it is not joinable. A flight that began before the key's latest invalidation here
+   * (or a clear of the namespace, or an invalidation of one of its tags) is not: it may return the
+   * value that invalidation replaced, and a caller that arrives after a write must read that write
+   * (read-your-writes); such a caller starts a flight of its own. Tags the flight learns only as it
+   * runs (an L2 entry's, `ctx.setTags`) are checked when it lands: the joined promise then resolves
+   * to undefined, and the caller loads again.
    */
-  joinableFlight<R>(key: string): Promise<R> | undefined {
-    const running = this.flights.current<R>(key);
+  joinFlight(key: string): Promise<FlightResult<T> | undefined> | undefined {
+    const running = this.flights.current<FlightResult<T>>(key);
     if (!running) return undefined;
     const stamp = this.flights.stampOf(key);
-    if (stamp && (this.marks.keyInvalidatedSince(key, stamp.mark) || stamp.epoch !== this.epoch.value)) return undefined;
-    return running;
+    if (!stamp) return running;
+    if (this.marks.keyInvalidatedSince(key, stamp.mark) || stamp.epoch !== this.epoch.value) return undefined;
+    const tags = this.tags;
+    // No tag invalidated here since the flight began: whatever it returns may be shared.
+    if (tags.invalidations === stamp.tagInvalidations) return running;
+    if (stamp.tags && tags.invalidatedSince(stamp.tags, stamp.tagSeq, stamp.tagInvalidations)) return undefined;
+    return running.then((result) =>
+      result.tags && tags.invalidatedSince(result.tags, stamp.tagSeq, stamp.tagInvalidations) ? undefined : result,
+    );
   }
 
-  /** The stamp of a flight beginning now (see {@link joinableFlight}). */
-  flightStamp(): FlightStamp {
-    return { mark: this.marks.current(), epoch: this.epoch.value };
+  /** The stamp of a flight beginning now for a call with `tags` (see {@link joinFlight}). */
+  flightStamp(tags: readonly string[] | undefined): FlightStamp {
+    return {
+      mark: this.marks.current(),
+      epoch: this.epoch.value,
+      tagSeq: this.tags.startSeq(),
+      tagInvalidations: this.tags.invalidations,
+      tags,
+    };
   }
 
   lockKeys(key: string): LockKeys {
@@ -153,7 +171,7 @@ export class NamespaceCore<T> {
     if (!this.useL1) return undefined;
     const entry = this.l1?.get(key, this.clock.now());
     if (!entry || entry.epoch !== this.epoch.value) return undefined;
-    return { value: entry.value as T | null, staleUntil: entry.staleUntil };
+    return { value: entry.value as T | null, staleUntil: entry.staleUntil, tags: entry.tags };
   }
   /**
    * What a tagged entry is worth now (an untagged one is always "fresh"):
@@ -188,27 +206,26 @@ export class NamespaceCore<T> {
       tags: entry.tags,
     });
   }
+  /** Serves a stale copy (counted), with its tags for the callers sharing the flight. */
   serveStale(
     key: string,
     stale: StaleCandidate<T>,
     reason: "loader-error" | "soft-timeout" | "hard-timeout" | "lock-timeout" | "throttled" | "expired",
-  ): T | null {
+  ): FlightResult<T> {
     this.stats.counters.staleServed++;
     this.events.emit("staleServed", () => ({ namespace: this.name, key, reason }));
-    return stale.value;
+    return { value: stale.value, source: "stale", tags: stale.tags };
   }
   countHit(key: string, tier: "l1" | "l2", negative: boolean): void {
     const counters = this.stats.counters;
     if (tier === "l1") counters.l1Hits++;
     else counters.l2Hits++;
-    const events = this.events;
-    // Checked here so the payload closure is not even allocated on the hot path when nobody listens.
-    if (negative) {
-      counters.negativeHits++;
-      if (events.listened.has("negativeHit")) events.emit("negativeHit", () => ({ namespace: this.name, key, tier }));
-    } else if (events.listened.has("hit")) {
-      events.emit("hit", () => ({ namespace: this.name, key, tier }));
-    }
+    if (negative) counters.negativeHits++;
+    // One field read when nobody listens: no payload closure, no lookup, on the hot path.
+    if (this.events.hitsListened) this.#emitHit(key, tier, negative);
+  }
+  #emitHit(key: string, tier: "l1" | "l2", negative: boolean): void {
+    this.events.emit(negative ? "negativeHit" : "hit", () => ({ namespace: this.name, key, tier }));
   }
   countError(operation: string, error: unknown): void {
     this.stats.counters.errors++;

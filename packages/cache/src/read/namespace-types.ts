@@ -26,6 +26,20 @@ export interface Resolved<T> {
   source: ResultSource;
 }
 
+/**
+ * What a flight hands the callers sharing it: the value, its source, and the tags of the entry it came
+ * from or was stored as, so a caller that joined late can tell that one of them was invalidated since.
+ */
+export interface FlightResult<T> extends Resolved<T> {
+  tags?: readonly string[] | undefined;
+}
+
+/** What `store` made of a loaded value: the value callers get, and the tags it was stored with. */
+export interface Stored<T> {
+  value: T | null;
+  tags: readonly string[] | undefined;
+}
+
 /** What `getOrSetDetailed` returns. */
 export interface DetailedResult<T> extends Resolved<T> {
   /** The value is a cached or loaded "absent" marker. */
@@ -35,7 +49,7 @@ export interface DetailedResult<T> extends Resolved<T> {
 }
 
 /** An entry where a stale copy was found while looking for a fresh one. */
-export type StaleCandidate<T> = Pick<DecodedEntry<T>, "value" | "staleUntil">;
+export type StaleCandidate<T> = Pick<DecodedEntry<T>, "value" | "staleUntil" | "tags">;
 
 /** What a load needs to store its result safely: its lease token, whether it holds the lock, and the marks read before it began. */
 export interface Fence {

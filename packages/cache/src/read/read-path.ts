@@ -11,8 +11,11 @@ import { expiryOf } from "../time/ttl.js";
 import { EarlyRefresh, refreshFlightKey } from "./early-refresh.js";
 import { type LoaderContext, type LoaderRequests, runLoader, SOFT_TIMEOUT, softTimeout } from "./loader-runner.js";
 import { NamespaceCore } from "./namespace-core.js";
-import type { Fence, Loader, Resolved, StaleCandidate } from "./namespace-types.js";
+import type { Fence, FlightResult, Loader, StaleCandidate, Stored } from "./namespace-types.js";
 import { mergePolicy } from "./policy.js";
+
+/** How many flights a caller joins before it loads on its own (each refused one was invalidated while it ran). */
+const JOIN_ATTEMPTS = 3;
 
 /**
  * The read path of one namespace past an L1 miss, top to bottom: single
@@ -26,7 +29,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
   readonly refresh: EarlyRefresh<T> = new EarlyRefresh(this);
 
   /** The slow path of `getOrSet`, timed: single flight (per protection), then L2 and the loader. */
-  getOrSet(key: string, id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<Resolved<T>> {
+  getOrSet(key: string, id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<FlightResult<T>> {
     this.assertOpen();
     const started = performance.now();
     const resolved = this.#getOrSetUntimed(key, id, loader, options);
@@ -35,7 +38,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
     return resolved;
   }
 
-  async #getOrSetUntimed(key: string, id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<Resolved<T>> {
+  async #getOrSetUntimed(key: string, id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<FlightResult<T>> {
     if (options) validateCallOptions(options);
     const policy = mergePolicy(this.policy, options);
     const tags = options?.tags === undefined ? undefined : checkTags(options.tags, "getOrSet()");
@@ -56,16 +59,20 @@ export class ReadPath<T> extends NamespaceCore<T> {
         await settled;
       }
       const refreshed = this.useL1 ? this.freshFromL1(key) : undefined;
-      if (refreshed) return { value: refreshed.value as T | null, source: "l1" };
+      if (refreshed) return { value: refreshed.value as T | null, source: "l1", tags: refreshed.tags };
     }
     if (policy.protection === "none") return this.#resolveMiss(key, id, loader, policy, tags);
-    const running = this.joinableFlight<Resolved<T>>(key);
-    if (running) {
+    for (let attempt = 0; attempt < JOIN_ATTEMPTS; attempt++) {
+      const running = this.joinFlight(key);
+      if (!running) break;
       this.stats.counters.coalesced++;
       this.events.emit("coalesced", () => ({ namespace: this.name, key }));
-      return { value: (await running).value, source: "coalesced" };
+      const joined = await running;
+      if (joined) return { value: joined.value, source: "coalesced", tags: joined.tags };
+      // It carried a tag invalidated since it began, learned as it ran: not ours to take. Another caller
+      // refused with us may have begun a newer flight: join that one rather than load once per caller.
     }
-    return this.flights.run(key, () => this.#resolveMiss(key, id, loader, policy, tags), this.flightStamp());
+    return this.flights.run(key, () => this.#resolveMiss(key, id, loader, policy, tags), this.flightStamp(tags));
   }
 
   /** After an L1 miss: L2, then the loader (through lock and lease as the policy says). */
@@ -75,7 +82,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
     loader: Loader<T>,
     policy: EntryPolicy,
     tags: readonly string[] | undefined,
-  ): Promise<Resolved<T>> {
+  ): Promise<FlightResult<T>> {
     const mark = this.marks.current();
     const epoch = this.epoch.value;
     let stale = this.staleFromL1(key);
@@ -100,13 +107,13 @@ export class ReadPath<T> extends NamespaceCore<T> {
         // Expired on demand: serve the stale copy at once, refresh in the background (one load in the cluster).
         if (now < fromL2.staleUntil) {
           this.refresh.revalidate(key, id, loader, policy, tags, fromL2.value);
-          return { value: this.serveStale(key, fromL2, "expired"), source: "stale" };
+          return this.serveStale(key, fromL2, "expired");
         }
       } else if (now < fromL2.freshUntil) {
         this.countHit(key, "l2", fromL2.negative);
         this.fillL1(key, fromL2, mark, epoch);
         this.refresh.maybeRefreshEarly(key, id, fromL2, now, loader, policy, tags);
-        return { value: fromL2.value, source: "l2" };
+        return { value: fromL2.value, source: "l2", tags: fromL2.tags };
       } else if (now < fromL2.staleUntil) stale = fromL2;
     }
     if (this.l2) this.stats.counters.l2Misses++;
@@ -159,10 +166,10 @@ export class ReadPath<T> extends NamespaceCore<T> {
     mark: number,
     epoch: number,
     tags?: readonly string[],
-  ): Promise<Resolved<T>> {
+  ): Promise<FlightResult<T>> {
     if (stale && this.throttle.active(key, this.clock.now())) {
       // The loader failed moments ago: do not hammer it; serve the stale copy until the throttle ends.
-      return { value: this.serveStale(key, stale, "throttled"), source: "stale" };
+      return this.serveStale(key, stale, "throttled");
     }
     const lockKeys = this.lockKeys(key);
     const token = newToken();
@@ -183,16 +190,16 @@ export class ReadPath<T> extends NamespaceCore<T> {
         if (outcome.kind === "value") {
           this.countHit(key, "l2", outcome.entry.negative);
           this.fillL1(key, outcome.entry, mark, epoch);
-          return { value: outcome.entry.value, source: "lock-wait" };
+          return { value: outcome.entry.value, source: "lock-wait", tags: outcome.entry.tags };
         }
         if (outcome.kind === "acquired") {
           this.stats.counters.lockAcquired++;
           leased = locked = true;
         }
         if (outcome.kind === "timeout") {
-          if (softWait && stale) return { value: this.serveStale(key, stale, "soft-timeout"), source: "stale" };
+          if (softWait && stale) return this.serveStale(key, stale, "soft-timeout");
           this.stats.counters.lockTimeouts++;
-          if (stale) return { value: this.serveStale(key, stale, "lock-timeout"), source: "stale" };
+          if (stale) return this.serveStale(key, stale, "lock-timeout");
           if (policy.onLockTimeout === "throw") {
             throw new LockTimeoutError(`Waited lockWaitTimeoutMs=${policy.lockWaitTimeoutMs} for another process to load "${key}".`);
           }
@@ -214,18 +221,18 @@ export class ReadPath<T> extends NamespaceCore<T> {
       if (first === SOFT_TIMEOUT) {
         // The load goes on in the background and fills the cache when it lands.
         stored.catch((error) => this.log.warn("background load failed", error, { namespace: this.name, key }));
-        return { value: this.serveStale(key, stale, "soft-timeout"), source: "stale" };
+        return this.serveStale(key, stale, "soft-timeout");
       }
     }
     try {
-      const value = await stored;
+      const { value, tags: storedTags } = await stored;
       this.throttle.end(key);
-      return { value, source: "loader" };
+      return { value, source: "loader", tags: storedTags };
     } catch (error) {
       if (stale && !(error instanceof InvalidOptionError)) {
         const reason = error instanceof LoaderTimeoutError ? "hard-timeout" : "loader-error";
         this.throttle.start(key, this.clock.now() + policy.failSafeThrottleMs, policy.failSafeThrottleMs);
-        return { value: this.serveStale(key, stale, reason), source: "stale" };
+        return this.serveStale(key, stale, reason);
       }
       throw error;
     }
@@ -250,7 +257,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
     });
     return reply !== undefined && reply !== UNAVAILABLE && reply.acquired;
   }
-  async loadAndStore(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy, fence: Fence, stale?: T | null): Promise<T | null> {
+  async loadAndStore(key: string, id: CacheId, loader: Loader<T>, policy: EntryPolicy, fence: Fence, stale?: T | null): Promise<Stored<T>> {
     const started = performance.now();
     let loaded: T | null | undefined;
     let requests: LoaderRequests;
@@ -319,8 +326,9 @@ export class ReadPath<T> extends NamespaceCore<T> {
   }
 
   /**
-   * Encodes and stores a loaded value: fenced in L2, then L1 unless invalidated meanwhile. Returns the decoded copy.
-   * What the loader asked through its context applies: its TTL, its tags, or no caching at all (`skip`).
+   * Encodes and stores a loaded value: fenced in L2, then L1 unless invalidated meanwhile. Returns the decoded
+   * copy and the tags it carries. What the loader asked through its context applies: its TTL, its tags, or no
+   * caching at all (`skip`).
    */
   async store(
     key: string,
@@ -329,14 +337,14 @@ export class ReadPath<T> extends NamespaceCore<T> {
     loadMs: number,
     fence: Fence,
     requests?: LoaderRequests,
-  ): Promise<T | null> {
+  ): Promise<Stored<T>> {
     const negative = loaded === null || loaded === undefined;
     const tags = requests?.tags ? checkTags([...(fence.tags ?? []), ...requests.tags], "ctx.setTags()") : fence.tags;
     if (requests?.skipped || (tags && tags.length > 0 && (await this.tags.verdict(tags, fence.tagSeq)) !== "fresh")) {
       // Skipped by the loader, or a tag was invalidated or expired while it loaded (or cannot be checked): not cached.
       if (!requests?.skipped) this.stats.counters.fillsRefused++;
       if (fence.locked) await this.releaseLock(key, fence);
-      return negative ? null : (loaded as T);
+      return { value: negative ? null : (loaded as T), tags };
     }
     const now = this.clock.now();
     const ttlMs = requests?.ttlMs;
@@ -353,7 +361,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
       // A value the codec or schema rejects is served as loaded but never cached.
       this.countError("encode", error);
       if (fence.locked) await this.releaseLock(key, fence);
-      return negative ? null : (loaded as T);
+      return { value: negative ? null : (loaded as T), tags };
     }
     let accepted = true;
     if (fence.leased && this.l2) {
@@ -372,7 +380,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
       this.stats.counters.fillsRefused++;
     }
     this.events.emit("fill", () => ({ namespace: this.name, key, loadMs, negative, accepted }));
-    return entry.value;
+    return { value: entry.value, tags };
   }
 
   /** Frees the lock without a fill (compare-and-delete) and wakes waiters here and, through the bus, elsewhere. */

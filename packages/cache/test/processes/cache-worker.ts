@@ -117,6 +117,20 @@ const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> =
     pending.set(gate, ns((args.ns as string) ?? "item").getOrSet(args.key as string, loader(0, gate), { tags: args.tags as string[] }));
     return { started: true };
   },
+  /** Like startGatedTagged, but the loader tags the entry with ctx.setTags once the parent releases it. */
+  async startGatedLateTags(args) {
+    const gate = args.gate as string;
+    const read = loader(0, gate);
+    pending.set(
+      gate,
+      ns((args.ns as string) ?? "item").getOrSet(args.key as string, async (ctx) => {
+        const value = await read(ctx);
+        ctx.setTags(args.tags as string[]);
+        return value;
+      }),
+    );
+    return { started: true };
+  },
   async writeRow(args) {
     await db.set(`${prefix}:db:${args.key}`, args.row as string);
     return { written: true };
