@@ -14,6 +14,8 @@ import type { ReadPath } from "./read-path.js";
 
 /** One distinct id of a batch that this call resolves itself (neither an L1/L2 hit nor a joined flight). */
 interface BatchItem<T> {
+  /** Its first position in the call: the loader is asked in call order. */
+  index: number;
   id: CacheId;
   key: string;
   stale: StaleCandidate<T> | undefined;
@@ -162,7 +164,7 @@ export class BatchLoad<T> {
       const settled = new Promise<Resolved<T>>((resolve, reject) => {
         settle = { resolve, reject };
       });
-      items.push({ id: ids[i] as CacheId, key, stale, token: newToken(), leased: false, locked: false, settle });
+      items.push({ index: i, id: ids[i] as CacheId, key, stale, token: newToken(), leased: false, locked: false, settle });
       // Registered as this key's flight, so a concurrent getOrSet (or batch) of the same id here joins this one.
       answer(i, coalesce ? core.flights.run(key, () => settled, { mark: start.mark, epoch: start.epoch }) : settled);
     }
@@ -221,8 +223,10 @@ export class BatchLoad<T> {
   }
 
   /** One batch loader call for `group`, with their locks kept alive; each result stored through the fenced fill. */
-  async #loadGroup(group: BatchItem<T>[], batchLoader: BatchLoader<T>, policy: EntryPolicy, start: BatchStart): Promise<void> {
+  async #loadGroup(claimed: BatchItem<T>[], batchLoader: BatchLoader<T>, policy: EntryPolicy, start: BatchStart): Promise<void> {
     const core = this.core;
+    // Claims settle in the order Redis answers them (per node on a cluster): ask in the caller's order.
+    const group = claimed.sort((a, b) => a.index - b.index);
     const l2 = core.l2;
     const fences = group.map((item): Fence => ({ ...start, token: item.token, leased: item.leased, locked: item.locked, lockKeys: core.lockKeys(item.key) }));
     const stops = group.map((item, n) =>
