@@ -51,7 +51,8 @@ describe("getOrSetMany fail-safe", () => {
     const { ns, reasons } = await withStaleCopies(clock, [1, 2]);
     const batchLoader = vi.fn(failing);
     const options = { failSafeThrottleMs: 5_000 };
-    for (let call = 0; call < 5; call++) expect(await ns.getOrSetMany([1, 2], batchLoader, options)).toEqual([{ v: "old 1" }, { v: "old 2" }]);
+    for (let call = 0; call < 5; call++)
+      expect(await ns.getOrSetMany([1, 2], batchLoader, options)).toEqual([{ v: "old 1" }, { v: "old 2" }]);
     expect(batchLoader).toHaveBeenCalledTimes(1);
     expect(reasons.filter((reason) => reason === "throttled")).toHaveLength(8);
     // A fresh id next to throttled ones: only it reaches the loader.

@@ -56,7 +56,7 @@ describe("getOrSetMany across processes (distributed protection per id)", () => 
     const twice = [...counts].filter(([, count]) => count > 1);
     console.log(`batch pages seed ${seed}: ${counts.size} distinct ids loaded, ${twice.length} loaded more than once`);
     expect(twice).toEqual([]);
-    replies.forEach((reply, n) => expect(reply.rows).toEqual((asked[n] as number[]).map((id) => `row ${id}`)));
+    for (const [n, reply] of replies.entries()) expect(reply.rows).toEqual((asked[n] as number[]).map((id) => `row ${id}`));
   });
 
   it("a lock holder killed mid-batch: the others take its ids over within about one lock TTL, each id loaded once", async () => {

@@ -39,8 +39,8 @@ export class BatchGatherer<I> {
   }
 
   /** Every loader call made so far (complete once every claim has settled). */
-  get groups(): Promise<void[]> {
-    return Promise.all(this.#groups);
+  async settledGroups(): Promise<void> {
+    await Promise.all(this.#groups);
   }
 
   #maybeFlush(): void {

@@ -219,7 +219,7 @@ export class BatchLoad<T> {
         });
     });
     await Promise.all(claims);
-    await gatherer.groups;
+    await gatherer.settledGroups();
   }
 
   /** One batch loader call for `group`, with their locks kept alive; each result stored through the fenced fill. */
@@ -228,7 +228,9 @@ export class BatchLoad<T> {
     // Claims settle in the order Redis answers them (per node on a cluster): ask in the caller's order.
     const group = claimed.sort((a, b) => a.index - b.index);
     const l2 = core.l2;
-    const fences = group.map((item): Fence => ({ ...start, token: item.token, leased: item.leased, locked: item.locked, lockKeys: core.lockKeys(item.key) }));
+    const fences = group.map(
+      (item): Fence => ({ ...start, token: item.token, leased: item.leased, locked: item.locked, lockKeys: core.lockKeys(item.key) }),
+    );
     const stops = group.map((item, n) =>
       item.locked && l2 ? keepLockAlive(l2, (fences[n] as Fence).lockKeys.lock, item.token, policy.lockTtlMs, core.leaseTtlMs) : undefined,
     );
