@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_POLICY } from "../src/options.js";
 import { type CacheWorker, workerSuite } from "./support/worker.js";
 
-type BatchReply = { loaded: string[]; rows: (string | null)[] };
+type BatchReply = { loaded: string[]; rows: (string | null)[]; counters: { lockTimeouts: number; lockWaits: number } };
 
 /** How many times each id was loaded, over every process's reply. */
 function loadsPerId(replies: BatchReply[]): Map<string, number> {
@@ -54,7 +54,10 @@ describe("getOrSetMany across processes (distributed protection per id)", () => 
     const replies = await Promise.all(calls);
     const counts = loadsPerId(replies);
     const twice = [...counts].filter(([, count]) => count > 1);
-    console.log(`batch pages seed ${seed}: ${counts.size} distinct ids loaded, ${twice.length} loaded more than once`);
+    const timeouts = Math.max(...replies.map((reply) => reply.counters.lockTimeouts));
+    console.log(
+      `batch pages seed ${seed}: ${counts.size} distinct ids loaded, ${twice.length} loaded more than once, lock timeouts ${timeouts}`,
+    );
     expect(twice).toEqual([]);
     for (const [n, reply] of replies.entries()) expect(reply.rows).toEqual((asked[n] as number[]).map((id) => `row ${id}`));
   });

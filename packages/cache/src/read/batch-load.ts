@@ -22,6 +22,8 @@ interface BatchItem<T> {
   token: string;
   leased: boolean;
   locked: boolean;
+  /** Stops renewing its lock (started when the lock is taken, so it never lapses while the batch gathers). */
+  stopRenewing: (() => void) | undefined;
   settle: { resolve(resolved: Resolved<T>): void; reject(error: unknown): void };
 }
 
@@ -164,7 +166,17 @@ export class BatchLoad<T> {
       const settled = new Promise<Resolved<T>>((resolve, reject) => {
         settle = { resolve, reject };
       });
-      items.push({ index: i, id: ids[i] as CacheId, key, stale, token: newToken(), leased: false, locked: false, settle });
+      items.push({
+        index: i,
+        id: ids[i] as CacheId,
+        key,
+        stale,
+        token: newToken(),
+        leased: false,
+        locked: false,
+        stopRenewing: undefined,
+        settle,
+      });
       // Registered as this key's flight, so a concurrent getOrSet (or batch) of the same id here joins this one.
       answer(i, coalesce ? core.flights.run(key, () => settled, { mark: start.mark, epoch: start.epoch }) : settled);
     }
@@ -200,6 +212,9 @@ export class BatchLoad<T> {
             if (claim.kind === "load") {
               item.leased = claim.leased;
               item.locked = claim.locked;
+              if (claim.locked && core.l2) {
+                item.stopRenewing = keepLockAlive(core.l2, core.lockKeys(item.key).lock, item.token, policy.lockTtlMs, core.leaseTtlMs);
+              }
               gatherer.add(item);
             } else if (claim.kind === "value") {
               core.countHit(item.key, "l2", claim.entry.negative);
@@ -227,12 +242,8 @@ export class BatchLoad<T> {
     const core = this.core;
     // Claims settle in the order Redis answers them (per node on a cluster): ask in the caller's order.
     const group = claimed.sort((a, b) => a.index - b.index);
-    const l2 = core.l2;
     const fences = group.map(
       (item): Fence => ({ ...start, token: item.token, leased: item.leased, locked: item.locked, lockKeys: core.lockKeys(item.key) }),
-    );
-    const stops = group.map((item, n) =>
-      item.locked && l2 ? keepLockAlive(l2, (fences[n] as Fence).lockKeys.lock, item.token, policy.lockTtlMs, core.leaseTtlMs) : undefined,
     );
     const ids = group.map((item) => item.id);
     const started = performance.now();
@@ -242,12 +253,12 @@ export class BatchLoad<T> {
       const { value: answer } = await runLoader(() => batchLoader(ids), ids, policy.hardTimeoutMs);
       loaded = group.map((item, n) => (answer instanceof Map ? fromMap(answer, item.id) : answer[n]));
     } catch (error) {
-      for (const stop of stops) stop?.();
+      for (const item of group) item.stopRenewing?.();
       core.stats.counters.loadErrors++;
       await Promise.all(group.map((item, n) => this.#failSafe(item, fences[n] as Fence, error, policy)));
       return;
     }
-    for (const stop of stops) stop?.();
+    for (const item of group) item.stopRenewing?.();
     const loadMs = performance.now() - started;
     core.stats.record("load", loadMs);
     await Promise.all(

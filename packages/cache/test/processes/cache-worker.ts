@@ -102,7 +102,7 @@ const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> =
       },
       { protection: (args.protection as Protection) ?? "distributed" },
     );
-    return { loaded, rows: values.map((value) => value?.row ?? null) };
+    return { loaded, rows: values.map((value) => value?.row ?? null), counters: cache.stats().totals };
   },
   async release(args) {
     gates.get(args.gate as string)?.();
