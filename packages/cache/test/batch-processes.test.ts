@@ -1,6 +1,7 @@
 import { seededRandom as prng } from "@hoard/test-servers";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_POLICY } from "../src/options.js";
+import { waitUntil } from "./support/clock.js";
 import { type CacheWorker, workerSuite } from "./support/worker.js";
 
 type BatchReply = { loaded: string[]; rows: (string | null)[]; counters: { lockTimeouts: number; lockWaits: number } };
@@ -62,24 +63,34 @@ describe("getOrSetMany across processes (distributed protection per id)", () => 
     for (const [n, reply] of replies.entries()) expect(reply.rows).toEqual((asked[n] as number[]).map((id) => `row ${id}`));
   });
 
-  it("a lock holder killed mid-batch: the others take its ids over within about one lock TTL, each id loaded once", async () => {
+  it("a lock holder killed mid-batch: the others load the free ids at once and take its ids over within about one lock TTL, each id once", async () => {
     const [holder, ...others] = (await suite.start(3)) as [CacheWorker, ...CacheWorker[]];
     const ids = page(3_000, 50);
+    const held = ids.slice(0, 25);
     const loading = holder.next((event) => event.event === "batch-loading");
-    void holder.call("batch", { ids, hang: true, announce: true }).catch(() => {});
+    void holder.call("batch", { ids: held, hang: true, announce: true }).catch(() => {});
     await loading;
+    // Loader calls the survivors make while the holder is alive: only the ids nobody holds.
+    const beforeKill: string[] = [];
+    const watch = (event: Record<string, unknown>) => {
+      if (event.event === "batch-loading") beforeKill.push(...(event.ids as string[]));
+    };
+    for (const worker of others) worker.child.on("message", watch);
     const started = performance.now();
-    const waiting = others.map((worker) => worker.call<BatchReply>("batch", { ids, loaderMs: 50 }));
-    // The scenario: the holder dies while its batch loader runs (a timed fault, not a wait for a condition).
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const waiting = others.map((worker) => worker.call<BatchReply>("batch", { ids, loaderMs: 50, announce: true }));
+    await waitUntil(() => beforeKill.length >= 25, 5_000, "the survivors' load of the free ids");
+    const freeIdsMs = performance.now() - started;
+    const loadedWhileHeld = [...beforeKill];
+    for (const worker of others) worker.child.off("message", watch);
     await holder.kill("SIGKILL");
     const replies = await Promise.all(waiting);
     const tookMs = performance.now() - started;
     const counts = loadsPerId(replies);
     console.log(
-      `batch takeover: ${[...counts.values()].reduce((a, b) => a + b, 0)} loads by the survivors (target 50), ` +
-        `done ${Math.round(tookMs)} ms after they asked (lockTtlMs ${DEFAULT_POLICY.lockTtlMs})`,
+      `batch takeover: free ids loaded ${Math.round(freeIdsMs)} ms after asking; ${[...counts.values()].reduce((a, b) => a + b, 0)} loads ` +
+        `by the survivors (target 50), done ${Math.round(tookMs)} ms after they asked (lockTtlMs ${DEFAULT_POLICY.lockTtlMs})`,
     );
+    expect(loadedWhileHeld.sort()).toEqual(ids.slice(25).map(String).sort());
     expect([...counts.keys()].sort()).toEqual(ids.map(String).sort());
     expect([...counts.values()].every((count) => count === 1)).toBe(true);
     for (const reply of replies) expect(reply.rows).toEqual(ids.map((id) => `row ${id}`));
