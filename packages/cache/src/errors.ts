@@ -63,6 +63,26 @@ export class LoaderError extends CacheError {
   }
 }
 
+/**
+ * `getOrSetMany` could not answer some ids: their load failed (or timed out, or waited past its lock
+ * deadline with `onLockTimeout: "throw"`) and no stale copy was kept for them. `failedIds` names them;
+ * `results` is aligned with the call's ids and holds every other id's answer (a stale copy where one
+ * was served), undefined at the failed positions. `cause` is the first failure (a {@link LoaderError},
+ * {@link LoaderTimeoutError} or {@link LockTimeoutError}).
+ */
+export class BatchLoadError<T = unknown, Id = unknown> extends LoaderError {
+  constructor(
+    readonly failedIds: Id[],
+    readonly results: (T | null | undefined)[],
+    cause: unknown,
+  ) {
+    super(
+      `getOrSetMany could not load ${failedIds.length} of ${results.length} id(s) (${JSON.stringify(failedIds.slice(0, 10))}${failedIds.length > 10 ? ", ..." : ""}) and kept no stale copy of them: ${(cause as Error)?.message ?? String(cause)}`,
+      { cause },
+    );
+  }
+}
+
 /** The loader ran past its hard timeout and no stale value could be served. */
 export class LoaderTimeoutError extends CacheError {
   constructor(message: string) {

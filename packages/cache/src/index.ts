@@ -6,6 +6,7 @@ export type { TagVerdict } from "./coordination/tag-registry.js";
 export { type Codec, jsonCodec, msgpackCodec } from "./encoding/codec.js";
 export type { CacheId } from "./encoding/keys.js";
 export {
+  BatchLoadError,
   CacheClosedError,
   CacheError,
   type CacheErrorCode,

@@ -126,7 +126,10 @@ export class Namespace<T> {
   /**
    * Fetches many ids with one read per tier and one `batchLoader` call for the
    * misses. Results are aligned with `ids`; absent ids are null. Concurrent
-   * `getOrSet` calls for ids being loaded here join this load.
+   * `getOrSet` calls for ids being loaded here join this load; with distributed
+   * protection, ids another process is loading are waited on and the rest loaded
+   * at once. If the loader fails, ids with a stale copy (within grace) get it;
+   * when some have none, rejects with a `BatchLoadError` naming them.
    */
   async getOrSetMany(ids: CacheId[], batchLoader: BatchLoader<T>, options?: GetOrSetOptions): Promise<(T | null)[]> {
     const values = await this.#batch.getOrSetMany(ids, batchLoader, options);

@@ -185,7 +185,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
           lockTtlMs: policy.lockTtlMs,
           waitTimeoutMs: softWait ? policy.softTimeoutMs : policy.lockWaitTimeoutMs,
           onWait: () => this.stats.counters.lockWaits++,
-          accept: (entry, bytes) => this.#acceptWaited(key, entry, bytes),
+          accept: (entry, bytes) => this.acceptWaited(key, entry, bytes),
         });
         if (outcome.kind === "value") {
           this.countHit(key, "l2", outcome.entry.negative);
@@ -238,7 +238,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
     }
   }
   /** Whether a value another process stored (seen while waiting for the lock) may be served; a dead one is removed. */
-  async #acceptWaited(key: string, entry: DecodedEntry<T>, bytes: Buffer): Promise<"serve" | "again" | "load"> {
+  async acceptWaited(key: string, entry: DecodedEntry<T>, bytes: Buffer): Promise<"serve" | "again" | "load"> {
     if (entry.tags === undefined) return "serve";
     const verdict = await this.verdictOf(entry);
     if (verdict === "fresh") return "serve";
@@ -384,7 +384,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
   }
 
   /** Frees the lock without a fill (compare-and-delete) and wakes waiters here and, through the bus, elsewhere. */
-  private async releaseLock(key: string, fence: Fence): Promise<void> {
+  async releaseLock(key: string, fence: Fence): Promise<void> {
     const released = await this.l2?.release(fence.lockKeys.lock, fence.token, () => this.busMessage("rel", key));
     // Unreachable now: free it when Redis answers again rather than let it hold others until lockTtlMs.
     if (released === UNAVAILABLE) this.pending.addRelease(fence.lockKeys.lock, fence.token);

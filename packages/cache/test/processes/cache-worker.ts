@@ -84,6 +84,26 @@ const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> =
     pending.set(gate, ns().getOrSet(args.key as string, loader(0, gate), { protection: args.protection as Protection }));
     return { started: true };
   },
+  /**
+   * getOrSetMany over `ids` (distributed protection unless told): the batch loader waits `loaderMs`, or
+   * never returns with `hang`; `announce` reports each loader call. Returns the ids this process loaded.
+   */
+  async batch(args) {
+    const loaded: string[] = [];
+    const values = await ns().getOrSetMany(
+      args.ids as number[],
+      async (ids) => {
+        loaded.push(...ids.map(String));
+        loads += ids.length;
+        if (args.announce === true) process.send?.({ event: "batch-loading", ids: ids.map(String) });
+        if (args.hang === true) await new Promise(() => {});
+        await new Promise((resolve) => setTimeout(resolve, (args.loaderMs as number) ?? 0));
+        return ids.map((id) => ({ id: String(id), row: `row ${id}`, pid: process.pid }));
+      },
+      { protection: (args.protection as Protection) ?? "distributed" },
+    );
+    return { loaded, rows: values.map((value) => value?.row ?? null), counters: cache.stats().totals };
+  },
   async release(args) {
     gates.get(args.gate as string)?.();
     return { released: true };
