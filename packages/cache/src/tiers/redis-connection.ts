@@ -1,6 +1,6 @@
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 import { InvalidOptionError } from "../errors.js";
-import { ACQUIRE_LUA, DISCARD_LUA, EXPIRE_LUA, FILL_LUA, RELEASE_LUA, RENEW_LUA, TAG_BUMP_LUA, WRITE_LUA } from "./redis-scripts.js";
+import { ACQUIRE_LUA, DISCARD_LUA, EXPIRE_LUA, FILL_LUA, RELEASE_LUA, RENEW_LUA, TAG_BUMP_LUA, VERSIONED_WRITE_LUA, WRITE_LUA } from "./redis-scripts.js";
 
 /** A standalone client or a cluster client; the cache treats both alike. */
 export type RedisClient = Redis | Cluster;
@@ -43,6 +43,17 @@ export interface HoardCommands {
     message: string,
   ): Promise<number>;
   hoardWrite(value: string, lease: string, payload: Buffer | "", pxMs: number, channel: string, message: string): Promise<number>;
+  hoardVersionedWrite(
+    value: string,
+    lease: string,
+    fence: string,
+    version: number,
+    payload: Buffer | "",
+    pxMs: number,
+    fenceTtlMs: number,
+    channel: string,
+    message: string,
+  ): Promise<[number, number]>;
   hoardRelease(lock: string, token: string, channel: string, message: string): Promise<number>;
   hoardTagBump(tag: string, kind: "inv" | "exp", seq: number): Promise<number>;
   hoardExpire(value: string, lease: string, now: string, channel: string, message: string): Promise<number>;
@@ -161,6 +172,7 @@ export function defineScripts(client: RedisClient): void {
   client.defineCommand("hoardAcquire", { numberOfKeys: 4, lua: ACQUIRE_LUA });
   client.defineCommand("hoardFill", { numberOfKeys: 4, lua: FILL_LUA });
   client.defineCommand("hoardWrite", { numberOfKeys: 2, lua: WRITE_LUA });
+  client.defineCommand("hoardVersionedWrite", { numberOfKeys: 3, lua: VERSIONED_WRITE_LUA });
   client.defineCommand("hoardRelease", { numberOfKeys: 1, lua: RELEASE_LUA });
   client.defineCommand("hoardRenew", { numberOfKeys: 1, lua: RENEW_LUA });
   client.defineCommand("hoardTagBump", { numberOfKeys: 1, lua: TAG_BUMP_LUA });

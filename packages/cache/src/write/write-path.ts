@@ -1,15 +1,33 @@
-import { leaseKeyOf } from "../encoding/keys.js";
+import { leaseKeyOf, versionFenceKeyOf } from "../encoding/keys.js";
 import { checkTags } from "../encoding/tags.js";
 import { type CallOptions, validateCallOptions } from "../options.js";
 import { NamespaceCore } from "../read/namespace-core.js";
 import { mergePolicy } from "../read/policy.js";
 import { UNAVAILABLE } from "../tiers/l2-store.js";
 import { expiryOf } from "../time/ttl.js";
+import { checkVersion, type VersionedSetResult } from "./versions.js";
 
 /** The per-call options `set` accepts. */
 export interface SetOptions extends Pick<CallOptions, "ttlMs" | "negativeTtlMs" | "graceMs" | "jitter"> {
   /** Tags of the stored entry (see `getOrSet`'s `tags`). @default none */
   tags?: readonly string[];
+  /**
+   * Orders this set against every other write of the id: it lands only if `version` is above the
+   * highest version set or deleted before (in any process), else it is refused and the call
+   * resolves `{ outcome: "refused" }`. A safe integer of 0 or more that grows with every change of
+   * the source row (e.g. a row version column). @default none: an unordered set (resolves a boolean)
+   */
+  version?: number;
+}
+
+/** Options of `delete`. */
+export interface DeleteOptions {
+  /**
+   * The version of the change that removed or replaced the row: the delete lands only if it is
+   * above every version set or deleted before, and later sets or deletes of this version or older
+   * are refused for at least `versionFenceTtlMs` (the fence). @default none: an unordered delete
+   */
+  version?: number;
 }
 
 /**
@@ -18,6 +36,83 @@ export interface SetOptions extends Pick<CallOptions, "ttlMs" | "negativeTtlMs" 
  * through the bus, and, when Redis cannot be reached, is kept for replay.
  */
 export class WritePath<T> extends NamespaceCore<T> {
+  /** How long a version fence outlives the last versioned write of its key, in ms (see `versionFenceTtlMs`). */
+  versionFenceTtlMs = 60_000;
+
+  /**
+   * An ordered set (see `SetOptions.version`): one script compares the version with the key's
+   * fence, writes, voids leases and publishes. L1 here takes the value only if nothing invalidated
+   * the key (or cleared the namespace) while the script ran; a refusal drops this L1's copy so the
+   * next read takes the winner from L2.
+   */
+  async setVersioned(key: string, value: T | null, options: SetOptions & { version: number }): Promise<VersionedSetResult> {
+    this.assertOpen();
+    const version = checkVersion(options.version, "set()");
+    const { version: _version, ...rest } = options;
+    validateCallOptions(rest);
+    const policy = mergePolicy(this.policy, rest);
+    const tags = rest.tags === undefined || rest.tags.length === 0 ? undefined : checkTags(rest.tags, "set()");
+    const started = performance.now();
+    if (tags) await this.tags.resolve(tags);
+    // Read before the write: an invalidateTags after this point outranks the entry, a clear() voids its L1 copy.
+    const tagSeq = this.tags.startSeq();
+    const epoch = this.epoch.value;
+    const now = this.clock.now();
+    const { freshUntil, staleUntil } = expiryOf(now, value === null || value === undefined, policy, this.random);
+    const encoded = this.codec.encode(value, { freshUntil, staleUntil, loadMs: 0, tags, tagSeq }).bytes;
+    const entry = await this.codec.decode(encoded);
+    this.marks.note(key);
+    const mark = this.marks.current();
+    const written = this.l2
+      ? await this.l2.versionedWrite(this.versionKeys(key), version, encoded, staleUntil - now, this.versionFenceTtlMs, () =>
+          this.busMessage("inv", key),
+        )
+      : { written: true, fenceVersion: version };
+    this.stats.counters.sets++;
+    this.stats.record("set", performance.now() - started);
+    if (written === UNAVAILABLE) {
+      this.pending.addKey(key);
+      this.l1?.delete(key);
+      return { outcome: "unavailable", version };
+    }
+    if (!written.written) {
+      this.stats.counters.setsRefused++;
+      this.marks.note(key);
+      this.l1?.delete(key);
+      return { outcome: "refused", version, currentVersion: written.fenceVersion };
+    }
+    this.fillL1(key, entry, mark, epoch);
+    return { outcome: "stored", version };
+  }
+
+  /**
+   * An ordered delete (see `DeleteOptions.version`): lands only above the key's fence (an older or
+   * equal delete is already covered by the newer write: it changes nothing and resolves true).
+   * False when Redis could not be reached (the delete is replayed later, unordered).
+   */
+  async deleteVersioned(key: string, version: number): Promise<boolean> {
+    this.assertOpen();
+    checkVersion(version, "delete()");
+    const started = performance.now();
+    this.marks.note(key);
+    this.l1?.delete(key);
+    const written = await this.l2?.versionedWrite(this.versionKeys(key), version, null, 0, this.versionFenceTtlMs, () =>
+      this.busMessage("inv", key),
+    );
+    this.l1?.delete(key);
+    this.stats.counters.deletes++;
+    this.stats.record("delete", performance.now() - started);
+    if (written === UNAVAILABLE) {
+      this.pending.addKey(key);
+      return false;
+    }
+    return true;
+  }
+
+  private versionKeys(key: string): { value: string; lease: string; fence: string } {
+    return { value: key, lease: leaseKeyOf(key), fence: versionFenceKeyOf(this.keys.namespacePrefix, key) };
+  }
+
   /** Stores a value (null stores an "absent" marker); false when Redis could not be reached. */
   async set(key: string, value: T | null, options?: SetOptions): Promise<boolean> {
     this.assertOpen();
