@@ -27,6 +27,8 @@ export const inspectRouter = router({
       source: sourceOf(result.source),
       ms: Math.round(result.ms * 100) / 100,
       answeredAt,
+      /** What an update does to this entry (PROFILE_WRITE_POLICY): after an edit, `invalidate` reads from the database, `write-through` from the cache. */
+      writePolicy: ctx.services.users.writePolicy,
     };
   }),
 });

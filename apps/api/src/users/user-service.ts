@@ -1,4 +1,4 @@
-import type { Cache, DetailedResult, Namespace, Protection } from "@hoard/cache";
+import type { Cache, DetailedResult, Namespace, Protection, WritePolicy } from "@hoard/cache";
 import type { InvalidationOutbox } from "../db/outbox.js";
 import type { DbLatency } from "../lab/db-latency.js";
 import type { ProfileStore } from "./profile-store.js";
@@ -32,15 +32,17 @@ export class UserService implements ProfileStore {
   readonly pages: Namespace<UserPage>;
 
   constructor(
-    cache: Cache,
+    private readonly cache: Cache,
     private readonly repository: UsersRepository,
     private readonly latency: DbLatency,
     private readonly outbox: Pick<InvalidationOutbox, "settle">,
     /** false: reads skip the cache (CACHE_READS=off, for benchmarks). */
     private readonly cacheReads = true,
+    /** What an update does to the cached profile (PROFILE_WRITE_POLICY). */
+    writePolicy: WritePolicy = "invalidate",
   ) {
     const { name, ...options } = USER_NAMESPACE;
-    this.namespace = cache.namespace<UserProfile>(name, options);
+    this.namespace = cache.namespace<UserProfile>(name, { ...options, writePolicy });
     const { name: pagesName, ...pageOptions } = USER_LIST_NAMESPACE;
     this.pages = cache.namespace<UserPage>(pagesName, pageOptions);
   }
@@ -103,16 +105,59 @@ export class UserService implements ProfileStore {
     return created;
   }
 
+  /** What an update does to the cached profile: `invalidate` deletes it, `write-through` sets the new row with its version. */
+  get writePolicy(): WritePolicy {
+    return this.namespace.writePolicy;
+  }
+
+  /**
+   * Commits, then settles the change's outbox row. With `write-through` the writer delivers its own
+   * row: an ordered set (a concurrent writer's newer row wins whatever the order of the sets),
+   * deleting the key when the set is refused or cannot land; the row stays for the drains unless
+   * Redis acknowledged.
+   */
   async update(id: number, patch: Partial<UserFields>): Promise<UserProfile | null> {
-    const updated = await this.repository.update(id, patch);
+    const updated = await this.repository.updateWithVersion(id, patch);
+    if (!updated) return null;
     // Redis unreachable: the row stays in the outbox and the drains deliver it; the write is durable either way.
-    if (updated) await this.outbox.settle(USER_NAMESPACE.name, String(id));
-    return updated;
+    await this.outbox.settle(
+      USER_NAMESPACE.name,
+      String(id),
+      this.writePolicy === "write-through" ? this.writeThrough(id, updated.profile, updated.version) : undefined,
+    );
+    return updated.profile;
   }
 
   async delete(id: number): Promise<boolean> {
-    const deleted = await this.repository.delete(id);
-    if (deleted) await this.outbox.settle(USER_NAMESPACE.name, String(id));
-    return deleted;
+    const version = await this.repository.deleteWithVersion(id);
+    if (version === null) return false;
+    await this.outbox.settle(
+      USER_NAMESPACE.name,
+      String(id),
+      this.writePolicy === "write-through" ? this.writeThrough(id, null, version) : undefined,
+    );
+    return true;
+  }
+
+  /**
+   * The outbox target of user rows: deletes the key (ordered by the change's version under
+   * write-through, so a late set of an older row is refused afterwards) and drops the list pages.
+   */
+  async invalidate(cacheId: string, version: number | null): Promise<boolean> {
+    const id = Number(cacheId);
+    const ordered = this.writePolicy === "write-through" && version !== null;
+    const deleted = await (ordered ? this.namespace.delete(id, { version }) : this.namespace.delete(id));
+    return deleted && (await this.cache.invalidateTags([USERS_LIST_TAG]));
+  }
+
+  /** A writer's own delivery under write-through: the new row (or, for a delete, its absence) at its version, then the list tag. */
+  private writeThrough(id: number, profile: UserProfile | null, version: number) {
+    return {
+      version,
+      deliver: async () => {
+        const result = await this.namespace.afterWrite(id, profile, { version });
+        return result.outcome !== "unavailable" && (await this.cache.invalidateTags([USERS_LIST_TAG]));
+      },
+    };
   }
 }
