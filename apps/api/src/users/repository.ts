@@ -30,13 +30,17 @@ export class UsersRepository {
   ) {}
 
   async findById(id: number): Promise<UserProfile | null> {
-    const rows = await this.metrics.timeQuery("user.findById", () => this.db.select(profileColumns).from(users).where(eq(users.id, id)).limit(1));
+    const rows = await this.metrics.timeQuery("user.findById", () =>
+      this.db.select(profileColumns).from(users).where(eq(users.id, id)).limit(1),
+    );
     return rows[0] ?? null;
   }
 
   async findByIds(ids: number[]): Promise<Map<number, UserProfile>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.metrics.timeQuery("user.findByIds", () => this.db.select(profileColumns).from(users).where(inArray(users.id, ids)));
+    const rows = await this.metrics.timeQuery("user.findByIds", () =>
+      this.db.select(profileColumns).from(users).where(inArray(users.id, ids)),
+    );
     return new Map(rows.map((row) => [row.id, row]));
   }
 

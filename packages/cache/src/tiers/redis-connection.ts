@@ -1,6 +1,16 @@
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 import { InvalidOptionError } from "../errors.js";
-import { ACQUIRE_LUA, DISCARD_LUA, EXPIRE_LUA, FILL_LUA, RELEASE_LUA, RENEW_LUA, TAG_BUMP_LUA, VERSIONED_WRITE_LUA, WRITE_LUA } from "./redis-scripts.js";
+import {
+  ACQUIRE_LUA,
+  DISCARD_LUA,
+  EXPIRE_LUA,
+  FILL_LUA,
+  RELEASE_LUA,
+  RENEW_LUA,
+  TAG_BUMP_LUA,
+  VERSIONED_WRITE_LUA,
+  WRITE_LUA,
+} from "./redis-scripts.js";
 
 /** A standalone client or a cluster client; the cache treats both alike. */
 export type RedisClient = Redis | Cluster;

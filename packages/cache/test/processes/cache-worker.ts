@@ -105,7 +105,11 @@ const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> =
   },
   /** An ordered set (`{ version }`); returns the VersionedSetResult. */
   async setVersioned(args) {
-    return ns().set(args.key as string, { id: String(args.key), row: args.row as string, pid: process.pid }, { version: args.version as number });
+    return ns().set(
+      args.key as string,
+      { id: String(args.key), row: args.row as string, pid: process.pid },
+      { version: args.version as number },
+    );
   },
   /** getOrSetDetailed with tags (and an optional loader delay); says where the answer came from. */
   async readTagged(args) {
