@@ -120,4 +120,11 @@ export const REGRESSIONS: Regression[] = [
       "crash: the same, on the cluster; later instance 2 answered v0 right after acknowledging v1 (a read joined a load begun before the write)",
     fix: "apps/api/src/db/outbox.ts: an error listener on the checked-out client; single flight: a read after an invalidation does not join an older load",
   },
+  {
+    seed: 1,
+    durationMs: 20_000,
+    finding:
+      "read-your-writes on list pages: during a redis-pause instance 0 showed v11 of a user on user.list after acknowledging v13 (the list tag was invalidated only once Redis acknowledged the profile's delete)",
+    fix: "apps/api/src/users/user-service.ts invalidate(): the profile's delete and the list tag's invalidation are both attempted, each dropping this instance's L1 at once (also a CI lane seed)",
+  },
 ];

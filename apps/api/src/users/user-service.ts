@@ -94,6 +94,25 @@ export class UserService implements ProfileStore {
     return { items, nextCursor: ids.length > limit ? (pageIds[pageIds.length - 1] ?? null) : null };
   }
 
+  /**
+   * Drops user `id` and every list page, in every instance: what a change of the
+   * row invalidates (the outbox target of the `user` rows). Both are attempted even
+   * when Redis is unreachable: each then drops this instance's L1 copies at once
+   * and is replayed when Redis answers, so this instance reads its own write (the
+   * nemesis found a list page left in L1 when the tag waited on the delete).
+   * Resolves true only once Redis acknowledged both: the outbox keeps the row until then.
+   * Under write-through the delete is ordered by `version` (the newest row version the outbox row
+   * covers), so a late write-through set of an older row is refused afterwards.
+   */
+  async invalidate(id: number, version: number | null = null): Promise<boolean> {
+    const ordered = this.writePolicy === "write-through" && version !== null;
+    const [user, pages] = await Promise.all([
+      ordered ? this.namespace.delete(id, { version }) : this.namespace.delete(id),
+      this.cache.invalidateTags([USERS_LIST_TAG]),
+    ]);
+    return user && pages;
+  }
+
   async create(fields: UserFields): Promise<UserProfile> {
     const created = await this.repository.create(fields);
     // The new id may have been looked up (and cached as absent) before it existed. Inserts have no outbox
@@ -139,24 +158,17 @@ export class UserService implements ProfileStore {
     return true;
   }
 
-  /**
-   * The outbox target of user rows: deletes the key (ordered by the change's version under
-   * write-through, so a late set of an older row is refused afterwards) and drops the list pages.
-   */
-  async invalidate(cacheId: string, version: number | null): Promise<boolean> {
-    const id = Number(cacheId);
-    const ordered = this.writePolicy === "write-through" && version !== null;
-    const deleted = await (ordered ? this.namespace.delete(id, { version }) : this.namespace.delete(id));
-    return deleted && (await this.cache.invalidateTags([USERS_LIST_TAG]));
-  }
-
   /** A writer's own delivery under write-through: the new row (or, for a delete, its absence) at its version, then the list tag. */
   private writeThrough(id: number, profile: UserProfile | null, version: number) {
     return {
       version,
+      // Both attempted even when Redis is unreachable, like `invalidate`: each drops this instance's L1 copies at once.
       deliver: async () => {
-        const result = await this.namespace.afterWrite(id, profile, { version });
-        return result.outcome !== "unavailable" && (await this.cache.invalidateTags([USERS_LIST_TAG]));
+        const [result, pages] = await Promise.all([
+          this.namespace.afterWrite(id, profile, { version }),
+          this.cache.invalidateTags([USERS_LIST_TAG]),
+        ]);
+        return result.outcome !== "unavailable" && pages;
       },
     };
   }

@@ -8,6 +8,7 @@ import {
   RELEASE_LUA,
   RENEW_LUA,
   TAG_BUMP_LUA,
+  TAG_SEQUENCE_LUA,
   VERSIONED_WRITE_LUA,
   WRITE_LUA,
 } from "./redis-scripts.js";
@@ -66,6 +67,7 @@ export interface HoardCommands {
   ): Promise<[number, number]>;
   hoardRelease(lock: string, token: string, channel: string, message: string): Promise<number>;
   hoardTagBump(tag: string, kind: "inv" | "exp", seq: number): Promise<number>;
+  hoardTagSequence(sequence: string): Promise<string>;
   hoardExpire(value: string, lease: string, now: string, channel: string, message: string): Promise<number>;
   hoardDiscard(value: string, bytes: Buffer): Promise<number>;
 }
@@ -186,6 +188,7 @@ export function defineScripts(client: RedisClient): void {
   client.defineCommand("hoardRelease", { numberOfKeys: 1, lua: RELEASE_LUA });
   client.defineCommand("hoardRenew", { numberOfKeys: 1, lua: RENEW_LUA });
   client.defineCommand("hoardTagBump", { numberOfKeys: 1, lua: TAG_BUMP_LUA });
+  client.defineCommand("hoardTagSequence", { numberOfKeys: 1, lua: TAG_SEQUENCE_LUA });
   client.defineCommand("hoardExpire", { numberOfKeys: 2, lua: EXPIRE_LUA });
   client.defineCommand("hoardDiscard", { numberOfKeys: 1, lua: DISCARD_LUA });
 }
