@@ -183,9 +183,7 @@ export class Namespace<T> {
    * (for `versionFenceTtlMs` at least; a replayed delete is unordered).
    */
   delete(id: CacheId, options?: DeleteOptions): Promise<boolean> {
-    const key = this.#keys.valueKey(id);
-    if (options?.version !== undefined) return this.#write.deleteVersioned(key, options.version);
-    return this.#write.delete(key);
+    return this.#write.delete(this.#keys.valueKey(id), options?.version);
   }
 
   /**

@@ -49,22 +49,9 @@ export class WritePath<T> extends NamespaceCore<T> {
     this.assertOpen();
     const version = checkVersion(options.version, "set()");
     const { version: _version, ...rest } = options;
-    validateCallOptions(rest);
-    const policy = mergePolicy(this.policy, rest);
-    const tags = rest.tags === undefined || rest.tags.length === 0 ? undefined : checkTags(rest.tags, "set()");
-    const started = performance.now();
-    if (tags) await this.tags.resolve(tags);
-    // Read before the write: an invalidateTags after this point outranks the entry, a clear() voids its L1 copy.
-    const tagSeq = this.tags.startSeq();
-    const epoch = this.epoch.value;
-    const now = this.clock.now();
-    const { freshUntil, staleUntil } = expiryOf(now, value === null || value === undefined, policy, this.random);
-    const encoded = this.codec.encode(value, { freshUntil, staleUntil, loadMs: 0, tags, tagSeq }).bytes;
-    const entry = await this.codec.decode(encoded);
-    this.marks.note(key);
-    const mark = this.marks.current();
+    const { encoded, entry, ttlMs, mark, epoch, started } = await this.prepareSet(key, value, rest);
     const written = this.l2
-      ? await this.l2.versionedWrite(this.versionKeys(key), version, encoded, staleUntil - now, this.versionFenceTtlMs, () =>
+      ? await this.l2.versionedWrite(this.versionKeys(key), version, encoded, ttlMs, this.versionFenceTtlMs, () =>
           this.busMessage("inv", key),
         )
       : { written: true, fenceVersion: version };
@@ -86,27 +73,24 @@ export class WritePath<T> extends NamespaceCore<T> {
   }
 
   /**
-   * An ordered delete (see `DeleteOptions.version`): lands only above the key's fence (an older or
-   * equal delete is already covered by the newer write: it changes nothing and resolves true).
-   * False when Redis could not be reached (the delete is replayed later, unordered).
+   * What every set does before its write: validates the options, encodes the entry, and reads the
+   * tag sequence (a set is the truth now: one round trip for unknown tags, so the entry is not taken
+   * for an older one), the clear epoch and the key's invalidation mark, all before the write.
    */
-  async deleteVersioned(key: string, version: number): Promise<boolean> {
-    this.assertOpen();
-    checkVersion(version, "delete()");
+  private async prepareSet(key: string, value: T | null, options: Omit<SetOptions, "version"> | undefined) {
+    if (options) validateCallOptions(options);
+    const policy = mergePolicy(this.policy, options);
+    const tags = options?.tags === undefined || options.tags.length === 0 ? undefined : checkTags(options.tags, "set()");
     const started = performance.now();
+    if (tags) await this.tags.resolve(tags);
+    const tagSeq = this.tags.startSeq();
+    const epoch = this.epoch.value;
+    const now = this.clock.now();
+    const { freshUntil, staleUntil } = expiryOf(now, value === null || value === undefined, policy, this.random);
+    const encoded = this.codec.encode(value, { freshUntil, staleUntil, loadMs: 0, tags, tagSeq }).bytes;
+    const entry = await this.codec.decode(encoded);
     this.marks.note(key);
-    this.l1?.delete(key);
-    const written = await this.l2?.versionedWrite(this.versionKeys(key), version, null, 0, this.versionFenceTtlMs, () =>
-      this.busMessage("inv", key),
-    );
-    this.l1?.delete(key);
-    this.stats.counters.deletes++;
-    this.stats.record("delete", performance.now() - started);
-    if (written === UNAVAILABLE) {
-      this.pending.addKey(key);
-      return false;
-    }
-    return true;
+    return { encoded, entry, ttlMs: staleUntil - now, mark: this.marks.current(), epoch, started };
   }
 
   private versionKeys(key: string): { value: string; lease: string; fence: string } {
@@ -116,23 +100,8 @@ export class WritePath<T> extends NamespaceCore<T> {
   /** Stores a value (null stores an "absent" marker); false when Redis could not be reached. */
   async set(key: string, value: T | null, options?: SetOptions): Promise<boolean> {
     this.assertOpen();
-    if (options) validateCallOptions(options);
-    const policy = mergePolicy(this.policy, options);
-    const tags = options?.tags === undefined || options.tags.length === 0 ? undefined : checkTags(options.tags, "set()");
-    const started = performance.now();
-    // A set is the truth now: read the current tag sequence (one round trip) so the entry is not taken for an older one.
-    if (tags) await this.tags.resolve(tags);
-    const tagSeq = this.tags.startSeq();
-    const negative = value === null || value === undefined;
-    const now = this.clock.now();
-    const { freshUntil, staleUntil } = expiryOf(now, negative, policy, this.random);
-    const encoded = this.codec.encode(value, { freshUntil, staleUntil, loadMs: 0, tags, tagSeq }).bytes;
-    const entry = await this.codec.decode(encoded);
-    this.marks.note(key);
-    const mark = this.marks.current();
-    const written = await this.l2?.write({ value: key, lease: leaseKeyOf(key) }, encoded, staleUntil - now, () =>
-      this.busMessage("inv", key),
-    );
+    const { encoded, entry, ttlMs, mark, started } = await this.prepareSet(key, value, options);
+    const written = await this.l2?.write({ value: key, lease: leaseKeyOf(key) }, encoded, ttlMs, () => this.busMessage("inv", key));
     this.stats.counters.sets++;
     this.stats.record("set", performance.now() - started);
     if (written === UNAVAILABLE) {
@@ -145,13 +114,22 @@ export class WritePath<T> extends NamespaceCore<T> {
     return true;
   }
 
-  /** Removes a key from both tiers; false when Redis could not be reached (the delete is replayed later). */
-  async delete(key: string): Promise<boolean> {
+  /**
+   * Removes a key from both tiers; false when Redis could not be reached (the delete is replayed later, unordered).
+   * With `version` it is ordered (see `DeleteOptions.version`): it lands only above the key's fence (an older or
+   * equal delete is already covered by the newer write: it changes nothing and resolves true).
+   */
+  async delete(key: string, version?: number): Promise<boolean> {
     this.assertOpen();
+    if (version !== undefined) checkVersion(version, "delete()");
     const started = performance.now();
     this.marks.note(key);
     this.l1?.delete(key);
-    const written = await this.l2?.write({ value: key, lease: leaseKeyOf(key) }, null, 0, () => this.busMessage("inv", key));
+    const bus = () => this.busMessage("inv", key);
+    const written =
+      version === undefined
+        ? await this.l2?.write({ value: key, lease: leaseKeyOf(key) }, null, 0, bus)
+        : await this.l2?.versionedWrite(this.versionKeys(key), version, null, 0, this.versionFenceTtlMs, bus);
     // Drop again: a load that finished while the delete was in flight may have refilled L1.
     this.l1?.delete(key);
     this.stats.counters.deletes++;
