@@ -43,8 +43,11 @@ async function waitReady(url: string, child: ChildProcess, output: () => string,
   throw new Error(`instance at ${url} not ready within ${timeoutMs} ms: ${output()}`);
 }
 
-/** Creates the database and starts `count` instances. `name` tells the clusters of different specs apart (letters and digits). */
-export async function startOwnCluster(name: string, count: number, slotOffset = 10): Promise<OwnCluster> {
+/**
+ * Creates the database and starts `count` instances. `name` tells the clusters of different specs apart (letters and
+ * digits); `env` adds variables to every instance's environment (e.g. `PROFILE_WRITE_POLICY`).
+ */
+export async function startOwnCluster(name: string, count: number, slotOffset = 10, env: Record<string, string> = {}): Promise<OwnCluster> {
   const database = `${E2E.database}_${name}`;
   const prefix = `${E2E.cachePrefix}-${name}`;
   const ports = Array.from({ length: count }, (_, slot) => E2E.ports[0] + slotOffset + slot);
@@ -77,6 +80,7 @@ export async function startOwnCluster(name: string, count: number, slotOffset = 
           DB_LATENCY_MS: "0",
           LOG_LEVEL: "info",
           LOG_FORMAT: "json",
+          ...env,
         },
         stdio: ["ignore", "pipe", "pipe"],
       });

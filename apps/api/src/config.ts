@@ -67,6 +67,7 @@ const envSchema = z.object({
     .default(fileURLToPath(new URL("../.data", import.meta.url))),
   PUBLIC_URL: optionalUrl(["http", "https"]),
   CACHE_READS: z.enum(["on", "off"]).default("on"),
+  PROFILE_WRITE_POLICY: z.enum(["invalidate", "write-through"]).default("invalidate"),
   INSTANCES: z.coerce.number().int().min(1).max(16).optional(),
   LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
 });
@@ -109,6 +110,13 @@ export interface Config {
   publicUrl: string | undefined;
   /** `off` sends profile reads straight to Postgres (benchmarks measure what the cache saves). @default true */
   cacheReads: boolean;
+  /**
+   * What a profile update does to the cache (the `user` namespace's `writePolicy`): `invalidate`
+   * deletes the entry, so the next read loads it from Postgres; `write-through` sets the updated row
+   * with its row version (older versions refused), so the next read is a hit, and deletes it when
+   * the set cannot land. @default "invalidate"
+   */
+  profileWritePolicy: "invalidate" | "write-through";
   /** How many API instances `pnpm dev` starts (`--instances` wins); unset: 3 when a Redis answers, else 1. */
   instances: number | undefined;
   /** `pretty`: human-readable logs (pino-pretty, a dev dependency: `pnpm dev` sets it); `json`: one JSON object a line. @default "json" */
@@ -162,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     port: e.PORT,
     cacheReads: e.CACHE_READS === "on",
+    profileWritePolicy: e.PROFILE_WRITE_POLICY,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,

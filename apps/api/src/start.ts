@@ -133,13 +133,13 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     const repository = new UsersRepository(database.db, metrics);
     const targets = new Map<string, InvalidationTarget>();
     const outbox = new InvalidationOutbox(database.pool, targets, log.child({ component: "outbox" }));
-    const users = new UserService(cache, repository, latency, outbox, config.cacheReads);
+    const users = new UserService(cache, repository, latency, outbox, config.cacheReads, config.profileWritePolicy);
     // The version a demo bump left for the cluster, before any read: every instance reads and writes one version.
     const userVersion = new ClusterVersion(users.namespace, appRedis, config.cachePrefix, log);
     cleanups.push(() => userVersion.close());
     await userVersion.start().catch((error: Error) => log.warn({ err: error }, "user namespace version: could not read or subscribe"));
     // Resolves true only once Redis acknowledged the delete and the list tag's invalidation: the outbox removes the row only then.
-    targets.set(USER_NAMESPACE.name, (cacheId) => users.invalidate(Number(cacheId)));
+    targets.set(USER_NAMESPACE.name, (cacheId, version) => users.invalidate(Number(cacheId), version));
     // Rows of namespace "tag" name a cache tag (inserts queue `users:list`: drizzle/0004_users_list_tag.sql).
     targets.set("tag", (tag) => cache.invalidateTags([tag]));
     cleanups.push(() => outbox.close());

@@ -30,11 +30,16 @@ afterAll(async () => {
 describe("a cluster of three API processes", () => {
   it("applies the migrations once when three instances start at once", async () => {
     const applied = await database.query<{ count: string }>("SELECT count(*) FROM drizzle.__drizzle_migrations");
-    expect(Number(applied.rows[0]?.count)).toBe(5);
+    expect(Number(applied.rows[0]?.count)).toBe(6);
     const triggers = await database.query(
       "SELECT tgname FROM pg_trigger WHERE tgrelid = 'users'::regclass AND NOT tgisinternal ORDER BY tgname",
     );
-    expect(triggers.rows.map((row) => row.tgname)).toEqual(["users_invalidate_cache", "users_invalidate_list", "users_touch_updated_at"]);
+    expect(triggers.rows.map((row) => row.tgname)).toEqual([
+      "users_bump_version",
+      "users_invalidate_cache",
+      "users_invalidate_list",
+      "users_touch_updated_at",
+    ]);
   });
 
   it("list pages are cached, tagged users:list: a create, update or delete (or an INSERT from outside) shows on the next page read anywhere", async () => {

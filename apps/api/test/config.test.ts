@@ -14,7 +14,9 @@ it("applies the documented defaults", () => {
     adminToken: undefined,
     dbLatencyMs: 0,
     logLevel: "info",
+    profileWritePolicy: "invalidate",
   });
+  expect(loadConfig({ NODE_ENV: "development", PROFILE_WRITE_POLICY: "write-through" }).profileWritePolicy).toBe("write-through");
   expect(config.dataDir).toMatch(/apps\/api\/\.data$/);
 });
 
@@ -26,6 +28,7 @@ it("fails at start with the name of the bad variable", () => {
     [{ ADMIN_TOKEN: "short" }, /ADMIN_TOKEN: use at least 16 characters/],
     [{ DB_LATENCY_MS: "-1" }, /DB_LATENCY_MS/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL/],
+    [{ PROFILE_WRITE_POLICY: "write-back" }, /PROFILE_WRITE_POLICY/],
     [{ REDIS_CLUSTER_NODES: "redis://a:1" }, /REDIS_CLUSTER_NODES: expected host:port/],
     [{ REDIS_CLUSTER_NODES: "a:1", REDIS_URL: "redis://b:2" }, /REDIS_CLUSTER_NODES: set either/],
   ];

@@ -328,12 +328,23 @@ export class Cache {
           version: 1,
           l1: true,
           l1Values: "frozen",
+          writePolicy: "invalidate",
+          versionFenceTtlMs: 60_000,
           codec: this.#options.codec ?? jsonCodec,
           ...this.#defaults,
         });
       return existing.view as Namespace<T>;
     }
-    const { version = 1, codec, schema, l1 = true, l1Values = "frozen", ...policy } = options;
+    const {
+      version = 1,
+      codec,
+      schema,
+      l1 = true,
+      l1Values = "frozen",
+      writePolicy = "invalidate",
+      versionFenceTtlMs = 60_000,
+      ...policy
+    } = options;
     const stats = new NamespaceStats();
     const view = new Namespace<T>(
       this.#context,
@@ -344,6 +355,7 @@ export class Cache {
       stats,
       l1,
       l1Values === "cloned",
+      { policy: writePolicy, versionFenceTtlMs },
     );
     this.#namespaces.set(name, { view: view as Namespace<unknown>, options: options as NamespaceOptions<unknown>, stats });
     return view;

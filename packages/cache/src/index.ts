@@ -19,7 +19,18 @@ export {
   LoaderTimeoutError,
   LockTimeoutError,
 } from "./errors.js";
-export type { BatchLoader, DetailedResult, Loader, Namespace, ResultSource, SetOptions } from "./namespace.js";
+export type {
+  AfterWriteResult,
+  BatchLoader,
+  DeleteOptions,
+  DetailedResult,
+  Loader,
+  Namespace,
+  ResultSource,
+  SetOptions,
+  VersionedSetResult,
+  WritePolicy,
+} from "./namespace.js";
 export type { CacheLogger } from "./observability/burst-logger.js";
 export type { CacheEventMap, CacheEventName, StaleReason, Tier } from "./observability/events.js";
 export type { LatencySummary } from "./observability/latency-window.js";

@@ -9,10 +9,12 @@ import type { BatchLoader, DetailedResult, Loader, Resolved } from "./read/names
 import { ReadPath } from "./read/read-path.js";
 import { type InspectPage, inspectL1, inspectL2 } from "./tiers/inspect.js";
 import { type PeekedEntry, peekEntry } from "./tiers/peek.js";
-import { type SetOptions, WritePath } from "./write/write-path.js";
+import type { AfterWriteResult, VersionedSetResult, WritePolicy } from "./write/versions.js";
+import { type DeleteOptions, type SetOptions, WritePath } from "./write/write-path.js";
 
 export type { BatchLoader, DetailedResult, Loader, ResultSource } from "./read/namespace-types.js";
-export type { SetOptions } from "./write/write-path.js";
+export type { AfterWriteResult, VersionedSetResult, WritePolicy } from "./write/versions.js";
+export type { DeleteOptions, SetOptions } from "./write/write-path.js";
 
 /**
  * A typed view of one namespace: `{prefix}:{name}:v{version}:{id}`.
@@ -23,6 +25,8 @@ export type { SetOptions } from "./write/write-path.js";
 export class Namespace<T> {
   /** The namespace name. */
   readonly name: string;
+  /** What {@link afterWrite} does with a committed change (the `writePolicy` option). */
+  readonly writePolicy: WritePolicy;
   readonly #keys: KeySpace;
   readonly #read: ReadPath<T>;
   readonly #write: WritePath<T>;
@@ -41,13 +45,16 @@ export class Namespace<T> {
     stats: NamespaceStats,
     useL1: boolean,
     clone = false,
+    writes: { policy: WritePolicy; versionFenceTtlMs: number } = { policy: "invalidate", versionFenceTtlMs: 60_000 },
   ) {
     this.name = name;
+    this.writePolicy = writes.policy;
     this.#clone = clone;
     this.#keys = keys;
     this.#context = context;
     this.#read = new ReadPath(context, name, keys, codec, policy, stats, useL1);
     this.#write = new WritePath(context, name, keys, codec, policy, stats, useL1);
+    this.#write.versionFenceTtlMs = writes.versionFenceTtlMs;
     this.#batch = new BatchLoad(this.#read);
   }
 
@@ -155,18 +162,50 @@ export class Namespace<T> {
    * under way, so none of them can overwrite it, and tells other processes.
    * Resolves false when Redis could not be reached: the key is then deleted
    * from L2 (and published) as soon as Redis answers again.
+   *
+   * With `{ version }` the set is ordered: it lands only if `version` is above
+   * every version set or deleted before for this id (compared atomically in
+   * Redis), and resolves a {@link VersionedSetResult} saying whether it was
+   * stored or refused as not newer. A refused set changes nothing; every L1
+   * drops its copy when a set lands, so all follow the winner.
    */
-  set(id: CacheId, value: T | null, options?: SetOptions): Promise<boolean> {
-    return this.#write.set(this.#keys.valueKey(id), value, options);
+  set(id: CacheId, value: T | null, options: SetOptions & { version: number }): Promise<VersionedSetResult>;
+  set(id: CacheId, value: T | null, options?: SetOptions): Promise<boolean>;
+  set(id: CacheId, value: T | null, options?: SetOptions): Promise<boolean | VersionedSetResult> {
+    const key = this.#keys.valueKey(id);
+    if (options?.version !== undefined) return this.#write.setVersioned(key, value, options as SetOptions & { version: number });
+    return this.#write.set(key, value, options);
   }
 
   /**
    * Removes an id from both tiers, voids loads under way, and tells other
    * processes. Resolves false when Redis could not be reached: the delete is
-   * then kept and replayed as soon as Redis answers again.
+   * then kept and replayed as soon as Redis answers again. With `{ version }`
+   * it is ordered like a versioned set: it lands only above the id's version
+   * fence and raises it, so later sets of that version or older are refused
+   * (for `versionFenceTtlMs` at least; a replayed delete is unordered).
    */
-  delete(id: CacheId): Promise<boolean> {
-    return this.#write.delete(this.#keys.valueKey(id));
+  delete(id: CacheId, options?: DeleteOptions): Promise<boolean> {
+    return this.#write.delete(this.#keys.valueKey(id), options?.version);
+  }
+
+  /**
+   * Tells the cache that the source committed a change of `id` (`value`, null when the row is
+   * gone) at `version`, and applies the namespace's `writePolicy`: `invalidate` deletes the entry
+   * (ordered by `version`); `write-through` sets the new value with its version and, when that set
+   * is refused as not newer or cannot reach Redis, deletes the entry instead (unordered: whatever a
+   * refusing newer write left is dropped too, a miss rather than a doubt). Call it after the
+   * commit, never before.
+   */
+  async afterWrite(id: CacheId, value: T | null, options: SetOptions & { version: number }): Promise<AfterWriteResult> {
+    if (this.writePolicy === "write-through" && value !== null) {
+      const set = await this.set(id, value, options);
+      if (set.outcome === "stored") return { outcome: "stored" };
+      const deleted = await this.delete(id);
+      return deleted ? { outcome: "invalidated", reason: set.outcome } : { outcome: "unavailable" };
+    }
+    const deleted = await this.delete(id, { version: options.version });
+    return deleted ? { outcome: "invalidated", reason: "policy" } : { outcome: "unavailable" };
   }
 
   /**

@@ -5,6 +5,7 @@ import { InvalidOptionError } from "./errors.js";
 import type { CacheLogger } from "./observability/burst-logger.js";
 import type { RedisInput } from "./tiers/redis-connection.js";
 import type { Clock } from "./time/clock.js";
+import type { WritePolicy } from "./write/versions.js";
 
 /**
  * How a miss is protected against stampedes.
@@ -150,6 +151,20 @@ export interface NamespaceOptions<T> extends Partial<EntryPolicy> {
    * @default "frozen"
    */
   l1Values?: L1Values;
+  /**
+   * What `namespace.afterWrite(id, value, { version })` does after the source committed a change:
+   * `invalidate` deletes the entry (the next read loads it: one miss per write), `write-through`
+   * stores the new value with its version (the next read is a hit; the write costs an encode and a
+   * value sent to Redis, read or not), falling back to the delete when the set is refused or cannot
+   * land. See {@link WritePolicy}. @default "invalidate"
+   */
+  writePolicy?: WritePolicy;
+  /**
+   * How long a version fence (the highest version set or deleted with `{ version }` for an id) is
+   * kept after its last versioned delete, in ms; after a versioned set, at least as long as the
+   * value. A set older than the fence that arrives later than this may land. @default 60_000
+   */
+  versionFenceTtlMs?: number;
 }
 
 /** Per-call overrides of `getOrSet` and `getOrSetMany`. */
@@ -242,6 +257,8 @@ const namespaceOptionsSchema = policySchema.partial().extend({
     .optional(),
   l1: z.boolean().optional(),
   l1Values: z.enum(["frozen", "cloned", "shared"]).optional(),
+  writePolicy: z.enum(["invalidate", "write-through"]).optional(),
+  versionFenceTtlMs: positiveMs.optional(),
 });
 
 // Tags are checked apart (checkTags), with a message naming the call.

@@ -18,7 +18,16 @@ interface Entry extends LookupResult {
 }
 
 /** Look a profile up by id and see which tier answered and how long it took; the history shows the tier change. */
-export function Lookup({ ref, writes = [] }: { ref?: React.Ref<LookupHandle>; writes?: readonly RecentWrite[] }) {
+export function Lookup({
+  ref,
+  writes = [],
+  writePolicy,
+}: {
+  ref?: React.Ref<LookupHandle>;
+  writes?: readonly RecentWrite[];
+  /** The API's PROFILE_WRITE_POLICY, shown so the source after an edit can be read against it. */
+  writePolicy?: "invalidate" | "write-through";
+}) {
   const client = useTRPCClient();
   const [id, setId] = useState("");
   const [history, setHistory] = useState<Entry[]>([]);
@@ -49,6 +58,14 @@ export function Lookup({ ref, writes = [] }: { ref?: React.Ref<LookupHandle>; wr
   const latest = history[0];
   return (
     <Panel title="Look up a profile">
+      {writePolicy && (
+        <p className="muted" data-write-policy={writePolicy}>
+          Write policy: <strong>{writePolicy}</strong>.{" "}
+          {writePolicy === "write-through"
+            ? "An edit stores the new row in the cache (ordered by its row version): the next lookup is a cache hit."
+            : "An edit deletes the cached profile: the next lookup comes from the database."}
+        </p>
+      )}
       <form className="inline" onSubmit={submit}>
         <label htmlFor={inputId}>User id</label>
         <input id={inputId} type="number" min={1} step={1} required value={id} onChange={(event) => setId(event.target.value)} />

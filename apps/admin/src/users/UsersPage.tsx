@@ -26,6 +26,7 @@ export function UsersPage() {
       { placeholderData: (previous) => previous, staleTime: Number.POSITIVE_INFINITY },
     ),
   );
+  const writePolicy = useQuery(trpc.inspect.writePolicy.queryOptions(undefined, { staleTime: Number.POSITIVE_INFINITY })).data?.profiles;
   const [editing, setEditing] = useState<UserProfile | null>(null);
   const [deleting, setDeleting] = useState<UserProfile | null>(null);
   const [notice, setNotice] = useState<{ id: number; text: string } | null>(null);
@@ -63,7 +64,11 @@ export function UsersPage() {
         );
         afterWrite(
           user.id,
-          `Saved user ${user.id}. Its cache entry was deleted in L2 and in every instance's L1; the next read comes from the database.`,
+          writePolicy === "write-through"
+            ? `Saved user ${user.id}. Write-through: the new row was stored in L2 with its version (an older one is refused) and every other instance dropped its L1 copy; the next read comes from the cache.`
+            : `Saved user ${user.id}. Its cache entry was deleted in L2 and in every instance's L1; the next read comes from the database.`,
+          false,
+          writePolicy === "write-through" ? "written-through" : "saved",
         );
       },
     }),
@@ -84,7 +89,7 @@ export function UsersPage() {
 
   return (
     <div className="grid">
-      <Lookup ref={lookup} writes={writes} />
+      <Lookup ref={lookup} writes={writes} writePolicy={writePolicy} />
       <Panel title="New user">
         <UserForm
           key={createFormKey}

@@ -4,7 +4,8 @@ import type { LookupResult } from "../trpc.js";
 export interface RecentWrite {
   id: number;
   at: number;
-  kind: "created" | "saved" | "deleted";
+  /** `written-through`: an edit under the write-through policy (it stored the new row instead of deleting the key). */
+  kind: "created" | "saved" | "written-through" | "deleted";
 }
 
 /** The profile TTL and negative TTL of the `user` namespace (apps/api USER_NAMESPACE), for the explanation only. */
@@ -29,6 +30,9 @@ export function missReason(
         candidate.id === result.id && candidate.at <= at && (previousLookupAt === undefined || candidate.at > previousLookupAt),
     )
     .at(-1);
+  if (write?.kind === "written-through") {
+    return `Why it missed: you saved user ${write.id} at ${new Date(write.at).toLocaleTimeString()} under write-through, but its set did not land (refused as not newer than a concurrent write, or Redis unreachable), so the key was deleted instead.`;
+  }
   if (write) {
     return `Why it missed: you ${write.kind} user ${write.id} at ${new Date(write.at).toLocaleTimeString()}. The write deleted the key in Redis and published an invalidation on the bus, so every instance dropped its L1 copy (the Postgres listener does the same for writes made outside the API).`;
   }

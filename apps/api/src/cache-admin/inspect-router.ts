@@ -13,6 +13,8 @@ export function sourceOf(source: ResultSource): LookupSource {
 
 /** Tools for the admin UI (admin only). */
 export const inspectRouter = router({
+  /** What a profile update does to the cache (PROFILE_WRITE_POLICY), so the UI can say what the next lookup will do. */
+  writePolicy: adminProcedure.query(({ ctx }) => ({ profiles: ctx.services.users.writePolicy })),
   /**
    * `user.byId` that also says where the answer came from, how long it took (from `getOrSetDetailed`)
    * and when it was answered (epoch ms), so a test can tell which loads ran at the same time.
@@ -27,6 +29,8 @@ export const inspectRouter = router({
       source: sourceOf(result.source),
       ms: Math.round(result.ms * 100) / 100,
       answeredAt,
+      /** What an update does to this entry (PROFILE_WRITE_POLICY): after an edit, `invalidate` reads from the database, `write-through` from the cache. */
+      writePolicy: ctx.services.users.writePolicy,
     };
   }),
 });

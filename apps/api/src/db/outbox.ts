@@ -7,9 +7,19 @@ const TABLE = "cache_invalidation_outbox";
 /**
  * Delivers one invalidation to the cache. Resolves true only when Redis
  * acknowledged the delete (`Namespace.delete` resolves false otherwise); the
- * row is removed only then.
+ * row is removed only then. `version` is the newest row version the change
+ * covers (null when the row carries none), so the delete can be ordered.
  */
-export type InvalidationTarget = (cacheId: string) => Promise<boolean>;
+export type InvalidationTarget = (cacheId: string, version: number | null) => Promise<boolean>;
+
+/**
+ * What a writer delivers for its own change instead of the target's delete (write-through): `deliver`
+ * resolves like a target; `version` is the row version it writes.
+ */
+export interface OwnDelivery {
+  version: number;
+  deliver(): Promise<boolean>;
+}
 
 /** Options of {@link InvalidationOutbox}. */
 export interface OutboxOptions {
@@ -143,20 +153,26 @@ export class InvalidationOutbox {
    * row); if the row is gone (delivered by someone else after the commit),
    * deletes once more so this instance's L1 is certainly dropped. Resolves
    * whether Redis acknowledged and the row was removed; false leaves the row
-   * for the drains.
+   * for the drains. `own` replaces the target's delete for this change (a
+   * write-through set of the new row, falling back to a delete), unless the
+   * row covers a newer change too (another writer's, coalesced into it): the
+   * target's ordered delete then covers both.
    */
-  async settle(namespace: string, cacheId: string): Promise<boolean> {
-    const target = this.target(namespace);
+  async settle(namespace: string, cacheId: string, own?: OwnDelivery): Promise<boolean> {
+    const registered = this.target(namespace);
+    const target: InvalidationTarget = (id, version) =>
+      own && (version === null || version <= own.version) ? own.deliver() : registered(id, version);
     const client = await this.checkout();
     let deleted = false;
     try {
       await client.query("BEGIN");
       await client.query(`SET LOCAL lock_timeout = ${Math.round(this.settleLockTimeoutMs)}`);
-      const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${TABLE} WHERE namespace = $1 AND cache_id = $2 FOR UPDATE`, [
-        namespace,
-        cacheId,
-      ]);
-      const acknowledged = await this.deliver(target, cacheId);
+      const { rows } = await client.query<{ id: string; version: string | null }>(
+        `SELECT id, version FROM ${TABLE} WHERE namespace = $1 AND cache_id = $2 FOR UPDATE`,
+        [namespace, cacheId],
+      );
+      const version = rows[0]?.version;
+      const acknowledged = await this.deliver(target, cacheId, version === undefined || version === null ? null : Number(version));
       deleted = true;
       if (acknowledged && rows[0]) await client.query(`DELETE FROM ${TABLE} WHERE id = $1`, [rows[0].id]);
       await client.query("COMMIT");
@@ -171,7 +187,7 @@ export class InvalidationOutbox {
     // The row could not be taken (another drainer held it past the lock timeout, or Postgres failed):
     // delete anyway, so this instance drops its copy (or keeps the delete for replay) before the API
     // answers; the row stays for the drains, and a second delete is harmless.
-    if (!deleted) await this.deliver(target, cacheId);
+    if (!deleted) await this.deliver(target, cacheId, own?.version ?? null);
     return false;
   }
 
@@ -209,13 +225,15 @@ export class InvalidationOutbox {
     const client = await this.checkout();
     try {
       await client.query("BEGIN");
-      const { rows } = await client.query<{ id: string; namespace: string; cache_id: string }>(
-        `SELECT id, namespace, cache_id FROM ${TABLE}
+      const { rows } = await client.query<{ id: string; namespace: string; cache_id: string; version: string | null }>(
+        `SELECT id, namespace, cache_id, version FROM ${TABLE}
          WHERE namespace = ANY($1) AND last_changed_at <= now() - make_interval(secs => $3)
          ORDER BY first_changed_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [[...this.targets.keys()], this.batchSize, this.writerGraceMs / 1000],
       );
-      const results = await Promise.all(rows.map((row) => this.deliver(this.target(row.namespace), row.cache_id)));
+      const results = await Promise.all(
+        rows.map((row) => this.deliver(this.target(row.namespace), row.cache_id, row.version === null ? null : Number(row.version))),
+      );
       const done = rows.filter((_, index) => results[index]).map((row) => row.id);
       if (done.length > 0) await client.query(`DELETE FROM ${TABLE} WHERE id = ANY($1::bigint[])`, [done]);
       await client.query("COMMIT");
@@ -248,8 +266,8 @@ export class InvalidationOutbox {
     return client;
   }
 
-  private async deliver(target: InvalidationTarget, cacheId: string): Promise<boolean> {
-    const acknowledged = await target(cacheId).catch((error: Error) => {
+  private async deliver(target: InvalidationTarget, cacheId: string, version: number | null): Promise<boolean> {
+    const acknowledged = await target(cacheId, version).catch((error: Error) => {
       this.log.warn({ err: error, cacheId }, "outbox: cache delete threw");
       return false;
     });

@@ -9,6 +9,12 @@ export const users = pgTable("users", {
   bio: text("bio").notNull().default(""),
   createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+  /**
+   * Row version: 1 at insert, +1 on every UPDATE by a trigger (drizzle/0005_users_version.sql), so it
+   * grows in commit order whoever writes (unlike `updated_at`, taken from a client's clock). The cache
+   * orders write-through sets by it; it is not part of the cached profile.
+   */
+  version: bigint("version", { mode: "number" }).notNull().default(1),
 });
 
 export type UserRow = typeof users.$inferSelect;
@@ -31,6 +37,8 @@ export const cacheInvalidationOutbox = pgTable(
     /** The oldest undelivered change (the outbox's age is now minus the smallest). */
     firstChangedAt: timestamp("first_changed_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
     lastChangedAt: timestamp("last_changed_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    /** The newest row version changed (a delete counts as its last version + 1); null for rows that carry none (tags). */
+    version: bigint("version", { mode: "number" }),
   },
   (table) => [
     uniqueIndex("cache_invalidation_outbox_key").on(table.namespace, table.cacheId),

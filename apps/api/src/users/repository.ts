@@ -1,10 +1,18 @@
-import { asc, eq, gt, inArray } from "drizzle-orm";
+import { asc, eq, getTableColumns, gt, inArray } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { type UserRow, users } from "../db/schema.js";
 import type { ApiMetrics } from "../http/metrics.js";
 
-/** A profile as the API returns and caches it (timestamps as ISO strings, identical from every tier). */
-export type UserProfile = UserRow;
+/** A profile as the API returns and caches it (timestamps as ISO strings, identical from every tier); the row version travels beside it. */
+export type UserProfile = Omit<UserRow, "version">;
+
+/** A committed change: the profile as written and the row version the database gave it. */
+export interface VersionedProfile {
+  profile: UserProfile;
+  version: number;
+}
+
+const { version: _version, ...profileColumns } = getTableColumns(users);
 
 /** Fields a caller may set. */
 export interface UserFields {
@@ -22,13 +30,17 @@ export class UsersRepository {
   ) {}
 
   async findById(id: number): Promise<UserProfile | null> {
-    const rows = await this.metrics.timeQuery("user.findById", () => this.db.select().from(users).where(eq(users.id, id)).limit(1));
+    const rows = await this.metrics.timeQuery("user.findById", () =>
+      this.db.select(profileColumns).from(users).where(eq(users.id, id)).limit(1),
+    );
     return rows[0] ?? null;
   }
 
   async findByIds(ids: number[]): Promise<Map<number, UserProfile>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.metrics.timeQuery("user.findByIds", () => this.db.select().from(users).where(inArray(users.id, ids)));
+    const rows = await this.metrics.timeQuery("user.findByIds", () =>
+      this.db.select(profileColumns).from(users).where(inArray(users.id, ids)),
+    );
     return new Map(rows.map((row) => [row.id, row]));
   }
 
@@ -41,11 +53,20 @@ export class UsersRepository {
   }
 
   async create(fields: UserFields): Promise<UserProfile> {
-    const rows = await this.metrics.timeQuery("user.create", () => this.db.insert(users).values(fields).returning());
+    const rows = await this.metrics.timeQuery("user.create", () => this.db.insert(users).values(fields).returning(profileColumns));
     return rows[0] as UserProfile;
   }
 
   async update(id: number, patch: Partial<UserFields>): Promise<UserProfile | null> {
+    return (await this.updateWithVersion(id, patch))?.profile ?? null;
+  }
+
+  async delete(id: number): Promise<boolean> {
+    return (await this.deleteWithVersion(id)) !== null;
+  }
+
+  /** The updated profile with its new row version (bumped by the database's trigger), or null when there is no such user. */
+  async updateWithVersion(id: number, patch: Partial<UserFields>): Promise<VersionedProfile | null> {
     const rows = await this.metrics.timeQuery("user.update", () =>
       this.db
         .update(users)
@@ -53,13 +74,17 @@ export class UsersRepository {
         .where(eq(users.id, id))
         .returning(),
     );
-    return rows[0] ?? null;
+    const row = rows[0];
+    if (!row) return null;
+    const { version, ...profile } = row;
+    return { profile, version };
   }
 
-  async delete(id: number): Promise<boolean> {
+  /** The version of the deletion (the row's last version + 1, as the outbox trigger records it), or null when there was no such user. */
+  async deleteWithVersion(id: number): Promise<number | null> {
     const rows = await this.metrics.timeQuery("user.delete", () =>
-      this.db.delete(users).where(eq(users.id, id)).returning({ id: users.id }),
+      this.db.delete(users).where(eq(users.id, id)).returning({ version: users.version }),
     );
-    return rows.length > 0;
+    return rows[0] ? rows[0].version + 1 : null;
   }
 }

@@ -1,4 +1,4 @@
-import type { Cache, DetailedResult, Namespace, Protection } from "@hoard/cache";
+import type { Cache, DetailedResult, Namespace, Protection, WritePolicy } from "@hoard/cache";
 import type { InvalidationOutbox } from "../db/outbox.js";
 import type { DbLatency } from "../lab/db-latency.js";
 import type { ProfileStore } from "./profile-store.js";
@@ -38,9 +38,11 @@ export class UserService implements ProfileStore {
     private readonly outbox: Pick<InvalidationOutbox, "settle">,
     /** false: reads skip the cache (CACHE_READS=off, for benchmarks). */
     private readonly cacheReads = true,
+    /** What an update does to the cached profile (PROFILE_WRITE_POLICY). */
+    writePolicy: WritePolicy = "invalidate",
   ) {
     const { name, ...options } = USER_NAMESPACE;
-    this.namespace = cache.namespace<UserProfile>(name, options);
+    this.namespace = cache.namespace<UserProfile>(name, { ...options, writePolicy });
     const { name: pagesName, ...pageOptions } = USER_LIST_NAMESPACE;
     this.pages = cache.namespace<UserPage>(pagesName, pageOptions);
   }
@@ -99,9 +101,15 @@ export class UserService implements ProfileStore {
    * and is replayed when Redis answers, so this instance reads its own write (the
    * nemesis found a list page left in L1 when the tag waited on the delete).
    * Resolves true only once Redis acknowledged both: the outbox keeps the row until then.
+   * Under write-through the delete is ordered by `version` (the newest row version the outbox row
+   * covers), so a late write-through set of an older row is refused afterwards.
    */
-  async invalidate(id: number): Promise<boolean> {
-    const [user, pages] = await Promise.all([this.namespace.delete(id), this.cache.invalidateTags([USERS_LIST_TAG])]);
+  async invalidate(id: number, version: number | null = null): Promise<boolean> {
+    const ordered = this.writePolicy === "write-through" && version !== null;
+    const [user, pages] = await Promise.all([
+      ordered ? this.namespace.delete(id, { version }) : this.namespace.delete(id),
+      this.cache.invalidateTags([USERS_LIST_TAG]),
+    ]);
     return user && pages;
   }
 
@@ -116,16 +124,52 @@ export class UserService implements ProfileStore {
     return created;
   }
 
+  /** What an update does to the cached profile: `invalidate` deletes it, `write-through` sets the new row with its version. */
+  get writePolicy(): WritePolicy {
+    return this.namespace.writePolicy;
+  }
+
+  /**
+   * Commits, then settles the change's outbox row. With `write-through` the writer delivers its own
+   * row: an ordered set (a concurrent writer's newer row wins whatever the order of the sets),
+   * deleting the key when the set is refused or cannot land; the row stays for the drains unless
+   * Redis acknowledged.
+   */
   async update(id: number, patch: Partial<UserFields>): Promise<UserProfile | null> {
-    const updated = await this.repository.update(id, patch);
+    const updated = await this.repository.updateWithVersion(id, patch);
+    if (!updated) return null;
     // Redis unreachable: the row stays in the outbox and the drains deliver it; the write is durable either way.
-    if (updated) await this.outbox.settle(USER_NAMESPACE.name, String(id));
-    return updated;
+    await this.outbox.settle(
+      USER_NAMESPACE.name,
+      String(id),
+      this.writePolicy === "write-through" ? this.writeThrough(id, updated.profile, updated.version) : undefined,
+    );
+    return updated.profile;
   }
 
   async delete(id: number): Promise<boolean> {
-    const deleted = await this.repository.delete(id);
-    if (deleted) await this.outbox.settle(USER_NAMESPACE.name, String(id));
-    return deleted;
+    const version = await this.repository.deleteWithVersion(id);
+    if (version === null) return false;
+    await this.outbox.settle(
+      USER_NAMESPACE.name,
+      String(id),
+      this.writePolicy === "write-through" ? this.writeThrough(id, null, version) : undefined,
+    );
+    return true;
+  }
+
+  /** A writer's own delivery under write-through: the new row (or, for a delete, its absence) at its version, then the list tag. */
+  private writeThrough(id: number, profile: UserProfile | null, version: number) {
+    return {
+      version,
+      // Both attempted even when Redis is unreachable, like `invalidate`: each drops this instance's L1 copies at once.
+      deliver: async () => {
+        const [result, pages] = await Promise.all([
+          this.namespace.afterWrite(id, profile, { version }),
+          this.cache.invalidateTags([USERS_LIST_TAG]),
+        ]);
+        return result.outcome !== "unavailable" && pages;
+      },
+    };
   }
 }

@@ -134,3 +134,12 @@ export function leaseKeyOf(valueKey: string): string {
 export function lockKeyOf(valueKey: string): string {
   return `${valueKey}:lock`;
 }
+
+/**
+ * The version-fence key of `valueKey`: the highest version set or deleted with `{ version }`.
+ * `{prefix}:{namespace}:fence:v{version}:{<id>}`: the same hash tag as the value (one slot), and
+ * outside the `v*` pattern that `clear()` sweeps, so a clear never forgets which versions are old.
+ */
+export function versionFenceKeyOf(namespacePrefix: string, valueKey: string): string {
+  return `${namespacePrefix}fence:${valueKey.slice(namespacePrefix.length)}`;
+}

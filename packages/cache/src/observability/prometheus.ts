@@ -30,6 +30,7 @@ const COUNTER_HELP: Record<keyof NamespaceCounters, string> = {
   lockWaits: "Calls that waited for another process's load",
   lockTimeouts: "Waits that passed the lock wait deadline",
   sets: "Explicit sets",
+  setsRefused: "Sets with a version refused as not newer than the one stored or deleted",
   deletes: "Explicit deletes",
   clears: "Namespace clears",
   expires: "Entries expired on demand (namespace.expire)",

@@ -25,6 +25,8 @@ export interface NamespaceCounters {
   lockWaits: number;
   lockTimeouts: number;
   sets: number;
+  /** Sets with a version refused because a newer (or equal) version was set or deleted before. */
+  setsRefused: number;
   deletes: number;
   clears: number;
   /** `expire` calls (entries made stale on demand). */
@@ -55,6 +57,7 @@ export function emptyCounters(): NamespaceCounters {
     lockWaits: 0,
     lockTimeouts: 0,
     sets: 0,
+    setsRefused: 0,
     deletes: 0,
     clears: 0,
     expires: 0,

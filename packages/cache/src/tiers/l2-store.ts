@@ -288,6 +288,35 @@ export class L2Store {
   }
 
   /**
+   * Ordered write (see `VERSIONED_WRITE_LUA`): a set or delete lands only above the fence's
+   * version, and raises it. Returns whether it was written and the fence's version before it.
+   */
+  async versionedWrite(
+    keys: { value: string; lease: string; fence: string },
+    version: number,
+    payload: Buffer | null,
+    pxMs: number,
+    fenceTtlMs: number,
+    bus: BusMessageFactory,
+  ): Promise<{ written: boolean; fenceVersion: number } | Unavailable> {
+    const reply = await this.run(payload ? "versioned set" : "versioned delete", () => {
+      const { channel, message } = bus();
+      return this.client.hoardVersionedWrite(
+        keys.value,
+        keys.lease,
+        keys.fence,
+        version,
+        payload ?? "",
+        Math.max(1, Math.ceil(pxMs)),
+        Math.max(1, Math.ceil(fenceTtlMs)),
+        channel,
+        message,
+      );
+    });
+    return reply === UNAVAILABLE ? UNAVAILABLE : { written: Number(reply[0]) === 1, fenceVersion: Number(reply[1]) };
+  }
+
+  /**
    * Invalidates (`inv`) or expires (`exp`) tags: takes the next number of the
    * cache-wide tag sequence, records it on every tag (one small script per tag
    * key, pipelined; never a script over many keys), then publishes. Returns the

@@ -9,6 +9,7 @@ import {
   RENEW_LUA,
   TAG_BUMP_LUA,
   TAG_SEQUENCE_LUA,
+  VERSIONED_WRITE_LUA,
   WRITE_LUA,
 } from "./redis-scripts.js";
 
@@ -53,6 +54,17 @@ export interface HoardCommands {
     message: string,
   ): Promise<number>;
   hoardWrite(value: string, lease: string, payload: Buffer | "", pxMs: number, channel: string, message: string): Promise<number>;
+  hoardVersionedWrite(
+    value: string,
+    lease: string,
+    fence: string,
+    version: number,
+    payload: Buffer | "",
+    pxMs: number,
+    fenceTtlMs: number,
+    channel: string,
+    message: string,
+  ): Promise<[number, number]>;
   hoardRelease(lock: string, token: string, channel: string, message: string): Promise<number>;
   hoardTagBump(tag: string, kind: "inv" | "exp", seq: number): Promise<number>;
   hoardTagSequence(sequence: string): Promise<string>;
@@ -172,6 +184,7 @@ export function defineScripts(client: RedisClient): void {
   client.defineCommand("hoardAcquire", { numberOfKeys: 4, lua: ACQUIRE_LUA });
   client.defineCommand("hoardFill", { numberOfKeys: 4, lua: FILL_LUA });
   client.defineCommand("hoardWrite", { numberOfKeys: 2, lua: WRITE_LUA });
+  client.defineCommand("hoardVersionedWrite", { numberOfKeys: 3, lua: VERSIONED_WRITE_LUA });
   client.defineCommand("hoardRelease", { numberOfKeys: 1, lua: RELEASE_LUA });
   client.defineCommand("hoardRenew", { numberOfKeys: 1, lua: RENEW_LUA });
   client.defineCommand("hoardTagBump", { numberOfKeys: 1, lua: TAG_BUMP_LUA });

@@ -71,6 +71,39 @@ return 1
 `;
 
 /**
+ * KEYS: value, lease, fence. ARGV: version, payload ("" deletes), pxMs, fenceTtlMs, channel, message.
+ * An ordered write (`set`/`delete` with `{ version }`). The fence holds the
+ * highest version set or deleted so far. A write whose version is not above
+ * it is refused: nothing changes (the message is still published: its bus
+ * sequence number is taken, and a gap would flush every L1). Otherwise the
+ * value is written (or deleted), leases are voided, the fence rises to the
+ * version, lives at least as long as the value and at least fenceTtlMs
+ * (never shortened), and the invalidation is published.
+ * Returns [1 written / 0 refused, the fence's version before the call (-1: none)].
+ */
+export const VERSIONED_WRITE_LUA = `
+local version = tonumber(ARGV[1])
+local fence = tonumber(redis.call('GET', KEYS[3]) or '-1') or -1
+if version <= fence then
+  if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
+  return {0, fence}
+end
+local fenceTtl = tonumber(ARGV[4])
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  if tonumber(ARGV[3]) > fenceTtl then fenceTtl = tonumber(ARGV[3]) end
+end
+local left = redis.call('PTTL', KEYS[3])
+if left > fenceTtl then fenceTtl = left end
+redis.call('SET', KEYS[3], ARGV[1], 'PX', fenceTtl)
+redis.call('DEL', KEYS[2])
+if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
+return {1, fence}
+`;
+
+/**
  * KEYS: lock. ARGV: token, lockTtlMs.
  * Extends the lock to lockTtlMs only while `token` still holds it (the holder
  * is alive and loading). Returns 1 if renewed, 0 if the lock is no longer ours.

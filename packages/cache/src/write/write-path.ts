@@ -1,15 +1,33 @@
-import { leaseKeyOf } from "../encoding/keys.js";
+import { leaseKeyOf, versionFenceKeyOf } from "../encoding/keys.js";
 import { checkTags } from "../encoding/tags.js";
 import { type CallOptions, validateCallOptions } from "../options.js";
 import { NamespaceCore } from "../read/namespace-core.js";
 import { mergePolicy } from "../read/policy.js";
 import { UNAVAILABLE } from "../tiers/l2-store.js";
 import { expiryOf } from "../time/ttl.js";
+import { checkVersion, type VersionedSetResult } from "./versions.js";
 
 /** The per-call options `set` accepts. */
 export interface SetOptions extends Pick<CallOptions, "ttlMs" | "negativeTtlMs" | "graceMs" | "jitter"> {
   /** Tags of the stored entry (see `getOrSet`'s `tags`). @default none */
   tags?: readonly string[];
+  /**
+   * Orders this set against every other write of the id: it lands only if `version` is above the
+   * highest version set or deleted before (in any process), else it is refused and the call
+   * resolves `{ outcome: "refused" }`. A safe integer of 0 or more that grows with every change of
+   * the source row (e.g. a row version column). @default none: an unordered set (resolves a boolean)
+   */
+  version?: number;
+}
+
+/** Options of `delete`. */
+export interface DeleteOptions {
+  /**
+   * The version of the change that removed or replaced the row: the delete lands only if it is
+   * above every version set or deleted before, and later sets or deletes of this version or older
+   * are refused for at least `versionFenceTtlMs` (the fence). @default none: an unordered delete
+   */
+  version?: number;
 }
 
 /**
@@ -18,26 +36,72 @@ export interface SetOptions extends Pick<CallOptions, "ttlMs" | "negativeTtlMs" 
  * through the bus, and, when Redis cannot be reached, is kept for replay.
  */
 export class WritePath<T> extends NamespaceCore<T> {
-  /** Stores a value (null stores an "absent" marker); false when Redis could not be reached. */
-  async set(key: string, value: T | null, options?: SetOptions): Promise<boolean> {
+  /** How long a version fence outlives the last versioned write of its key, in ms (see `versionFenceTtlMs`). */
+  versionFenceTtlMs = 60_000;
+
+  /**
+   * An ordered set (see `SetOptions.version`): one script compares the version with the key's
+   * fence, writes, voids leases and publishes. L1 here takes the value only if nothing invalidated
+   * the key (or cleared the namespace) while the script ran; a refusal drops this L1's copy so the
+   * next read takes the winner from L2.
+   */
+  async setVersioned(key: string, value: T | null, options: SetOptions & { version: number }): Promise<VersionedSetResult> {
     this.assertOpen();
+    const version = checkVersion(options.version, "set()");
+    const { version: _version, ...rest } = options;
+    const { encoded, entry, ttlMs, mark, epoch, started } = await this.prepareSet(key, value, rest);
+    const written = this.l2
+      ? await this.l2.versionedWrite(this.versionKeys(key), version, encoded, ttlMs, this.versionFenceTtlMs, () =>
+          this.busMessage("inv", key),
+        )
+      : { written: true, fenceVersion: version };
+    this.stats.counters.sets++;
+    this.stats.record("set", performance.now() - started);
+    if (written === UNAVAILABLE) {
+      this.pending.addKey(key);
+      this.l1?.delete(key);
+      return { outcome: "unavailable", version };
+    }
+    if (!written.written) {
+      this.stats.counters.setsRefused++;
+      this.marks.note(key);
+      this.l1?.delete(key);
+      return { outcome: "refused", version, currentVersion: written.fenceVersion };
+    }
+    this.fillL1(key, entry, mark, epoch);
+    return { outcome: "stored", version };
+  }
+
+  /**
+   * What every set does before its write: validates the options, encodes the entry, and reads the
+   * tag sequence (a set is the truth now: one round trip for unknown tags, so the entry is not taken
+   * for an older one), the clear epoch and the key's invalidation mark, all before the write.
+   */
+  private async prepareSet(key: string, value: T | null, options: Omit<SetOptions, "version"> | undefined) {
     if (options) validateCallOptions(options);
     const policy = mergePolicy(this.policy, options);
     const tags = options?.tags === undefined || options.tags.length === 0 ? undefined : checkTags(options.tags, "set()");
     const started = performance.now();
-    // A set is the truth now: read the current tag sequence (one round trip) so the entry is not taken for an older one.
     if (tags) await this.tags.resolve(tags);
     const tagSeq = this.tags.startSeq();
-    const negative = value === null || value === undefined;
+    const epoch = this.epoch.value;
     const now = this.clock.now();
-    const { freshUntil, staleUntil } = expiryOf(now, negative, policy, this.random);
+    const { freshUntil, staleUntil } = expiryOf(now, value === null || value === undefined, policy, this.random);
     const encoded = this.codec.encode(value, { freshUntil, staleUntil, loadMs: 0, tags, tagSeq }).bytes;
     const entry = await this.codec.decode(encoded);
     this.marks.note(key);
-    const mark = this.marks.current();
-    const written = await this.l2?.write({ value: key, lease: leaseKeyOf(key) }, encoded, staleUntil - now, () =>
-      this.busMessage("inv", key),
-    );
+    return { encoded, entry, ttlMs: staleUntil - now, mark: this.marks.current(), epoch, started };
+  }
+
+  private versionKeys(key: string): { value: string; lease: string; fence: string } {
+    return { value: key, lease: leaseKeyOf(key), fence: versionFenceKeyOf(this.keys.namespacePrefix, key) };
+  }
+
+  /** Stores a value (null stores an "absent" marker); false when Redis could not be reached. */
+  async set(key: string, value: T | null, options?: SetOptions): Promise<boolean> {
+    this.assertOpen();
+    const { encoded, entry, ttlMs, mark, started } = await this.prepareSet(key, value, options);
+    const written = await this.l2?.write({ value: key, lease: leaseKeyOf(key) }, encoded, ttlMs, () => this.busMessage("inv", key));
     this.stats.counters.sets++;
     this.stats.record("set", performance.now() - started);
     if (written === UNAVAILABLE) {
@@ -50,13 +114,22 @@ export class WritePath<T> extends NamespaceCore<T> {
     return true;
   }
 
-  /** Removes a key from both tiers; false when Redis could not be reached (the delete is replayed later). */
-  async delete(key: string): Promise<boolean> {
+  /**
+   * Removes a key from both tiers; false when Redis could not be reached (the delete is replayed later, unordered).
+   * With `version` it is ordered (see `DeleteOptions.version`): it lands only above the key's fence (an older or
+   * equal delete is already covered by the newer write: it changes nothing and resolves true).
+   */
+  async delete(key: string, version?: number): Promise<boolean> {
     this.assertOpen();
+    if (version !== undefined) checkVersion(version, "delete()");
     const started = performance.now();
     this.marks.note(key);
     this.l1?.delete(key);
-    const written = await this.l2?.write({ value: key, lease: leaseKeyOf(key) }, null, 0, () => this.busMessage("inv", key));
+    const bus = () => this.busMessage("inv", key);
+    const written =
+      version === undefined
+        ? await this.l2?.write({ value: key, lease: leaseKeyOf(key) }, null, 0, bus)
+        : await this.l2?.versionedWrite(this.versionKeys(key), version, null, 0, this.versionFenceTtlMs, bus);
     // Drop again: a load that finished while the delete was in flight may have refilled L1.
     this.l1?.delete(key);
     this.stats.counters.deletes++;

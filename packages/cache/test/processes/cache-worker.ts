@@ -123,6 +123,14 @@ const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> =
     await ns().set(args.key as string, { id: String(args.key), row: args.row as string, pid: process.pid });
     return { set: true };
   },
+  /** An ordered set (`{ version }`); returns the VersionedSetResult. */
+  async setVersioned(args) {
+    return ns().set(
+      args.key as string,
+      { id: String(args.key), row: args.row as string, pid: process.pid },
+      { version: args.version as number },
+    );
+  },
   /** getOrSetDetailed with tags (and an optional loader delay); says where the answer came from. */
   async readTagged(args) {
     const before = loads;
