@@ -4,6 +4,7 @@ import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerPro
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LoaderError } from "../src/index.js";
 import { cacheSuite } from "./support/cache.js";
+import { ManualClock } from "./support/clock.js";
 
 /**
  * The spans of `getOrSet` with a real tracer provider (in-memory exporter) and the real Redis:
@@ -176,5 +177,36 @@ describe("getOrSet spans", () => {
     expect(calls.map((span) => span.attributes["hoard.outcome"]).sort()).toEqual(["coalesced", "coalesced", "loaded"]);
     expect(calls.every((span) => span.attributes["hoard.tier"] === "loader")).toBe(true);
     expect(spansNamed("load user")).toHaveLength(1);
+  });
+
+  it("fail-safe: a stale copy served after a loader error is outcome stale, no tier; the loader span is the error", async () => {
+    const clock = new ManualClock();
+    const cache = await suite.make({ clock, defaults: { jitter: 0, earlyRefreshBeta: 0, ttlMs: 1_000, graceMs: 60_000 } });
+    const rows = cache.namespace<string>("row");
+    await rows.getOrSet(1, () => "old");
+    clock.advance(1_001); // past TTL, within grace
+    exporter.reset();
+    expect(
+      await rows.getOrSet(1, () => {
+        throw new Error("db down");
+      }),
+    ).toBe("old");
+    const call = only("getOrSet row");
+    expect(call.attributes).toMatchObject({ "hoard.outcome": "stale", "hoard.negative": false });
+    expect(call.attributes["hoard.tier"]).toBeUndefined();
+    expect(call.status.code).toBe(0); // the caller got a value
+    expect(only("load row").status.code).toBe(2);
+  });
+
+  it("a getOrSet inside a loader: its span is a child of the outer load span, in the same trace", async () => {
+    const cache = await suite.make();
+    const teams = cache.namespace<string>("team");
+    const users = cache.namespace<{ name: string; team: string | null }>("user");
+    await users.getOrSet(8, async () => ({ name: "fay", team: await teams.getOrSet(1, () => "core") }));
+    const outerLoad = only("load user");
+    const inner = only("getOrSet team");
+    expect(isChildOf(inner, outerLoad)).toBe(true);
+    expect(isChildOf(only("load team"), inner)).toBe(true);
+    expect(isChildOf(outerLoad, only("getOrSet user"))).toBe(true);
   });
 });
