@@ -26,6 +26,9 @@ const REDIS_RETRY =
   "packages/cache/src/tiers/redis-connection.ts: every command in flight at a connection close fails at that close (maxRetriesPerRequest 0), so no key waits on a reply that never comes";
 const HEARTBEAT = "packages/cache coordination: the bus heartbeat notices a silent bus connection and drops L1";
 
+const TAG_SEQUENCE =
+  "packages/cache/src/tiers/redis-scripts.ts TAG_SEQUENCE_LUA: tag sequence numbers are the larger of the stored number + 1 and Redis's clock in microseconds, so they keep growing when Redis loses the key";
+
 export const REGRESSIONS: Regression[] = [
   {
     seed: 197022269,
@@ -119,5 +122,44 @@ export const REGRESSIONS: Regression[] = [
     finding:
       "crash: the same, on the cluster; later instance 2 answered v0 right after acknowledging v1 (a read joined a load begun before the write)",
     fix: "apps/api/src/db/outbox.ts: an error listener on the checked-out client; single flight: a read after an invalidation does not join an older load",
+  },
+  {
+    seed: 1,
+    durationMs: 20_000,
+    finding:
+      "read-your-writes on list pages: during a redis-pause instance 0 showed v11 of a user on user.list after acknowledging v13 (the list tag was invalidated only once Redis acknowledged the profile's delete)",
+    fix: "apps/api/src/users/user-service.ts invalidate(): the profile's delete and the list tag's invalidation are both attempted, each dropping this instance's L1 at once (also a CI lane seed)",
+  },
+  {
+    seed: 236127581,
+    lane: true,
+    durationMs: 20_000,
+    finding:
+      "read-your-writes and stale list pages after a redis-kill: the tag sequence restarted at 1 in the empty Redis, below the numbers entries had recorded, so invalidations of users:list were ignored",
+    fix: TAG_SEQUENCE,
+  },
+  {
+    seed: 236127582,
+    durationMs: 20_000,
+    finding: "the same, after two redis-kills",
+    fix: TAG_SEQUENCE,
+  },
+  {
+    seed: 236127584,
+    durationMs: 20_000,
+    finding: "the same, after a redis-kill",
+    fix: TAG_SEQUENCE,
+  },
+  {
+    seed: 236127586,
+    durationMs: 20_000,
+    finding: "the same, after a redis-kill with bus partitions",
+    fix: TAG_SEQUENCE,
+  },
+  {
+    seed: 236127580,
+    durationMs: 20_000,
+    finding: "read-your-writes on list pages on the cluster, around master kills (failover); passes with the same fix",
+    fix: TAG_SEQUENCE,
   },
 ];

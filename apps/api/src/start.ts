@@ -24,7 +24,7 @@ import { StampedeLab } from "./lab/stampede.js";
 import type { InstanceIdentity, Services } from "./services.js";
 import type { ProfileStore, ProfileStoreFactory } from "./users/profile-store.js";
 import { UsersRepository } from "./users/repository.js";
-import { USER_NAMESPACE, USERS_LIST_TAG, UserService } from "./users/user-service.js";
+import { USER_NAMESPACE, UserService } from "./users/user-service.js";
 
 /** Rows per INSERT when seeding from the admin UI: small enough for a progress bar that moves. */
 const SEED_BATCH_SIZE = 250;
@@ -138,11 +138,8 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     const userVersion = new ClusterVersion(users.namespace, appRedis, config.cachePrefix, log);
     cleanups.push(() => userVersion.close());
     await userVersion.start().catch((error: Error) => log.warn({ err: error }, "user namespace version: could not read or subscribe"));
-    // Resolves true only once Redis acknowledged the delete (and the list tag's invalidation): the outbox removes the row only then.
-    targets.set(
-      USER_NAMESPACE.name,
-      async (cacheId) => (await users.namespace.delete(Number(cacheId))) && (await cache.invalidateTags([USERS_LIST_TAG])),
-    );
+    // Resolves true only once Redis acknowledged the delete and the list tag's invalidation: the outbox removes the row only then.
+    targets.set(USER_NAMESPACE.name, (cacheId) => users.invalidate(Number(cacheId)));
     // Rows of namespace "tag" name a cache tag (inserts queue `users:list`: drizzle/0004_users_list_tag.sql).
     targets.set("tag", (tag) => cache.invalidateTags([tag]));
     cleanups.push(() => outbox.close());
@@ -163,7 +160,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
           if (cache.stats().bus?.connected !== false) return;
           const local =
             namespace === USER_NAMESPACE.name
-              ? Promise.all([users.namespace.delete(Number(cacheId)), cache.invalidateTags([USERS_LIST_TAG])])
+              ? users.invalidate(Number(cacheId))
               : namespace === "tag"
                 ? cache.invalidateTags([cacheId])
                 : Promise.resolve();

@@ -1,12 +1,12 @@
 /** The operation kinds the workload issues (see workload.ts for their weights). */
-export type OpKind = "read" | "write" | "create" | "delete" | "clear" | "invalidate" | "stampede";
+export type OpKind = "read" | "list" | "write" | "create" | "delete" | "clear" | "invalidate" | "invalidate-tag" | "stampede";
 
 /** One call as the client saw it. */
 export interface OpRecord {
   seq: number;
   kind: OpKind;
   instance: number;
-  /** The user id (none for clear). */
+  /** The user id (none for clear, list and invalidate-tag). */
   id?: number;
   startAt: number;
   endAt: number;

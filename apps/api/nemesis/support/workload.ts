@@ -11,19 +11,24 @@ export const STAMPEDE_CALLS = 24;
 
 /**
  * What the workload draws and how often. Adding a kind is one entry here
- * and one case in `Workload.run`. Tag invalidation (issue 12) is not
- * there because the cache has no tags yet: give it a weight once it does.
+ * and one case in `Workload.run`.
  */
-export const OP_WEIGHTS: Record<OpKind | "invalidate-tag", number> = {
+export const OP_WEIGHTS: Record<OpKind, number> = {
   read: 60,
+  // A page of user.list: a tagged entry (`users:list`) built from the user entries; every write invalidates the tag.
+  list: 8,
   write: 22,
   create: 0, // only as the second half of a delete (the slot gets a fresh user)
   delete: 3,
   clear: 2,
   invalidate: 0, // only as the first half of a stampede
+  // An admin invalidation of `users:list` racing the page fills of other clients.
+  "invalidate-tag": 2,
   stampede: 3,
-  "invalidate-tag": 0, // missing: the cache has no tags (issue 12)
 };
+
+/** The user.list page the workload reads: from the first id, as many as the API allows (the pool stays under it). */
+const LIST_PAGE = { cursor: 0, limit: 100 } as const;
 
 /** The users the workload works on, and what the test knows of them. */
 export class UserPool {
@@ -92,7 +97,7 @@ export interface WorkloadOptions {
   live: () => number[];
 }
 
-/** A steady workload of reads, writes, deletes, clears and stampedes over the instances, every call recorded. */
+/** A steady workload of reads, list pages, writes, deletes, clears, tag invalidations and stampedes over the instances, every call recorded. */
 export class Workload {
   private running = false;
   private loops: Promise<void>[] = [];
@@ -128,7 +133,7 @@ export class Workload {
     return live.length === 0 ? undefined : random.pick(live);
   }
 
-  private async run(kind: OpKind | "invalidate-tag", random: Prng): Promise<void> {
+  private async run(kind: OpKind, random: Prng): Promise<void> {
     const instance = this.pickInstance(random);
     if (instance === undefined) return;
     switch (kind) {
@@ -151,12 +156,18 @@ export class Workload {
         }
         return;
       }
+      case "list":
+        return this.list(instance);
+      case "invalidate-tag":
+        await this.timed("invalidate-tag", instance, undefined, () =>
+          call(this.urlOf(instance), "cache.invalidateTag", { tag: "users:list" }, true),
+        );
+        return;
       case "stampede":
         await this.stampede(random.pick(this.pool.hot), this.options.live());
         return;
       case "create":
       case "invalidate":
-      case "invalidate-tag":
         return;
     }
   }
@@ -175,6 +186,32 @@ export class Workload {
       (body) => versionOf(body),
       idOf,
     );
+  }
+
+  /**
+   * One user.list page, recorded as the call and, when it answers, as a read
+   * of every user on it (same start and end): a page that shows an older
+   * version than an acknowledged write, or a user whose delete was
+   * acknowledged, is a stale read like any other.
+   */
+  async list(instance: number): Promise<void> {
+    const result = await this.timed("list", instance, undefined, () => call(this.urlOf(instance), "user.list", LIST_PAGE, false));
+    if (!result.ok) return;
+    const items = (result.body as { items?: unknown[] }).items ?? [];
+    for (const profile of items) {
+      const id = idOf(profile);
+      if (id === undefined) continue;
+      this.history.record({
+        kind: "read",
+        instance,
+        id,
+        startAt: result.record.startAt,
+        endAt: result.record.endAt,
+        ok: true,
+        status: result.status,
+        version: versionOf(profile),
+      });
+    }
   }
 
   private async write(instance: number, random: Prng, remove: boolean): Promise<void> {
@@ -346,7 +383,7 @@ export class Workload {
     send: () => Promise<CallResult>,
     version?: (body: unknown) => number,
     identity?: (body: unknown) => number | undefined,
-  ): Promise<CallResult & { record: { id?: number; endAt: number } }> {
+  ): Promise<CallResult & { record: { id?: number; startAt: number; endAt: number } }> {
     const startAt = Date.now();
     const result = await send();
     const returnedId = identity && result.ok ? identity(result.body) : undefined;

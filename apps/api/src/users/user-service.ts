@@ -32,7 +32,7 @@ export class UserService implements ProfileStore {
   readonly pages: Namespace<UserPage>;
 
   constructor(
-    cache: Cache,
+    private readonly cache: Cache,
     private readonly repository: UsersRepository,
     private readonly latency: DbLatency,
     private readonly outbox: Pick<InvalidationOutbox, "settle">,
@@ -90,6 +90,19 @@ export class UserService implements ProfileStore {
     });
     const items = profiles.filter((profile): profile is UserProfile => profile !== null);
     return { items, nextCursor: ids.length > limit ? (pageIds[pageIds.length - 1] ?? null) : null };
+  }
+
+  /**
+   * Drops user `id` and every list page, in every instance: what a change of the
+   * row invalidates (the outbox target of the `user` rows). Both are attempted even
+   * when Redis is unreachable: each then drops this instance's L1 copies at once
+   * and is replayed when Redis answers, so this instance reads its own write (the
+   * nemesis found a list page left in L1 when the tag waited on the delete).
+   * Resolves true only once Redis acknowledged both: the outbox keeps the row until then.
+   */
+  async invalidate(id: number): Promise<boolean> {
+    const [user, pages] = await Promise.all([this.namespace.delete(id), this.cache.invalidateTags([USERS_LIST_TAG])]);
+    return user && pages;
   }
 
   async create(fields: UserFields): Promise<UserProfile> {

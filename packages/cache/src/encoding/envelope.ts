@@ -37,7 +37,8 @@ export interface EnvelopeInput extends EntryMeta {
 // Layout: "H" | format 1 | flags u8 | freshUntil 13 ASCII digits | staleUntil 13 ASCII digits | loadMs u32 LE | payload
 // Times are ASCII so the Lua scripts (and any Redis emulation) can read freshUntil with tonumber().
 // Flag bit 1 (expired) is set by EXPIRE_LUA in place. A tagged entry (flag bit 2) has a tag block
-// between header and payload: tagSeq as 13 ASCII digits, u16 LE byte length, the tags joined by "\n".
+// between header and payload: tagSeq as 16 ASCII digits (TAG_SEQUENCE_LUA: microseconds), u16 LE byte
+// length, the tags joined by "\n".
 const MAGIC = 0x48;
 const FORMAT = 1;
 const TIME_DIGITS = 13;
@@ -49,16 +50,17 @@ export const HEADER_BYTES = LOAD_MS_AT + 4;
 const FLAG_NEGATIVE = 1;
 const FLAG_EXPIRED = 2;
 const FLAG_TAGGED = 4;
-const MAX_TIME = 10 ** TIME_DIGITS - 1;
+/** Digits of a tag sequence number (below 2^53, so exact as a JS number). */
+const SEQ_DIGITS = 16;
 
-function writeTime(out: Buffer, at: number, ms: number): void {
-  out.write(String(Math.min(MAX_TIME, Math.max(0, Math.round(ms)))).padStart(TIME_DIGITS, "0"), at, "latin1");
+function writeTime(out: Buffer, at: number, ms: number, digits = TIME_DIGITS): void {
+  out.write(String(Math.min(10 ** digits - 1, Math.max(0, Math.round(ms)))).padStart(digits, "0"), at, "latin1");
 }
 
-/** Reads 13 ASCII digits without allocating; NaN if any byte is not a digit. */
-function readTime(bytes: Buffer, at: number): number {
+/** Reads `digits` ASCII digits (13: a time) without allocating; NaN if any byte is not a digit. */
+function readTime(bytes: Buffer, at: number, digits = TIME_DIGITS): number {
   let value = 0;
-  for (let i = at; i < at + TIME_DIGITS; i++) {
+  for (let i = at; i < at + digits; i++) {
     const digit = (bytes[i] as number) - 48;
     if (digit < 0 || digit > 9) return Number.NaN;
     value = value * 10 + digit;
@@ -69,7 +71,7 @@ function readTime(bytes: Buffer, at: number): number {
 /** Prepends the header (and the tag block of a tagged entry) to an encoded payload. */
 export function wrapEnvelope(meta: EnvelopeInput, payload: Buffer): Buffer {
   const tags = meta.tags && meta.tags.length > 0 ? Buffer.from(meta.tags.join("\n"), "utf8") : undefined;
-  const payloadAt = tags ? HEADER_BYTES + TIME_DIGITS + 2 + tags.length : HEADER_BYTES;
+  const payloadAt = tags ? HEADER_BYTES + SEQ_DIGITS + 2 + tags.length : HEADER_BYTES;
   const out = Buffer.allocUnsafe(payloadAt + payload.length);
   out[0] = MAGIC;
   out[1] = FORMAT;
@@ -78,9 +80,9 @@ export function wrapEnvelope(meta: EnvelopeInput, payload: Buffer): Buffer {
   writeTime(out, STALE_AT, meta.staleUntil);
   out.writeUInt32LE(Math.min(0xffffffff, Math.max(0, Math.round(meta.loadMs))), LOAD_MS_AT);
   if (tags) {
-    writeTime(out, HEADER_BYTES, meta.tagSeq ?? 0);
-    out.writeUInt16LE(tags.length, HEADER_BYTES + TIME_DIGITS);
-    tags.copy(out, HEADER_BYTES + TIME_DIGITS + 2);
+    writeTime(out, HEADER_BYTES, meta.tagSeq ?? 0, SEQ_DIGITS);
+    out.writeUInt16LE(tags.length, HEADER_BYTES + SEQ_DIGITS);
+    tags.copy(out, HEADER_BYTES + SEQ_DIGITS + 2);
   }
   payload.copy(out, payloadAt);
   return out;
@@ -99,10 +101,10 @@ export function readEnvelope(bytes: Buffer): EntryHeader {
   let tagSeq = 0;
   let payloadAt = HEADER_BYTES;
   if ((flags & FLAG_TAGGED) !== 0) {
-    const textAt = HEADER_BYTES + TIME_DIGITS + 2;
+    const textAt = HEADER_BYTES + SEQ_DIGITS + 2;
     if (bytes.length < textAt) throw new DecodeError("Stored entry has a truncated tag block.");
-    tagSeq = readTime(bytes, HEADER_BYTES);
-    const length = bytes.readUInt16LE(HEADER_BYTES + TIME_DIGITS);
+    tagSeq = readTime(bytes, HEADER_BYTES, SEQ_DIGITS);
+    const length = bytes.readUInt16LE(HEADER_BYTES + SEQ_DIGITS);
     if (Number.isNaN(tagSeq) || bytes.length < textAt + length) throw new DecodeError("Stored entry has a corrupt tag block.");
     tags = bytes.toString("utf8", textAt, textAt + length).split("\n");
     payloadAt = textAt + length;

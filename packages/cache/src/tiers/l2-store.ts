@@ -300,7 +300,7 @@ export class L2Store {
     bus: (seq: number) => BusMessageFactory,
   ): Promise<number | Unavailable> {
     return this.run("tags", async () => {
-      const seq = await this.client.incr(sequenceKey);
+      const seq = Number(await this.client.hoardTagSequence(sequenceKey));
       await Promise.all(tagKeys.map((key) => this.client.hoardTagBump(key, kind, seq)));
       const { channel, message } = bus(seq)();
       if (channel !== "") await this.client.publish(channel, message);

@@ -1,6 +1,16 @@
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 import { InvalidOptionError } from "../errors.js";
-import { ACQUIRE_LUA, DISCARD_LUA, EXPIRE_LUA, FILL_LUA, RELEASE_LUA, RENEW_LUA, TAG_BUMP_LUA, WRITE_LUA } from "./redis-scripts.js";
+import {
+  ACQUIRE_LUA,
+  DISCARD_LUA,
+  EXPIRE_LUA,
+  FILL_LUA,
+  RELEASE_LUA,
+  RENEW_LUA,
+  TAG_BUMP_LUA,
+  TAG_SEQUENCE_LUA,
+  WRITE_LUA,
+} from "./redis-scripts.js";
 
 /** A standalone client or a cluster client; the cache treats both alike. */
 export type RedisClient = Redis | Cluster;
@@ -45,6 +55,7 @@ export interface HoardCommands {
   hoardWrite(value: string, lease: string, payload: Buffer | "", pxMs: number, channel: string, message: string): Promise<number>;
   hoardRelease(lock: string, token: string, channel: string, message: string): Promise<number>;
   hoardTagBump(tag: string, kind: "inv" | "exp", seq: number): Promise<number>;
+  hoardTagSequence(sequence: string): Promise<string>;
   hoardExpire(value: string, lease: string, now: string, channel: string, message: string): Promise<number>;
   hoardDiscard(value: string, bytes: Buffer): Promise<number>;
 }
@@ -164,6 +175,7 @@ export function defineScripts(client: RedisClient): void {
   client.defineCommand("hoardRelease", { numberOfKeys: 1, lua: RELEASE_LUA });
   client.defineCommand("hoardRenew", { numberOfKeys: 1, lua: RENEW_LUA });
   client.defineCommand("hoardTagBump", { numberOfKeys: 1, lua: TAG_BUMP_LUA });
+  client.defineCommand("hoardTagSequence", { numberOfKeys: 1, lua: TAG_SEQUENCE_LUA });
   client.defineCommand("hoardExpire", { numberOfKeys: 2, lua: EXPIRE_LUA });
   client.defineCommand("hoardDiscard", { numberOfKeys: 1, lua: DISCARD_LUA });
 }

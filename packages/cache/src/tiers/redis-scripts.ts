@@ -99,6 +99,27 @@ return released
 `;
 
 /**
+ * KEYS: the cache-wide tag sequence. Returns the next number, as text.
+ * A hybrid clock: the larger of the stored number + 1 and Redis's time in
+ * microseconds. A plain INCR would start again from 1 after Redis lost the key
+ * (a restart with nothing on disk, eviction, a failover to a replica that had
+ * not seen the last increments), and entries record the number their load
+ * began at: an invalidation numbered lower would leave them served. With the
+ * clock, numbers keep growing across such a loss as long as the server's clock
+ * does not go back (fewer than one number per microsecond can be taken, so the
+ * stored value never runs ahead of it). 16 digits until the year 2286.
+ */
+export const TAG_SEQUENCE_LUA = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local seq = (tonumber(redis.call('GET', KEYS[1]) or '0') or 0) + 1
+if now > seq then seq = now end
+local text = string.format('%d', seq)
+redis.call('SET', KEYS[1], text)
+return text
+`;
+
+/**
  * KEYS: tag. ARGV: "inv" or "exp", seq.
  * Records that the tag was invalidated (or expired) at sequence number `seq`
  * of the cache-wide tag sequence: the stored "inv,exp" pair only grows, so
