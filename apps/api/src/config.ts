@@ -70,6 +70,8 @@ const envSchema = z.object({
   PROFILE_WRITE_POLICY: z.enum(["invalidate", "write-through"]).default("invalidate"),
   INSTANCES: z.coerce.number().int().min(1).max(16).optional(),
   LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(["http", "https"]),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default("hoard-api"),
 });
 
 /** Everything the API reads from its environment, validated once at start. */
@@ -121,6 +123,16 @@ export interface Config {
   instances: number | undefined;
   /** `pretty`: human-readable logs (pino-pretty, a dev dependency: `pnpm dev` sets it); `json`: one JSON object a line. @default "json" */
   logFormat: "json" | "pretty";
+  /** Set (OTEL_EXPORTER_OTLP_ENDPOINT): the OpenTelemetry SDK starts and sends traces over OTLP/HTTP; unset: no SDK, every span is a no-op. */
+  telemetry: TelemetryConfig | undefined;
+}
+
+/** Where and as what the API sends its traces (OpenTelemetry, OTLP over HTTP). */
+export interface TelemetryConfig {
+  /** Base URL of the OTLP/HTTP receiver (a collector, Jaeger, Tempo...); traces go to `{endpoint}/v1/traces`. */
+  endpoint: string;
+  /** `service.name` of every span (OTEL_SERVICE_NAME). @default "hoard-api" */
+  serviceName: string;
 }
 
 /** Limits of the HTTP server (node:http's own settings). */
@@ -194,5 +206,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: e.PUBLIC_URL,
     instances: e.INSTANCES,
     logFormat: e.LOG_FORMAT,
+    telemetry: e.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME } : undefined,
   };
 }

@@ -4,7 +4,7 @@
  */
 import { ConfigError, loadConfig } from "./config.js";
 import { portIsFree } from "./dev/ports.js";
-import { startApi } from "./start.js";
+import { startTelemetry } from "./telemetry.js";
 
 try {
   const config = loadConfig();
@@ -12,6 +12,9 @@ try {
     console.error(`Port ${config.port} is already in use: stop what holds it, or run with PORT=<another port>.`);
     process.exit(1);
   }
+  const telemetry = config.telemetry ? startTelemetry(config.telemetry) : undefined;
+  // Imported only now: the instrumentations patch express and pg as start.ts's imports load them.
+  const { startApi } = await import("./start.js");
   let generatedToken: string | undefined;
   const api = await startApi(config, { revealAdminToken: (token) => (generatedToken = token) });
   if (generatedToken) {
@@ -27,6 +30,8 @@ try {
     stopping = true;
     api.services.log.info({ signal }, "shutting down");
     await api.close();
+    // Sends the spans still batched before exiting.
+    await telemetry?.shutdown();
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));

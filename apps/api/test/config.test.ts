@@ -50,3 +50,19 @@ it("reads REDIS_CLUSTER_NODES as a list of seed nodes", () => {
   ]);
   expect(loadConfig({ NODE_ENV: "development" }).redisClusterNodes).toBeUndefined();
 });
+
+it("starts no tracing unless OTEL_EXPORTER_OTLP_ENDPOINT is set; OTEL_SERVICE_NAME names the service", () => {
+  expect(loadConfig({ NODE_ENV: "development" }).telemetry).toBeUndefined();
+  expect(loadConfig({ NODE_ENV: "development", OTEL_EXPORTER_OTLP_ENDPOINT: "" }).telemetry).toBeUndefined();
+  expect(loadConfig({ NODE_ENV: "development", OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).telemetry).toEqual({
+    endpoint: "http://collector:4318",
+    serviceName: "hoard-api",
+  });
+  expect(
+    loadConfig({ NODE_ENV: "development", OTEL_EXPORTER_OTLP_ENDPOINT: "https://otlp.example.com", OTEL_SERVICE_NAME: "api-eu" }).telemetry
+      ?.serviceName,
+  ).toBe("api-eu");
+  expect(() => loadConfig({ NODE_ENV: "development", OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" })).toThrow(
+    /OTEL_EXPORTER_OTLP_ENDPOINT: expected a URL starting with http:\/\/ or https:\/\//,
+  );
+});

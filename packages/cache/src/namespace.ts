@@ -2,6 +2,7 @@ import type { EntryCodec } from "./encoding/entry-codec.js";
 import type { CacheId, KeySpace } from "./encoding/keys.js";
 import { CacheClosedError, InvalidOptionError } from "./errors.js";
 import type { NamespaceStats } from "./observability/stats.js";
+import { traceL1Hit, tracingOnAt } from "./observability/tracing.js";
 import { type EntryPolicy, type GetOrSetOptions, validateCallOptions } from "./options.js";
 import { BatchLoad } from "./read/batch-load.js";
 import type { CacheContext } from "./read/cache-context.js";
@@ -103,6 +104,7 @@ export class Namespace<T> {
       if (options) validateCallOptions(options);
       const entry = read.freshFromL1(key);
       if (entry !== undefined) {
+        if (tracingOnAt(read.checkedAt)) traceL1Hit(this.name, options?.protection ?? read.policy.protection, entry.negative);
         read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options, options?.tags);
         return this.#clone ? structuredClone(entry.value as T | null) : (entry.value as T | null);
       }
@@ -123,7 +125,10 @@ export class Namespace<T> {
     read.assertOpen();
     if (options) validateCallOptions(options);
     const entry = read.useL1 ? read.freshFromL1(key) : undefined;
-    if (entry) read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options, options?.tags);
+    if (entry) {
+      if (tracingOnAt(read.checkedAt)) traceL1Hit(this.name, options?.protection ?? read.policy.protection, entry.negative);
+      read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options, options?.tags);
+    }
     const resolved: Resolved<T> =
       entry !== undefined ? { value: entry.value as T | null, source: "l1" } : await read.getOrSet(key, id, loader, options);
     const value = this.#clone ? structuredClone(resolved.value) : resolved.value;

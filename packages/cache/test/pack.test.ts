@@ -12,7 +12,8 @@ import { dropPrefix, inspector, ON_CLUSTER, REDIS_URL } from "./support/redis.js
  * The package as a team installs it: `pnpm pack`, then `npm install` of the tarball with ioredis
  * into a scratch project outside the workspace (no workspace node_modules above it to hide a missing
  * dependency). There an ESM script does a getOrSet against the real Redis and a TypeScript consumer
- * type-checks with `moduleResolution: nodenext`.
+ * type-checks with `moduleResolution: nodenext`; all without the optional peers. Last, the app installs
+ * `@opentelemetry/api` and the tarball's getOrSet records spans through the app's (ESM) copy of it.
  */
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const PNPM = ["-y", "pnpm@12.4.2"];
@@ -161,4 +162,33 @@ users.set(1, "not a user");
       renameSync(`${zod}-hidden`, zod);
     }
   });
+
+  it("records spans once the app installs @opentelemetry/api (its ESM build) and registers a provider", async () => {
+    // Runs last: the tests above ran without the optional peer, as most installs will.
+    await must(
+      "npm",
+      ["install", "--no-audit", "--no-fund", "--loglevel=error", "@opentelemetry/api@1.10.0", "@opentelemetry/sdk-trace@3.1.0"],
+      app(),
+    );
+    writeFileSync(
+      join(app(), "traced.js"),
+      `import { trace } from "@opentelemetry/api";
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { createCache } from "@hoard/cache";
+const exporter = new InMemorySpanExporter();
+trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }));
+const cache = createCache({ redis: process.env.REDIS_URL, prefix: process.env.PREFIX, logger: { warn: () => {} } });
+await cache.ready();
+await cache.namespace("traced").getOrSet(1, () => "value");
+console.log(JSON.stringify(exporter.getFinishedSpans().map((span) => [span.name, span.attributes["hoard.tier"] ?? null])));
+await cache.close();
+`,
+    );
+    const result = await sh("node", ["traced.js"], { cwd: app(), env: { REDIS_URL, PREFIX: prefix } });
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout)).toEqual([
+      ["load traced", null],
+      ["getOrSet traced", "loader"],
+    ]);
+  }, 120_000);
 });

@@ -3,6 +3,7 @@ import { ZodError } from "zod";
 import { withoutAddresses } from "../http/public-errors.js";
 import type { Context } from "./context.js";
 import { toTrpcError } from "./errors.js";
+import { traceProcedure } from "./tracing.js";
 
 /** "limit: Too big: expected number to be <=100; id: ..." from a zod error. */
 function describeZodError(error: ZodError): string {
@@ -28,18 +29,20 @@ const t = initTRPC.context<Context>().create({
 
 export const router = t.router;
 
-/** Every procedure: failures are mapped to their right code (CONFLICT, SERVICE_UNAVAILABLE...) and logged once. */
-export const publicProcedure = t.procedure.use(async ({ next, ctx, path }) => {
-  const result = await next();
-  if (!result.ok) {
-    const mapped = toTrpcError(result.error.cause ?? result.error);
-    const error = result.error.code === "INTERNAL_SERVER_ERROR" ? mapped : result.error;
-    const level = error.code === "INTERNAL_SERVER_ERROR" ? "error" : error.code === "SERVICE_UNAVAILABLE" ? "warn" : "debug";
-    ctx.log[level]({ err: result.error.cause ?? result.error, path, code: error.code }, "procedure failed");
-    if (error !== result.error) throw error;
-  }
-  return result;
-});
+/** Every procedure: traced (a span per call), failures are mapped to their right code (CONFLICT, SERVICE_UNAVAILABLE...) and logged once. */
+export const publicProcedure = t.procedure.use(({ next, ctx, path, type }) =>
+  traceProcedure(path, type, async () => {
+    const result = await next();
+    if (!result.ok) {
+      const mapped = toTrpcError(result.error.cause ?? result.error);
+      const error = result.error.code === "INTERNAL_SERVER_ERROR" ? mapped : result.error;
+      const level = error.code === "INTERNAL_SERVER_ERROR" ? "error" : error.code === "SERVICE_UNAVAILABLE" ? "warn" : "debug";
+      ctx.log[level]({ err: result.error.cause ?? result.error, path, code: error.code }, "procedure failed");
+      if (error !== result.error) throw error;
+    }
+    return result;
+  }),
+);
 
 /** Admin procedures and writes: `Authorization: Bearer <ADMIN_TOKEN>`. */
 export const adminProcedure = publicProcedure.use(({ ctx, next }) => {

@@ -24,6 +24,8 @@ export type ResultSource = "l1" | "l2" | "lock-wait" | "loader" | "coalesced" | 
 export interface Resolved<T> {
   value: T | null;
   source: ResultSource;
+  /** For a `coalesced` answer: where the load it joined got the value (read by tracing only). */
+  shared?: ResultSource;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { DecodedEntry } from "../encoding/entry-codec.js";
 import type { CacheId } from "../encoding/keys.js";
 import { checkTags } from "../encoding/tags.js";
 import { InvalidOptionError, LoaderTimeoutError, LockTimeoutError } from "../errors.js";
+import { noteLockWait, traceGetOrSet, traceLoader, tracingOn } from "../observability/tracing.js";
 import { type EntryPolicy, type GetOrSetOptions, validateCallOptions } from "../options.js";
 import { UNAVAILABLE } from "../tiers/l2-store.js";
 import { expiryOf } from "../time/ttl.js";
@@ -32,7 +33,9 @@ export class ReadPath<T> extends NamespaceCore<T> {
   getOrSet(key: string, id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<FlightResult<T>> {
     this.assertOpen();
     const started = performance.now();
-    const resolved = this.#getOrSetUntimed(key, id, loader, options);
+    const resolved = tracingOn()
+      ? traceGetOrSet(this.name, options?.protection ?? this.policy.protection, () => this.#getOrSetUntimed(key, id, loader, options))
+      : this.#getOrSetUntimed(key, id, loader, options);
     const record = () => this.stats.record("getOrSet", performance.now() - started);
     resolved.then(record, record);
     return resolved;
@@ -68,7 +71,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
       this.stats.counters.coalesced++;
       this.events.emit("coalesced", () => ({ namespace: this.name, key }));
       const joined = await running;
-      if (joined) return { value: joined.value, source: "coalesced", tags: joined.tags };
+      if (joined) return { value: joined.value, source: "coalesced", tags: joined.tags, shared: joined.source };
       // It carried a tag invalidated since it began, learned as it ran: not ours to take. Another caller
       // refused with us may have begun a newer flight: join that one rather than load once per caller.
     }
@@ -181,12 +184,17 @@ export class ReadPath<T> extends NamespaceCore<T> {
       if (policy.protection === "distributed") {
         // With a stale copy at hand, waiting on another process is bounded by the soft timeout too.
         const softWait = stale !== undefined && policy.softTimeoutMs > 0 && policy.softTimeoutMs < policy.lockWaitTimeoutMs;
+        let waitStarted: number | undefined;
         const outcome = await acquireOrWait(this, this.codec, lockKeys, token, {
           lockTtlMs: policy.lockTtlMs,
           waitTimeoutMs: softWait ? policy.softTimeoutMs : policy.lockWaitTimeoutMs,
-          onWait: () => this.stats.counters.lockWaits++,
+          onWait: () => {
+            this.stats.counters.lockWaits++;
+            waitStarted = performance.now();
+          },
           accept: (entry, bytes) => this.acceptWaited(key, entry, bytes),
         });
+        if (waitStarted !== undefined && tracingOn()) noteLockWait(performance.now() - waitStarted, outcome.kind);
         if (outcome.kind === "value") {
           this.countHit(key, "l2", outcome.entry.negative);
           this.fillL1(key, outcome.entry, mark, epoch);
@@ -266,16 +274,18 @@ export class ReadPath<T> extends NamespaceCore<T> {
       fence.locked && this.l2 ? keepLockAlive(this.l2, fence.lockKeys.lock, fence.token, policy.lockTtlMs, this.leaseTtlMs) : undefined;
     try {
       this.stats.counters.loads++;
-      ({ value: loaded, requests } = await runLoader(
-        loader as (context: LoaderContext<CacheId, T>) => T | null | undefined | Promise<T | null | undefined>,
-        id,
-        policy.hardTimeoutMs,
-        stale ?? undefined,
-        policy.backgroundCompletion
-          ? (running) => {
-              outlived = running;
-            }
-          : undefined,
+      ({ value: loaded, requests } = await traceLoader(this.name, () =>
+        runLoader(
+          loader as (context: LoaderContext<CacheId, T>) => T | null | undefined | Promise<T | null | undefined>,
+          id,
+          policy.hardTimeoutMs,
+          stale ?? undefined,
+          policy.backgroundCompletion
+            ? (running) => {
+                outlived = running;
+              }
+            : undefined,
+        ),
       ));
       stopRenewing?.();
     } catch (error) {
