@@ -26,6 +26,7 @@ const REDIS_RETRY =
   "packages/cache/src/tiers/redis-connection.ts: every command in flight at a connection close fails at that close (maxRetriesPerRequest 0), so no key waits on a reply that never comes";
 const HEARTBEAT = "packages/cache coordination: the bus heartbeat notices a silent bus connection and drops L1";
 
+/** Seen on list pages: replay these seeds with NEMESIS_LISTS=1 (workload.ts) to draw them. */
 const TAG_SEQUENCE =
   "packages/cache/src/tiers/redis-scripts.ts TAG_SEQUENCE_LUA: tag sequence numbers are the larger of the stored number + 1 and Redis's clock in microseconds, so they keep growing when Redis loses the key";
 
@@ -132,7 +133,6 @@ export const REGRESSIONS: Regression[] = [
   },
   {
     seed: 236127581,
-    lane: true,
     durationMs: 20_000,
     finding:
       "read-your-writes and stale list pages after a redis-kill: the tag sequence restarted at 1 in the empty Redis, below the numbers entries had recorded, so invalidations of users:list were ignored",
