@@ -133,6 +133,7 @@ export const REGRESSIONS: Regression[] = [
   },
   {
     seed: 236127581,
+    lane: true,
     durationMs: 20_000,
     finding:
       "read-your-writes and stale list pages after a redis-kill: the tag sequence restarted at 1 in the empty Redis, below the numbers entries had recorded, so invalidations of users:list were ignored",
