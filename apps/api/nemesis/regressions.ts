@@ -163,4 +163,11 @@ export const REGRESSIONS: Regression[] = [
     finding: "read-your-writes on list pages on the cluster, around master kills (failover); passes with the same fix",
     fix: TAG_SEQUENCE,
   },
+  {
+    seed: 293864650,
+    durationMs: 20_000,
+    finding:
+      "instance 0 ran two loads of a stampede's key at once (redis-kill, instance 0 restarted with Redis down, half-open bus on instance 1)",
+    fix: "checker: an instance whose bus flushed L1 during the stampede (disconnect, reconnect or lost message) is left out of the one-load-at-a-time bound: a flight begun before a flush is not joined, by design (packages/cache single flight); the workload records the bus's flushes per stampede",
+  },
 ];

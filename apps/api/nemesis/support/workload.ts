@@ -362,12 +362,14 @@ export class Workload {
     answers.forEach((answer, i) => {
       const body = answer.body as {
         totals: Record<string, number>;
-        tiers: { l2: { pendingInvalidations?: number; circuit?: string; circuitOpens?: number } };
+        tiers: { l2: { pendingInvalidations?: number; circuit?: string; circuitOpens?: number }; bus?: { flushes?: number } | null };
       };
       const picked: Record<string, number> = {
         pending: body.tiers.l2.pendingInvalidations ?? 0,
         circuitNotClosed: body.tiers.l2.circuit === "closed" ? 0 : 1,
         circuitOpens: body.tiers.l2.circuitOpens ?? 0,
+        // L1 flushes of the bus (a disconnect, reconnect or lost message): each makes the flights under way unjoinable.
+        busFlushes: body.tiers.bus?.flushes ?? 0,
       };
       for (const name of STAMPEDE_COUNTERS) picked[name] = body.totals[name] ?? 0;
       counters.set(unique[i] as number, picked);
