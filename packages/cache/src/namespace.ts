@@ -107,7 +107,7 @@ export class Namespace<T> {
         const entry = read.freshFromL1(key);
         if (entry !== undefined) {
           if (tracingOnAt(read.checkedAt)) traceL1Hit(this.name, options?.protection ?? read.policy.protection, entry.negative);
-          read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options, options?.tags);
+          read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options);
           return Promise.resolve(this.#clone ? structuredClone(entry.value as T | null) : (entry.value as T | null));
         }
       }
@@ -131,7 +131,7 @@ export class Namespace<T> {
     const entry = read.useL1 ? read.freshFromL1(key) : undefined;
     if (entry) {
       if (tracingOnAt(read.checkedAt)) traceL1Hit(this.name, options?.protection ?? read.policy.protection, entry.negative);
-      read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options, options?.tags);
+      read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options);
     }
     const resolved: Resolved<T> =
       entry !== undefined ? { value: entry.value as T | null, source: "l1" } : await read.getOrSet(key, id, loader, options);
