@@ -26,7 +26,7 @@ const REDIS_RETRY =
   "packages/cache/src/tiers/redis-connection.ts: every command in flight at a connection close fails at that close (maxRetriesPerRequest 0), so no key waits on a reply that never comes";
 const HEARTBEAT = "packages/cache coordination: the bus heartbeat notices a silent bus connection and drops L1";
 
-/** Seen on list pages: replay these seeds with NEMESIS_LISTS=1 (workload.ts) to draw them. */
+/** Seen on list pages. */
 const TAG_SEQUENCE =
   "packages/cache/src/tiers/redis-scripts.ts TAG_SEQUENCE_LUA: tag sequence numbers are the larger of the stored number + 1 and Redis's clock in microseconds, so they keep growing when Redis loses the key";
 
@@ -128,11 +128,12 @@ export const REGRESSIONS: Regression[] = [
     seed: 1,
     durationMs: 20_000,
     finding:
-      "read-your-writes on list pages: during a redis-pause instance 0 showed v11 of a user on user.list after acknowledging v13 (the list tag was invalidated only once Redis acknowledged the profile's delete)",
-    fix: "apps/api/src/users/user-service.ts invalidate(): the profile's delete and the list tag's invalidation are both attempted, each dropping this instance's L1 at once (also a CI lane seed)",
+      "read-your-writes on list pages: during a redis-pause instance 0 showed v11 of a user on user.list after acknowledging v13 (the list tag was invalidated only once Redis acknowledged the profile's delete); once that was fixed, right after a 4 s redis-pause instance 1 served a page with v0 of a user it had acknowledged v7 of (byId reads were right): another instance had built the page from profiles in its L1, stale within its own allowance, after reading the tag's latest number",
+    fix: "apps/api/src/users/user-service.ts: invalidate() attempts the profile's delete and the list tag's invalidation both, each dropping this instance's L1 at once; loadPage() reads a page from Postgres in one query, never composed from cached profiles (apps/api/test/list-page-freshness.test.ts). Seed 1 is also one of the CI lane's own seeds",
   },
   {
     seed: 236127581,
+    lane: true,
     durationMs: 20_000,
     finding:
       "read-your-writes and stale list pages after a redis-kill: the tag sequence restarted at 1 in the empty Redis, below the numbers entries had recorded, so invalidations of users:list were ignored",

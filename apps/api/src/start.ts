@@ -226,7 +226,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
         self: () => instance,
         // Spread runs forward the caller's admin token: only to instances whose heartbeat proves they hold it.
         instances: async () => (await heartbeat.list()).filter((entry) => auth.verifies(identityText(entry), entry.signature)),
-        firstUserId: async () => (await repository.pageIds(0, 1))[0],
+        firstUserId: async () => (await repository.page(0, 1))[0]?.id,
         log,
       }),
     };

@@ -13,26 +13,17 @@ export const STAMPEDE_CALLS = 24;
  * What the workload draws and how often. Adding a kind is one entry here
  * and one case in `Workload.run`.
  */
-/**
- * List pages and tag invalidations hunt an open finding: right after a Redis
- * pause (SIGSTOP) ends, an instance may serve a `user.list` page holding a
- * version older than one it acknowledged seconds before (seeds 1, 237214065,
- * 237214071). Until it is fixed they are drawn only with NEMESIS_LISTS=1, so
- * the CI lane keeps checking everything else; see issue 16's note.
- */
-const HUNT_LISTS = process.env.NEMESIS_LISTS === "1";
-
 export const OP_WEIGHTS: Record<OpKind, number> = {
   read: 60,
-  // A page of user.list: a tagged entry (`users:list`) built from the user entries; every write invalidates the tag.
-  list: HUNT_LISTS ? 8 : 0,
+  // A page of user.list: a tagged entry (`users:list`), every user on it checked like a read; every write invalidates the tag.
+  list: 8,
   write: 22,
   create: 0, // only as the second half of a delete (the slot gets a fresh user)
   delete: 3,
   clear: 2,
   invalidate: 0, // only as the first half of a stampede
   // An admin invalidation of `users:list` racing the page fills of other clients.
-  "invalidate-tag": HUNT_LISTS ? 2 : 0,
+  "invalidate-tag": 2,
   stampede: 3,
 };
 

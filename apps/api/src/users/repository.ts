@@ -1,4 +1,4 @@
-import { asc, eq, getTableColumns, gt, inArray } from "drizzle-orm";
+import { asc, eq, getTableColumns, gt } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { type UserRow, users } from "../db/schema.js";
 import type { ApiMetrics } from "../http/metrics.js";
@@ -36,20 +36,11 @@ export class UsersRepository {
     return rows[0] ?? null;
   }
 
-  async findByIds(ids: number[]): Promise<Map<number, UserProfile>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.metrics.timeQuery("user.findByIds", () =>
-      this.db.select(profileColumns).from(users).where(inArray(users.id, ids)),
+  /** One page of profiles after `afterId`, in id order: a single query on the primary key index. */
+  async page(afterId: number, limit: number): Promise<UserProfile[]> {
+    return this.metrics.timeQuery("user.page", () =>
+      this.db.select(profileColumns).from(users).where(gt(users.id, afterId)).orderBy(asc(users.id)).limit(limit),
     );
-    return new Map(rows.map((row) => [row.id, row]));
-  }
-
-  /** The ids of one page (cheap, from the primary key index); the profiles come through the cache. */
-  async pageIds(afterId: number, limit: number): Promise<number[]> {
-    const rows = await this.metrics.timeQuery("user.pageIds", () =>
-      this.db.select({ id: users.id }).from(users).where(gt(users.id, afterId)).orderBy(asc(users.id)).limit(limit),
-    );
-    return rows.map((row) => row.id);
   }
 
   async create(fields: UserFields): Promise<UserProfile> {

@@ -81,17 +81,19 @@ export class UserService implements ProfileStore {
       .then((page) => page ?? { items: [], nextCursor: null });
   }
 
-  /** A page: ids from the index, profiles from the cache in one batch. */
+  /**
+   * A page, read from Postgres in one query. Not composed from cached profiles: a page is shared by
+   * every instance until the tag is invalidated again, so it must be as fresh as its tag sequence
+   * says. A profile in this instance's L1 may be stale within what this instance may serve itself
+   * (the bus allowance; seconds while its bus is down), and a page built from it after the tag's
+   * latest invalidation would carry that staleness to every instance, the writer included, for the
+   * page's whole TTL (found by the nemesis, seed 1 with list pages).
+   */
   private async loadPage(cursor: number, limit: number): Promise<UserPage> {
-    const ids = await this.repository.pageIds(cursor, limit + 1);
-    const pageIds = ids.slice(0, limit);
-    const profiles = await this.namespace.getOrSetMany(pageIds, async (missing) => {
-      const rows = await this.repository.findByIds(missing.map(Number));
-      await this.latency.delay();
-      return missing.map((id) => rows.get(Number(id)) ?? null);
-    });
-    const items = profiles.filter((profile): profile is UserProfile => profile !== null);
-    return { items, nextCursor: ids.length > limit ? (pageIds[pageIds.length - 1] ?? null) : null };
+    const rows = await this.repository.page(cursor, limit + 1);
+    await this.latency.delay();
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
   }
 
   /**

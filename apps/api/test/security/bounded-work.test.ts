@@ -38,11 +38,11 @@ describe("point 1: batch amplification", () => {
   it("a batch of more than 10 calls is refused with 400 before any runs; 10 are served", async () => {
     const attacker = loopbackClient(a.url, "127.0.5.1", 1);
     try {
-      const pageIdsBefore = await metric(a.url, "hoard_db_queries_total", { operation: "user.pageIds" });
+      const pageQueriesBefore = await metric(a.url, "hoard_db_queries_total", { operation: "user.page" });
       const refused = await attacker.get(listBatchPath(220));
       expect(refused.status).toBe(400);
       expect(refused.bytes).toBeLessThan(2_000);
-      expect(await metric(a.url, "hoard_db_queries_total", { operation: "user.pageIds" })).toBe(pageIdsBefore);
+      expect(await metric(a.url, "hoard_db_queries_total", { operation: "user.page" })).toBe(pageQueriesBefore);
       expect((await attacker.get(listBatchPath(11))).status).toBe(400);
       // 10 is served (from a fresh client: 10 pages of 100 cost a whole window, see below).
       const fresh = loopbackClient(a.url, "127.0.5.6", 1);
