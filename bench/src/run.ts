@@ -12,6 +12,7 @@ import { apiThroughput } from "./rows/api-throughput.js";
 import { codecs } from "./rows/codecs.js";
 import { l1Hit } from "./rows/l1-hit.js";
 import { l2Hits, missPath } from "./rows/l2.js";
+import { l2Cpu } from "./rows/l2-cpu.js";
 import { memoryBound } from "./rows/memory-bound.js";
 import { stampede } from "./rows/stampede.js";
 import { taggedHits } from "./rows/tagged-hits.js";
@@ -48,6 +49,7 @@ await step([8], zipfHitRate);
 await step([9], memoryBound);
 await step([10, 11], apiMix);
 await step([12, 13], taggedHits);
+await step([14], l2Cpu);
 rows.sort((a, b) => a.id - b.id);
 
 const root = fileURLToPath(new URL("../../", import.meta.url));

@@ -95,22 +95,26 @@ export class Namespace<T> {
    * both tiers. Concurrent misses share one load per `protection`. Returns
    * null for ids the loader reported absent.
    */
-  async getOrSet(id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<T | null> {
-    const key = this.#keys.valueKey(id);
-    const read = this.#read;
-    if (read.useL1) {
-      // The same checks as the slow path, before any answer: a closed cache answers nothing, bad options throw.
-      if (read.lifecycle.closed) throw new CacheClosedError();
-      if (options) validateCallOptions(options);
-      const entry = read.freshFromL1(key);
-      if (entry !== undefined) {
-        if (tracingOnAt(read.checkedAt)) traceL1Hit(this.name, options?.protection ?? read.policy.protection, entry.negative);
-        read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options, options?.tags);
-        return this.#clone ? structuredClone(entry.value as T | null) : (entry.value as T | null);
+  getOrSet(id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<T | null> {
+    // Not async (one promise fewer per L2 hit): whatever throws here becomes the returned rejection.
+    try {
+      const key = this.#keys.valueKey(id);
+      const read = this.#read;
+      if (read.useL1) {
+        // The same checks as the slow path, before any answer: a closed cache answers nothing, bad options throw.
+        if (read.lifecycle.closed) throw new CacheClosedError();
+        if (options) validateCallOptions(options);
+        const entry = read.freshFromL1(key);
+        if (entry !== undefined) {
+          if (tracingOnAt(read.checkedAt)) traceL1Hit(this.name, options?.protection ?? read.policy.protection, entry.negative);
+          read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options);
+          return Promise.resolve(this.#clone ? structuredClone(entry.value as T | null) : (entry.value as T | null));
+        }
       }
+      return read.getOrSetValue(key, id, loader, options, this.#clone);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const { value } = await read.getOrSet(key, id, loader, options);
-    return this.#clone ? structuredClone(value) : value;
   }
 
   /**
@@ -127,7 +131,7 @@ export class Namespace<T> {
     const entry = read.useL1 ? read.freshFromL1(key) : undefined;
     if (entry) {
       if (tracingOnAt(read.checkedAt)) traceL1Hit(this.name, options?.protection ?? read.policy.protection, entry.negative);
-      read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options, options?.tags);
+      read.refresh.maybeRefreshEarly(key, id, entry, read.checkedAt, loader, options);
     }
     const resolved: Resolved<T> =
       entry !== undefined ? { value: entry.value as T | null, source: "l1" } : await read.getOrSet(key, id, loader, options);

@@ -323,8 +323,10 @@ export function validateCallOptions(options: GetOrSetOptions | undefined): void 
   if (!options) return;
   for (const name in options) {
     const value = (options as Record<string, unknown>)[name];
-    // Anything the quick check does not accept gets zod's verdict and message.
-    if (value !== undefined && !quickCheck(name, value)) {
+    if (value === undefined) continue;
+    // `tags`, the option most hits carry, is only shape-checked here (its strings are checked when a
+    // load or refresh uses them). Anything the quick check does not accept gets zod's verdict and message.
+    if (name === "tags" ? !Array.isArray(value) : !quickCheck(name, value)) {
       validate(callOptionsSchema, options, "call options");
       return;
     }

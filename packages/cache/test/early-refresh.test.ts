@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { InvalidOptionError } from "../src/errors.js";
 import { cacheSuite } from "./support/cache.js";
 
 describe("early refresh (XFetch)", () => {
@@ -42,5 +43,22 @@ describe("early refresh (XFetch)", () => {
       await off.getOrSet(1, async () => 1);
     }
     expect(cache.stats().totals.earlyRefreshes).toBe(0);
+  });
+
+  it("checks the call's tags when an L1 hit starts a refresh (a hit does not look at them otherwise)", async () => {
+    let now = 1_000_000;
+    const cache = await suite.make({ clock: { now: () => now }, random: () => Number.MIN_VALUE, defaults: { jitter: 0, graceMs: 0 } });
+    const ns = cache.namespace<number>("tagcheck", { ttlMs: 1_000, earlyRefreshBeta: 10 });
+    let loads = 0;
+    const loader = async () => ++loads;
+    await ns.getOrSet(1, loader, { tags: ["ok"] });
+    // Far from expiry: a hit, whatever the tag strings (their shape only is checked on a hit).
+    expect(await ns.getOrSet(1, loader, { tags: ["ok", ""] })).toBe(1);
+    now += 990;
+    // About to expire: this hit would start a refresh that stores its tags; a bad tag is refused, not stored.
+    await expect(ns.getOrSet(1, loader, { tags: ["ok", ""] })).rejects.toThrow(InvalidOptionError);
+    expect(cache.stats().totals.earlyRefreshes).toBe(1);
+    expect(await ns.getOrSet(1, loader, { tags: ["ok"] })).toBe(1);
+    await expect.poll(() => loads).toBe(2);
   });
 });

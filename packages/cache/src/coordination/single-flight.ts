@@ -33,10 +33,15 @@ export class SingleFlight {
 
   /** Runs `work` as the one flight for `key` (replacing one that is running); it is forgotten once settled. */
   run<T>(key: string, work: () => Promise<T>, stamp?: FlightStamp): Promise<T> {
-    const promise = work().finally(() => {
-      if (this.inFlight.get(key)?.promise === promise) this.inFlight.delete(key);
-    });
-    this.inFlight.set(key, { promise, stamp });
+    const promise = work();
+    const flight = { promise, stamp };
+    // Not `.finally()`, which wraps the result in two more promises: the caller awaits `work`'s own promise
+    // (every L2 hit is a flight), and this reaction, registered first, forgets the flight before callers resume.
+    const forget = () => {
+      if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
+    };
+    promise.then(forget, forget);
+    this.inFlight.set(key, flight);
     return promise;
   }
 

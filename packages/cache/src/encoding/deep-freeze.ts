@@ -8,20 +8,33 @@
  * frozen too) but its own methods (`set`, `add`, `setTime`) still change it.
  */
 export function deepFreeze<V>(value: V): V {
-  const todo: unknown[] = [value];
+  if (!needsFreezing(value)) return value;
+  const todo: object[] = [value as object];
   while (todo.length > 0) {
-    const next = todo.pop();
-    if (typeof next !== "object" || next === null || Object.isFrozen(next) || ArrayBuffer.isView(next)) continue;
+    const next = todo.pop() as object;
+    // Pushed twice before it was reached (two parents), or a view: nothing to do.
+    if (Object.isFrozen(next) || ArrayBuffer.isView(next)) continue;
     Object.freeze(next);
     if (Array.isArray(next)) {
-      for (let i = 0; i < next.length; i++) todo.push(next[i]);
+      for (let i = 0; i < next.length; i++) if (needsFreezing(next[i])) todo.push(next[i]);
     } else if (next instanceof Map) {
-      for (const [key, item] of next) todo.push(key, item);
+      for (const [key, item] of next) {
+        if (needsFreezing(key)) todo.push(key);
+        if (needsFreezing(item)) todo.push(item);
+      }
     } else if (next instanceof Set) {
-      for (const item of next) todo.push(item);
+      for (const item of next) if (needsFreezing(item)) todo.push(item);
     } else {
-      for (const key of Object.keys(next)) todo.push((next as Record<string, unknown>)[key]);
+      for (const key of Object.keys(next)) {
+        const item = (next as Record<string, unknown>)[key];
+        if (needsFreezing(item)) todo.push(item as object);
+      }
     }
   }
   return value;
+}
+
+/** An object not frozen yet: primitives, the common leaves, are never pushed (this runs on every L2 hit). */
+function needsFreezing(value: unknown): value is object {
+  return typeof value === "object" && value !== null && !Object.isFrozen(value);
 }

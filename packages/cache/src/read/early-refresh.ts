@@ -1,6 +1,7 @@
 import { newToken } from "../coordination/token.js";
 import type { CacheId } from "../encoding/keys.js";
-import type { CallOptions, EntryPolicy } from "../options.js";
+import { checkTags } from "../encoding/tags.js";
+import type { CallOptions, EntryPolicy, GetOrSetOptions } from "../options.js";
 import { UNAVAILABLE } from "../tiers/l2-store.js";
 import type { Loader, Stored } from "./namespace-types.js";
 import { mergePolicy } from "./policy.js";
@@ -24,7 +25,8 @@ export class EarlyRefresh<T> {
   /**
    * XFetch (Vattani et al.): refresh before expiry with probability
    * exp(-(time left) / (beta * last load time)), so a hot key reloads once,
-   * in the background, before it would hard-miss.
+   * in the background, before it would hard-miss. `tags` are the call's checked tags; when absent,
+   * those of `options` are read (and checked) only if a refresh starts: an L1 hit never looks at them.
    */
   maybeRefreshEarly(
     key: string,
@@ -32,7 +34,7 @@ export class EarlyRefresh<T> {
     entry: { freshUntil: number; loadMs: number },
     now: number,
     loader: Loader<T>,
-    options?: CallOptions,
+    options?: CallOptions | GetOrSetOptions,
     tags?: readonly string[],
   ): void {
     const beta = options?.earlyRefreshBeta ?? this.core.policy.earlyRefreshBeta;
@@ -45,7 +47,9 @@ export class EarlyRefresh<T> {
     if (this.core.flights.current(refreshFlightKey(key))) return;
     this.core.stats.counters.earlyRefreshes++;
     this.core.events.emit("earlyRefresh", () => ({ namespace: this.core.name, key }));
-    this.revalidate(key, id, loader, mergePolicy(this.core.policy, options), tags);
+    const callTags = (options as GetOrSetOptions | undefined)?.tags;
+    const refreshTags = tags ?? (callTags === undefined ? undefined : checkTags(callTags, "getOrSet()"));
+    this.revalidate(key, id, loader, mergePolicy(this.core.policy, options), refreshTags);
   }
 
   /**

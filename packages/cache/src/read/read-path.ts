@@ -29,51 +29,117 @@ export class ReadPath<T> extends NamespaceCore<T> {
   /** Probabilistic early refresh of entries about to expire; it stores through this path. */
   readonly refresh: EarlyRefresh<T> = new EarlyRefresh(this);
 
-  /** The slow path of `getOrSet`, timed: single flight (per protection), then L2 and the loader. */
-  getOrSet(key: string, id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<FlightResult<T>> {
+  /**
+   * The slow path of `getOrSet`, timed: single flight (per protection), then L2 and the loader.
+   * The common case (no refresh under way, no flight to join) awaits only the flight itself, so an
+   * L2 hit takes no more promise hops than it must.
+   */
+  async getOrSet(key: string, id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<FlightResult<T>> {
     this.assertOpen();
     const started = performance.now();
-    const resolved = tracingOn()
-      ? traceGetOrSet(this.name, options?.protection ?? this.policy.protection, () => this.#getOrSetUntimed(key, id, loader, options))
-      : this.#getOrSetUntimed(key, id, loader, options);
-    const record = () => this.stats.record("getOrSet", performance.now() - started);
-    resolved.then(record, record);
-    return resolved;
+    try {
+      return await this.#getOrSetTraced(key, id, loader, options);
+    } finally {
+      this.stats.record("getOrSet", performance.now() - started);
+    }
   }
 
-  async #getOrSetUntimed(key: string, id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<FlightResult<T>> {
-    if (options) validateCallOptions(options);
+  /** {@link getOrSet} for `Namespace.getOrSet`: the value alone (the caller's own copy when `clone`), so it adds no promise of its own. */
+  async getOrSetValue(
+    key: string,
+    id: CacheId,
+    loader: Loader<T>,
+    options: GetOrSetOptions | undefined,
+    clone: boolean,
+  ): Promise<T | null> {
+    this.assertOpen();
+    const started = performance.now();
+    let value: T | null;
+    try {
+      ({ value } = await this.#getOrSetTraced(key, id, loader, options));
+    } finally {
+      this.stats.record("getOrSet", performance.now() - started);
+    }
+    return clone ? structuredClone(value) : value;
+  }
+
+  #getOrSetTraced(key: string, id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<FlightResult<T>> {
+    return tracingOn()
+      ? traceGetOrSet(this.name, options?.protection ?? this.policy.protection, () => this.#getOrSetUntimed(key, id, loader, options))
+      : this.#getOrSetUntimed(key, id, loader, options);
+  }
+
+  /** Not async: the checks run at once, and the common case hands back the flight's own promise. */
+  #getOrSetUntimed(key: string, id: CacheId, loader: Loader<T>, options?: GetOrSetOptions): Promise<FlightResult<T>> {
+    try {
+      if (options) validateCallOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const policy = mergePolicy(this.policy, options);
-    const tags = options?.tags === undefined ? undefined : checkTags(options.tags, "getOrSet()");
+    let tags: readonly string[] | undefined;
+    try {
+      tags = options?.tags === undefined ? undefined : checkTags(options.tags, "getOrSet()");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     // An early refresh of this key is under way: its result is about to land; wait for it rather than load again.
     const refreshing =
       this.refresh.running > 0 && !this.refresh.servingStale.has(key) ? this.flights.current(refreshFlightKey(key)) : undefined;
-    if (refreshing) {
-      const settled = refreshing.then(
-        () => undefined,
-        () => undefined,
-      );
-      if (policy.softTimeoutMs > 0) {
-        // Bounded: past the soft timeout the normal path serves the stale copy.
-        const timer = softTimeout(policy.softTimeoutMs);
-        await Promise.race([settled, timer.promise]);
-        timer.cancel();
-      } else {
-        await settled;
-      }
-      const refreshed = this.useL1 ? this.freshFromL1(key) : undefined;
-      if (refreshed) return { value: refreshed.value as T | null, source: "l1", tags: refreshed.tags };
-    }
+    if (refreshing) return this.#afterRefresh(refreshing, key, id, loader, policy, tags);
     if (policy.protection === "none") return this.#resolveMiss(key, id, loader, policy, tags);
-    for (let attempt = 0; attempt < JOIN_ATTEMPTS; attempt++) {
-      const running = this.joinFlight(key);
-      if (!running) break;
+    const running = this.joinFlight(key);
+    if (running) return this.#joinOrLoad(running, key, id, loader, policy, tags);
+    return this.flights.run(key, () => this.#resolveMiss(key, id, loader, policy, tags), this.flightStamp(tags));
+  }
+
+  /** Waits for the early refresh of `key` under way (bounded by the soft timeout), then reads again. */
+  async #afterRefresh(
+    refreshing: Promise<unknown>,
+    key: string,
+    id: CacheId,
+    loader: Loader<T>,
+    policy: Readonly<EntryPolicy>,
+    tags: readonly string[] | undefined,
+  ): Promise<FlightResult<T>> {
+    const settled = refreshing.then(
+      () => undefined,
+      () => undefined,
+    );
+    if (policy.softTimeoutMs > 0) {
+      // Bounded: past the soft timeout the normal path serves the stale copy.
+      const timer = softTimeout(policy.softTimeoutMs);
+      await Promise.race([settled, timer.promise]);
+      timer.cancel();
+    } else {
+      await settled;
+    }
+    const refreshed = this.useL1 ? this.freshFromL1(key) : undefined;
+    if (refreshed) return { value: refreshed.value as T | null, source: "l1", tags: refreshed.tags };
+    if (policy.protection === "none") return this.#resolveMiss(key, id, loader, policy, tags);
+    const running = this.joinFlight(key);
+    if (running) return this.#joinOrLoad(running, key, id, loader, policy, tags);
+    return this.flights.run(key, () => this.#resolveMiss(key, id, loader, policy, tags), this.flightStamp(tags));
+  }
+
+  /** Joins the flight running for `key` (up to {@link JOIN_ATTEMPTS} of them), else loads in a flight of its own. */
+  async #joinOrLoad(
+    first: Promise<FlightResult<T> | undefined>,
+    key: string,
+    id: CacheId,
+    loader: Loader<T>,
+    policy: Readonly<EntryPolicy>,
+    tags: readonly string[] | undefined,
+  ): Promise<FlightResult<T>> {
+    let running: Promise<FlightResult<T> | undefined> | undefined = first;
+    for (let attempt = 0; attempt < JOIN_ATTEMPTS && running; attempt++) {
       this.stats.counters.coalesced++;
       this.events.emit("coalesced", () => ({ namespace: this.name, key }));
       const joined = await running;
       if (joined) return { value: joined.value, source: "coalesced", tags: joined.tags, shared: joined.source };
       // It carried a tag invalidated since it began, learned as it ran: not ours to take. Another caller
       // refused with us may have begun a newer flight: join that one rather than load once per caller.
+      running = attempt + 1 < JOIN_ATTEMPTS ? this.joinFlight(key) : undefined;
     }
     return this.flights.run(key, () => this.#resolveMiss(key, id, loader, policy, tags), this.flightStamp(tags));
   }
