@@ -246,7 +246,11 @@ const cacheOptionsSchema = z.strictObject({
       z.strictObject({
         maxEntries: positiveMs.optional(),
         maxBytes: positiveMs.optional(),
-        admission: z.enum(["lru", "tinylfu"]).optional(),
+        // A refinement, not z.enum: inside the union only a refinement's failure keeps its path ("l1.admission").
+        admission: z
+          .string()
+          .refine((value) => value === "lru" || value === "tinylfu", 'expected "lru" or "tinylfu"')
+          .optional(),
       }),
     ])
     .optional(),
