@@ -142,7 +142,10 @@ export class Cache {
     this.#defaults = { ...DEFAULT_POLICY, ...options.defaults };
     this.#maxEntries = options.l1 === false ? 0 : (options.l1?.maxEntries ?? 10_000);
     this.#maxBytes = options.l1 === false ? 0 : (options.l1?.maxBytes ?? 64 * 1024 * 1024);
-    this.#l1 = options.l1 === false ? undefined : new L1Store({ maxEntries: this.#maxEntries, maxBytes: this.#maxBytes });
+    this.#l1 =
+      options.l1 === false
+        ? undefined
+        : new L1Store({ maxEntries: this.#maxEntries, maxBytes: this.#maxBytes, admission: options.l1?.admission });
     // The breaker measures real elapsed time (a cool-down must pass even when tests freeze the cache clock).
     this.#breaker = new CircuitBreaker(monotonicClock, options.breakerThreshold ?? 3, options.breakerCoolDownMs ?? 1_000, (state) => {
       this.#events.emit("circuit", () => ({ state }));

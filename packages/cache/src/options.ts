@@ -90,6 +90,16 @@ export interface CacheOptions {
         maxEntries?: number;
         /** Most memory held, in estimated heap bytes (decoded value, key and bookkeeping). @default 67_108_864 (64 MiB) */
         maxBytes?: number;
+        /**
+         * Who may take a full L1's last slot. `"lru"`: every new entry enters and the least recently
+         * used one leaves. `"tinylfu"`: a count-min sketch counts every L1 lookup (about 4 x 4 x
+         * maxEntries bytes, rounded up to a power of two, halved every 10 x maxEntries lookups); a new
+         * key enters a full L1 only if it was looked up more often lately than the entry it would
+         * evict. Higher hit rates under skewed traffic (BENCHMARKS.md, row 8), for one key hash and
+         * four counter updates on every L1 lookup, hits included (row 8 gives that cost too). With
+         * `redis: false` a refused entry is simply not cached. @default "lru"
+         */
+        admission?: "lru" | "tinylfu";
       }
     | false;
   /**
@@ -230,7 +240,20 @@ const cacheOptionsSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1-64 letters, digits, "_" or "-"')
     .optional(),
   redis: z.union([z.string().min(1), z.literal(false), z.object({}).passthrough()]).optional(),
-  l1: z.union([z.literal(false), z.strictObject({ maxEntries: positiveMs.optional(), maxBytes: positiveMs.optional() })]).optional(),
+  l1: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        maxEntries: positiveMs.optional(),
+        maxBytes: positiveMs.optional(),
+        // A refinement, not z.enum: inside the union only a refinement's failure keeps its path ("l1.admission").
+        admission: z
+          .string()
+          .refine((value) => value === "lru" || value === "tinylfu", 'expected "lru" or "tinylfu"')
+          .optional(),
+      }),
+    ])
+    .optional(),
   commandTimeoutMs: positiveMs.optional(),
   batchReads: z.boolean().optional(),
   breakerThreshold: positiveMs.optional(),

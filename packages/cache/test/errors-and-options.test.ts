@@ -7,6 +7,7 @@ describe("options are validated at construction", () => {
   it.each([
     [{ prefix: "has space" }, /"prefix"/],
     [{ l1: { maxEntries: 0 } }, /"l1.maxEntries"/],
+    [{ l1: { admission: "lfu" as "lru" } }, /"l1.admission"/],
     [{ commandTimeoutMs: -1 }, /"commandTimeoutMs"/],
     [{ defaults: { jitter: 2 } }, /"defaults.jitter"/],
     [{ defaults: { protection: "global" } }, /"defaults.protection"/],

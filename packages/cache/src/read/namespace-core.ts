@@ -169,7 +169,8 @@ export class NamespaceCore<T> {
   }
   staleFromL1(key: string): StaleCandidate<T> | undefined {
     if (!this.useL1) return undefined;
-    const entry = this.l1?.get(key, this.clock.now());
+    // Uncounted: `freshFromL1` already counted this read's lookup for admission.
+    const entry = this.l1?.getUncounted(key, this.clock.now());
     if (!entry || entry.epoch !== this.epoch.value) return undefined;
     return { value: entry.value as T | null, staleUntil: entry.staleUntil, tags: entry.tags };
   }
@@ -204,6 +205,7 @@ export class NamespaceCore<T> {
       size: entry.size,
       epoch,
       tags: entry.tags,
+      keyHash: 0,
     });
   }
   /** Serves a stale copy (counted), with its tags for the callers sharing the flight. */

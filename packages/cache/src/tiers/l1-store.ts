@@ -1,6 +1,10 @@
 import { LRUCache } from "lru-cache";
 import type { EntryMeta } from "../encoding/envelope.js";
+import { FrequencySketch, hashKey } from "./frequency-sketch.js";
 import { L1TagIndex } from "./l1-tag-index.js";
+
+/** How L1 decides whether a new key may take a full L1's least recently used slot. */
+export type L1Admission = "lru" | "tinylfu";
 
 /**
  * Estimated heap bytes of one L1 entry: the decoded value (measured at about
@@ -22,6 +26,8 @@ export interface L1Entry extends EntryMeta {
   epoch: number;
   /** The entry's tags (indexed, so invalidating one drops the entry); undefined when untagged. */
   tags: readonly string[] | undefined;
+  /** The key's sketch hash, kept so a hit does not hash the key again (TinyLFU admission only; else 0). */
+  keyHash: number;
 }
 
 /**
@@ -33,8 +39,15 @@ export class L1Store {
   private readonly lru: LRUCache<string, L1Entry>;
   /** Which keys carry which tag (maintained on insert and removal only: a hit never looks at it). */
   readonly tagIndex = new L1TagIndex();
+  /** Recent lookup frequencies (TinyLFU admission only). */
+  readonly #sketch: FrequencySketch | undefined;
+  readonly #maxEntries: number;
+  readonly #maxBytes: number;
 
-  constructor(options: { maxEntries: number; maxBytes: number }) {
+  constructor(options: { maxEntries: number; maxBytes: number; admission?: L1Admission }) {
+    this.#maxEntries = options.maxEntries;
+    this.#maxBytes = options.maxBytes;
+    this.#sketch = options.admission === "tinylfu" ? new FrequencySketch(options.maxEntries) : undefined;
     this.lru = new LRUCache<string, L1Entry>({
       max: options.maxEntries,
       maxSize: options.maxBytes,
@@ -52,6 +65,15 @@ export class L1Store {
 
   /** The entry if present and not past `staleUntil`; expired entries are dropped. */
   get(key: string, now: number): L1Entry | undefined {
+    const sketch = this.#sketch;
+    if (sketch === undefined) return this.getUncounted(key, now);
+    const entry = this.getUncounted(key, now);
+    sketch.recordHash(entry !== undefined ? entry.keyHash : hashKey(key));
+    return entry;
+  }
+
+  /** `get` without counting a lookup for admission (a second look within the same read). */
+  getUncounted(key: string, now: number): L1Entry | undefined {
     const entry = this.lru.get(key);
     if (entry === undefined) return undefined;
     if (now >= entry.staleUntil) {
@@ -66,10 +88,32 @@ export class L1Store {
     return this.lru.peek(key);
   }
 
+  /** Stores `entry`, unless TinyLFU admission finds the key less asked for than the entry it would evict. */
   set(key: string, entry: L1Entry): void {
+    if (this.#sketch !== undefined) {
+      entry.keyHash = hashKey(key);
+      if (!this.#admits(key, entry)) return;
+    }
     this.lru.set(key, entry);
     // After the set: replacing an entry disposes the old one (and its index entries) first.
     if (entry.tags && this.lru.peek(key) === entry) this.tagIndex.add(key, entry.tags);
+  }
+
+  /**
+   * A key already held, or room to spare, is always admitted; else the newcomer must have been looked
+   * up more often lately than the least recently used entry (the first one the insert would evict).
+   */
+  #admits(key: string, entry: L1Entry): boolean {
+    const lru = this.lru;
+    if (lru.has(key)) return true;
+    const full = lru.size >= this.#maxEntries || lru.calculatedSize + estimateMemory(entry.size, key.length) > this.#maxBytes;
+    if (!full) return true;
+    for (const victim of lru.rvalues()) {
+      if (victim === undefined) return true;
+      const sketch = this.#sketch as FrequencySketch;
+      return sketch.frequencyOfHash(entry.keyHash) > sketch.frequencyOfHash(victim.keyHash);
+    }
+    return true;
   }
 
   delete(key: string): boolean {
