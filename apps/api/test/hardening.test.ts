@@ -1,31 +1,17 @@
 import { checkMetrics, promtoolOrSkip } from "@hoard/test-servers";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningApi } from "../src/start.js";
-import { startTestApi } from "./support/api.js";
+import { describe, expect, it } from "vitest";
+import { useTestApi } from "./support/api.js";
 import { client, failure, raw } from "./support/client.js";
-import { createTestDatabase, type TestDatabase } from "./support/postgres.js";
-import { dropPrefix, REDIS_URL, uniquePrefix } from "./support/redis.js";
+import { REDIS_URL } from "./support/redis.js";
 
-let database: TestDatabase;
-let api: RunningApi;
-const prefix = uniquePrefix("harden");
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  api = await startTestApi({ databaseUrl: database.url, prefix });
-});
-
-afterAll(async () => {
-  await api?.close();
-  await database?.drop();
-  await dropPrefix(prefix);
-});
+const suite = useTestApi("harden");
+const { prefix } = suite;
 
 describe("hardening", () => {
   it("unknown /trpc paths share one metric label, so they cannot grow /metrics", async () => {
-    for (let i = 0; i < 20; i++) await raw(api.url, `nope${i}`);
-    const text = await (await fetch(`${api.url}/metrics`)).text();
+    for (let i = 0; i < 20; i++) await raw(suite.api.url, `nope${i}`);
+    const text = await (await fetch(`${suite.api.url}/metrics`)).text();
     expect(text).not.toContain('route="/trpc/nope');
     expect(text).toContain('route="/trpc/(other)"');
   });
@@ -34,7 +20,7 @@ describe("hardening", () => {
     const promtool = promtoolOrSkip((note) => context.skip(note));
     if (!promtool) return;
     // Traffic first, so every family has samples: reads (misses, hits), a write, an unknown path.
-    const admin = client(api.url);
+    const admin = client(suite.api.url);
     const created = await admin.user.create.mutate({
       username: `prom${Date.now()}`,
       email: `prom${Date.now()}@example.com`,
@@ -42,8 +28,8 @@ describe("hardening", () => {
     });
     await admin.user.byId.query({ id: created.id });
     await admin.user.byId.query({ id: created.id });
-    await raw(api.url, "nope");
-    const text = await (await fetch(`${api.url}/metrics`)).text();
+    await raw(suite.api.url, "nope");
+    const text = await (await fetch(`${suite.api.url}/metrics`)).text();
     expect(text).toMatch(/^hoard_cache_\w+_total\{/m);
     const { status, findings } = checkMetrics(promtool, text);
     console.log(`promtool check metrics on the API's /metrics: ${findings.length === 0 ? "no finding" : findings.join(" | ")}`);
@@ -53,7 +39,7 @@ describe("hardening", () => {
   });
 
   it("an id the cache cannot turn into a key is BAD_REQUEST, not a 500", async () => {
-    expect(await failure(client(api.url).cache.invalidate.mutate({ namespace: "user", id: "\ud800" }))).toMatchObject({
+    expect(await failure(client(suite.api.url).cache.invalidate.mutate({ namespace: "user", id: "\ud800" }))).toMatchObject({
       code: "BAD_REQUEST",
       status: 400,
     });
@@ -84,7 +70,7 @@ describe("hardening", () => {
       };
       await redis.set(`${prefix}:instance:forged`, JSON.stringify({ ...forged, signature: "0".repeat(64) }), "PX", 30_000);
       await redis.sadd(`${prefix}:instances`, "forged");
-      const result = await client(api.url).lab.stampede.mutate({ concurrency: 4, mode: "distributed", spread: true });
+      const result = await client(suite.api.url).lab.stampede.mutate({ concurrency: 4, mode: "distributed", spread: true });
       expect(result.instances.map((instance) => instance.url)).not.toContain(trapUrl);
       expect(hits).toBe(0);
     } finally {

@@ -1,5 +1,5 @@
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { startTelemetry, tracesUrl } from "../src/telemetry.js";
 
 /**
@@ -18,24 +18,12 @@ const telemetry = startTelemetry(
   },
 );
 
-const { startTestApi } = await import("./support/api.js");
+const { useTestApi } = await import("./support/api.js");
 const { raw } = await import("./support/client.js");
-const { createTestDatabase } = await import("./support/postgres.js");
-const { dropPrefix, uniquePrefix } = await import("./support/redis.js");
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let api: Awaited<ReturnType<typeof startTestApi>>;
-const prefix = uniquePrefix("tracing");
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  api = await startTestApi({ databaseUrl: database.url, prefix });
-});
+const suite = useTestApi("tracing");
 
 afterAll(async () => {
-  await api?.close();
-  await database?.drop();
-  await dropPrefix(prefix);
   await telemetry.shutdown();
 });
 
@@ -52,12 +40,12 @@ function ancestors(span: ReadableSpan, spans: ReadableSpan[]): ReadableSpan[] {
 describe("tracing one request", () => {
   it("user.byId on a cold cache: HTTP → trpc user.byId → getOrSet user → load user → pg query, linked parent to child", async () => {
     const [row] = (
-      await database.query<{ id: number }>(
+      await suite.database.query<{ id: number }>(
         "INSERT INTO users (username, email, display_name) VALUES ('traced', 'traced@example.com', 'Traced') RETURNING id",
       )
     ).rows;
     exporter.reset();
-    const response = await raw(api.url, "user.byId", { input: { id: row?.id } });
+    const response = await raw(suite.api.url, "user.byId", { input: { id: row?.id } });
     expect(response.status).toBe(200);
     // The HTTP server span ends once the response is written: poll for it rather than assume.
     await expect.poll(() => exporter.getFinishedSpans().some((span) => span.name.startsWith("GET"))).toBe(true);
@@ -88,9 +76,9 @@ describe("tracing one request", () => {
   });
 
   it("the same read again is an L1 hit: getOrSet answers from l1, no loader span, no query", async () => {
-    const [row] = (await database.query<{ id: number }>("SELECT id FROM users WHERE username = 'traced'")).rows;
+    const [row] = (await suite.database.query<{ id: number }>("SELECT id FROM users WHERE username = 'traced'")).rows;
     exporter.reset();
-    expect((await raw(api.url, "user.byId", { input: { id: row?.id } })).status).toBe(200);
+    expect((await raw(suite.api.url, "user.byId", { input: { id: row?.id } })).status).toBe(200);
     await expect.poll(() => exporter.getFinishedSpans().some((span) => span.name.startsWith("GET"))).toBe(true);
     // This request's trace only (the outbox and the heartbeat query Postgres on their own meanwhile).
     const request = exporter.getFinishedSpans().find((span) => span.name.startsWith("GET")) as ReadableSpan;
