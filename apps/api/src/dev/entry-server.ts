@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { createServer as createViteServer, type ViteDevServer } from "vite";
 import { roundRobinHandler } from "../cluster/round-robin-proxy.js";
@@ -30,7 +30,7 @@ export async function startDevEntry(options: { port: number; host?: string; back
   const api = roundRobinHandler(options.backends);
   // The instances send their own headers; the UI from Vite gets the same ones, with the CSP relaxed for
   // what Vite needs in development (React refresh's inline script, injected styles, its WebSocket).
-  const headers = securityHeaders("development") as unknown as (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+  const headers = securityHeaders("development");
   server.on("request", (incoming, outgoing) => {
     if (API_PATHS.test(incoming.url ?? "/")) api(incoming, outgoing);
     else headers(incoming, outgoing, () => vite.middlewares(incoming, outgoing));

@@ -27,5 +27,5 @@ export function safeError(error: unknown): unknown {
   return scrub(error instanceof Error ? stdSerializers.err(error) : error);
 }
 
-/** Serializers for every logger of the API (pino and pino-http): `err` scrubbed of personal data. */
+/** Serializers for every logger of the API: `err` scrubbed of personal data. */
 export const logSerializers = { err: safeError, error: safeError };
