@@ -87,6 +87,17 @@ export class ReadPath<T> extends NamespaceCore<T> {
     const refreshing =
       this.refresh.running > 0 && !this.refresh.servingStale.has(key) ? this.flights.current(refreshFlightKey(key)) : undefined;
     if (refreshing) return this.#afterRefresh(refreshing, key, id, loader, policy, tags);
+    return this.#coalesceOrLoad(key, id, loader, policy, tags);
+  }
+
+  /** Past L1 (and any refresh under way): the miss itself, joined to this key's flight here or in a flight of its own. */
+  #coalesceOrLoad(
+    key: string,
+    id: CacheId,
+    loader: Loader<T>,
+    policy: Readonly<EntryPolicy>,
+    tags: readonly string[] | undefined,
+  ): Promise<FlightResult<T>> {
     if (policy.protection === "none") return this.#resolveMiss(key, id, loader, policy, tags);
     const running = this.joinFlight(key);
     if (running) return this.#joinOrLoad(running, key, id, loader, policy, tags);
@@ -116,10 +127,7 @@ export class ReadPath<T> extends NamespaceCore<T> {
     }
     const refreshed = this.useL1 ? this.freshFromL1(key) : undefined;
     if (refreshed) return { value: refreshed.value as T | null, source: "l1", tags: refreshed.tags };
-    if (policy.protection === "none") return this.#resolveMiss(key, id, loader, policy, tags);
-    const running = this.joinFlight(key);
-    if (running) return this.#joinOrLoad(running, key, id, loader, policy, tags);
-    return this.flights.run(key, () => this.#resolveMiss(key, id, loader, policy, tags), this.flightStamp(tags));
+    return this.#coalesceOrLoad(key, id, loader, policy, tags);
   }
 
   /** Joins the flight running for `key` (up to {@link JOIN_ATTEMPTS} of them), else loads in a flight of its own. */
