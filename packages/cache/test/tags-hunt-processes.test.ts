@@ -89,9 +89,13 @@ describe("tag invalidation hunt across processes", () => {
         }
         slowest = Math.max(slowest, performance.now() - began);
         if (first.source !== "stale" && Number(first.row) !== version)
-          console.log(`worker ${c} h${id}: ${first.source} v${first.row} until the bus caught up (${(performance.now() - began).toFixed(1)} ms)`);
+          console.log(
+            `worker ${c} h${id}: ${first.source} v${first.row} until the bus caught up (${(performance.now() - began).toFixed(1)} ms)`,
+          );
         if (Number(got.row) !== version)
-          violations.push(`end: worker ${c} h${id} v${got.row} (${got.source}) ${CONVERGE_MS} ms after the last write, last written v${version}`);
+          violations.push(
+            `end: worker ${c} h${id} v${got.row} (${got.source}) ${CONVERGE_MS} ms after the last write, last written v${version}`,
+          );
       }
     }
     console.log(`process tags hunt seed ${seed}: slowest convergence ${slowest.toFixed(1)} ms`);
