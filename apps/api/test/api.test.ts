@@ -288,11 +288,13 @@ describe("admin procedures", () => {
   });
 
   it("lab.setDbLatency delays each load after the read; lab.stampede refuses a second run with CONFLICT", async () => {
+    // Long enough that the second run arrives while the first holds the lab lock, even on a loaded machine.
+    const latencyMs = 1_000;
     const user = await admin.user.create.mutate({ username: "slow", email: "slow@example.com", displayName: "S" });
-    expect(await admin.lab.setDbLatency.mutate({ ms: 300 })).toEqual({ dbLatencyMs: 300 });
+    expect(await admin.lab.setDbLatency.mutate({ ms: latencyMs })).toEqual({ dbLatencyMs: latencyMs });
     const started = performance.now();
     await anonymous.user.byId.query({ id: user.id });
-    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(latencyMs - 10);
     const first = admin.lab.stampede.mutate({ id: user.id, concurrency: 20, mode: "local" });
     await until("the first run to hold the lab lock", () => api.services.redis?.exists(`${prefix}:lab:run`), 2_000);
     expect(await failure(admin.lab.stampede.mutate({ id: user.id, concurrency: 5, mode: "none" }))).toMatchObject({
@@ -302,7 +304,7 @@ describe("admin procedures", () => {
     const result = await first;
     expect(result).toMatchObject({ mode: "local", concurrency: 20, dbLoads: 1, coalesced: 19, errors: 0 });
     expect(result.histogram.counts.reduce((a, b) => a + b, 0)).toBe(20);
-    expect(result.histogram.p50Ms).toBeGreaterThanOrEqual(290);
+    expect(result.histogram.p50Ms).toBeGreaterThanOrEqual(latencyMs - 10);
     await admin.lab.setDbLatency.mutate({ ms: 0 });
     expect(await failure(admin.lab.stampede.mutate({ concurrency: 2001, mode: "none" }))).toMatchObject({ code: "BAD_REQUEST" });
   });

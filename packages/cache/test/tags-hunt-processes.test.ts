@@ -5,6 +5,8 @@ import { type CacheWorker, workerSuite } from "./support/worker.js";
 type Read = { row: string | null; source: string };
 const IDS = 6;
 const GROUPS = 2;
+/** How long a worker may take to hear the last invalidation on the bus (the entries live 60 s). */
+const CONVERGE_MS = 2_000;
 
 /**
  * The tag hunt across real processes: three worker processes (three instances) and this test as the
@@ -70,17 +72,33 @@ describe("tag invalidation hunt across processes", () => {
     console.log(`process tags hunt seed ${seed}: ${reads} reads, ${invalidations} invalidations`);
     expect(violations.slice(0, 10)).toEqual([]);
 
-    // Quiet: every worker converges on the last row (a stale answer of an expired entry is followed by its refresh).
+    // Quiet: every worker converges on the last row. The bus delivers asynchronously (on a cluster, a
+    // message may cross the cluster bus to the subscriber's node), so a worker may still hold the old row
+    // for a moment after the writer's invalidateTags resolved: each read is retried for up to
+    // CONVERGE_MS, far below the entries' 60 s TTL, so an entry that was never dropped still fails.
+    // A stale answer of an expired entry is followed by its refresh, retried the same way.
+    let slowest = 0;
     for (const [c, worker] of workers.entries()) {
       for (const [id, version] of versions) {
-        let got = await worker.call<Read>("readTagged", { key: `h${id}`, tags: tagsOf(id) });
-        for (let tries = 0; got.source === "stale" && tries < 50; tries++) {
-          await new Promise((resolve) => setTimeout(resolve, 20));
+        const began = performance.now();
+        const first = await worker.call<Read>("readTagged", { key: `h${id}`, tags: tagsOf(id) });
+        let got = first;
+        while (Number(got.row) !== version && performance.now() - began < CONVERGE_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
           got = await worker.call<Read>("readTagged", { key: `h${id}`, tags: tagsOf(id) });
         }
-        if (Number(got.row) !== version) violations.push(`end: worker ${c} h${id} v${got.row} (${got.source}), last written v${version}`);
+        slowest = Math.max(slowest, performance.now() - began);
+        if (first.source !== "stale" && Number(first.row) !== version)
+          console.log(
+            `worker ${c} h${id}: ${first.source} v${first.row} until the bus caught up (${(performance.now() - began).toFixed(1)} ms)`,
+          );
+        if (Number(got.row) !== version)
+          violations.push(
+            `end: worker ${c} h${id} v${got.row} (${got.source}) ${CONVERGE_MS} ms after the last write, last written v${version}`,
+          );
       }
     }
+    console.log(`process tags hunt seed ${seed}: slowest convergence ${slowest.toFixed(1)} ms`);
     expect(violations.slice(0, 10)).toEqual([]);
     expect(reads).toBeGreaterThan(100);
     expect(invalidations).toBeGreaterThan(10);

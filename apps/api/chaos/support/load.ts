@@ -76,6 +76,8 @@ export class Load {
         ok: result.ok,
         status: result.status,
         version: versionOf(result.body),
+        // Taken down while this call was in flight: its failure is the dead backend's.
+        cutOff: !result.ok && this.down.has(instance),
       });
       await sleep(this.options.pauseMs);
     }

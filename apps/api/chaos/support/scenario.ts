@@ -85,7 +85,10 @@ export async function timeToRecover(environment: ChaosEnvironment, probeId: numb
 export interface ScenarioFigures {
   scenario: string;
   requests: number;
+  /** Failed reads, except those cut off by an instance the test took down while they were in flight. */
   readFailures: number;
+  /** Reads in flight to an instance the test took down (killed or stopped), which failed with it. */
+  readsCutOff: number;
   /** The slowest read, in ms. */
   maxReadMs: number;
   /** HTTP status of the failed reads (0: no answer), and how many. */
@@ -120,9 +123,10 @@ export function figures(
   return {
     scenario,
     requests: reads.length + writes.length + failedWrites.length,
-    readFailures: reads.filter((read) => !read.ok).length,
+    readFailures: reads.filter((read) => !read.ok && !read.cutOff).length,
+    readsCutOff: reads.filter((read) => read.cutOff).length,
     maxReadMs: Math.max(0, ...reads.map((read) => read.endAt - read.startAt)),
-    readFailureStatuses: countBy(reads.filter((read) => !read.ok).map((read) => String(read.status))),
+    readFailureStatuses: countBy(reads.filter((read) => !read.ok && !read.cutOff).map((read) => String(read.status))),
     writeFailures: failedWrites.length,
     staleReads: stale.length,
     staleBeyondBudget: stale.filter((each) => each.staleForMs > BUS_DELAY_BUDGET_MS).length,

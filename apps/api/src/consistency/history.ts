@@ -25,6 +25,11 @@ export interface ReadRecord {
   ok: boolean;
   status: number;
   version: number;
+  /**
+   * The call was in flight to an instance the test took down (killed or stopped) and failed: the dead
+   * backend's loss, which a load balancer would retry, not a failure of the cluster.
+   */
+  cutOff?: boolean;
 }
 
 /** A read that returned an older version than one acknowledged before the read began. */
