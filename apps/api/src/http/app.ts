@@ -7,8 +7,8 @@ import { type HealthDependencies, healthRoutes } from "./health.js";
 import { InternalsAccess } from "./internals-access.js";
 import type { ApiMetrics } from "./metrics.js";
 import { rateLimiter } from "./rate-limit.js";
-import { requestContext, requestLog } from "./request-context.js";
-import { securityHeaders } from "./security-headers.js";
+import { requestLog } from "./request-context.js";
+import { requestEntry } from "./request-entry.js";
 
 /** Largest request body accepted on /trpc; larger ones get 413. */
 export const MAX_BODY_BYTES = 100 * 1024;
@@ -27,9 +27,7 @@ export function createApp(dependencies: HealthDependencies & { metrics: ApiMetri
   app.disable("x-powered-by");
   if (services.config.trustProxy !== undefined) app.set("trust proxy", trustProxyValue(services.config.trustProxy));
   const access = new InternalsAccess(services.config.metricsToken, services.auth);
-  app.use(securityHeaders());
-  app.use(requestContext({ log: services.log }));
-  app.use(metrics.httpMiddleware(new Set(Object.keys(appRouter._def.procedures))));
+  app.use(requestEntry({ log: services.log, durations: metrics.httpDurations(Object.keys(appRouter._def.procedures)) }));
   // /trpc first: the hot path passes no other route's layer.
   // RATE_LIMIT_MAX=0: no limiter at all, not one that lets every request through.
   if (services.config.rateLimit.max > 0) {

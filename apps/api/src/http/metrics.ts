@@ -1,5 +1,3 @@
-import { performance } from "node:perf_hooks";
-import type { RequestHandler } from "express";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { OutboxState } from "../db/outbox.js";
 
@@ -76,29 +74,41 @@ export class ApiMetrics {
     }
   }
 
-  /**
-   * Express middleware recording every request's duration once the response is sent. The histogram's
-   * children (one per method, route and status) are kept, so a request costs a map lookup, not `labels()`.
-   */
-  httpMiddleware(procedures: ReadonlySet<string>): RequestHandler {
-    const children = new Map<string, HttpDurationChild>();
-    const childFor = (method: string, route: string, status: number): HttpDurationChild => {
-      const key = `${method} ${route} ${status}`;
-      let child = children.get(key);
-      if (!child) {
-        child = this.httpDuration.labels(method, route, String(status));
-        children.set(key, child);
-      }
-      return child;
-    };
-    return (req, res, next) => {
-      const startedAt = performance.now();
-      // Read now: mounted routers rewrite req.url while they handle the request.
-      const route = routeLabel(req.path, procedures);
-      const method = KNOWN_METHODS.has(req.method) ? req.method : "(other)";
-      res.on("finish", () => childFor(method, route, res.statusCode).observe((performance.now() - startedAt) / 1000));
-      next();
-    };
+  /** The HTTP duration histogram's recorder, with route labels for these tRPC procedure names (`user.byId`...). */
+  httpDurations(procedures: Iterable<string>): HttpDurations {
+    return new HttpDurations(this.httpDuration, procedures);
+  }
+}
+
+/**
+ * Records request durations in `hoard_http_request_duration_seconds`. The labelled children (one per
+ * method, route and status) are kept and the known paths' route labels precomputed, so a request
+ * costs two map lookups, not `labels()`.
+ */
+export class HttpDurations {
+  readonly #histogram: Histogram<"method" | "route" | "status">;
+  readonly #procedures: ReadonlySet<string>;
+  readonly #routes = new Map<string, string>();
+  readonly #children = new Map<string, HttpDurationChild>();
+
+  constructor(histogram: Histogram<"method" | "route" | "status">, procedures: Iterable<string>) {
+    this.#histogram = histogram;
+    this.#procedures = new Set(procedures);
+    for (const path of FIXED_ROUTES) this.#routes.set(path, path);
+    for (const procedure of this.#procedures) this.#routes.set(`/trpc/${procedure}`, `/trpc/${procedure}`);
+  }
+
+  /** One finished request: `path` without the query string (as the client sent it), `seconds` since it arrived. */
+  observe(method: string, path: string, status: number, seconds: number): void {
+    const route = this.#routes.get(path) ?? routeLabel(path, this.#procedures);
+    const methodLabel = KNOWN_METHODS.has(method) ? method : "(other)";
+    const key = `${methodLabel} ${route} ${status}`;
+    let child = this.#children.get(key);
+    if (!child) {
+      child = this.#histogram.labels(methodLabel, route, String(status));
+      this.#children.set(key, child);
+    }
+    child.observe(seconds);
   }
 }
 
@@ -107,6 +117,9 @@ type HttpDurationChild = ReturnType<Histogram<"method" | "route" | "status">["la
 
 /** HTTP methods that get a label value of their own; every other one (node accepts PROPFIND, MKCOL…) shares "(other)". */
 const KNOWN_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+/** The routes outside /trpc that get a label of their own. */
+const FIXED_ROUTES: readonly string[] = ["/healthz", "/readyz", "/metrics", "/"];
 
 /**
  * A bounded label: the procedure for tRPC calls (only names the router has,
@@ -118,5 +131,5 @@ function routeLabel(path: string, procedures: ReadonlySet<string>): string {
     const procedure = path.slice("/trpc/".length);
     return procedure.includes(",") ? "/trpc/(batch)" : procedures.has(procedure) ? `/trpc/${procedure}` : "/trpc/(other)";
   }
-  return ["/healthz", "/readyz", "/metrics", "/"].includes(path) ? path : "(other)";
+  return FIXED_ROUTES.includes(path) ? path : "(other)";
 }

@@ -70,38 +70,62 @@ export function requestLog(req: IncomingMessage, fallback: Logger): Logger {
  * string: tRPC inputs may hold anything a client sent), the status and `responseTime` in ms.
  */
 export function requestContext(options: RequestContextOptions): RequestHandler {
-  const { log } = options;
-  const quiet = new Set(options.quietPaths ?? ["/healthz", "/readyz", "/metrics"]);
-  const slowMs = options.slowMs ?? 1000;
+  const contexts = new RequestContexts(options);
+  // One listener for every request (`this` is the response): no closure per request.
+  function onClose(this: ServerResponse) {
+    const req = this.req as IncomingMessage;
+    const context = contextOf(req) as RequestContext;
+    contexts.end(this, context, pathOf(req), performance.now() - context.startedAt);
+  }
   return (req, res, next) => {
-    const incoming = req.headers["x-request-id"];
-    const id = typeof incoming === "string" && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    res.setHeader("x-request-id", id);
-    const context = new RequestContext(id, performance.now(), log);
-    (req as WithContext)[CONTEXT] = context;
-    res.on("close", () => logEnd(req, res, context, quiet, slowMs));
+    contexts.start(req, res);
+    res.on("close", onClose);
     next();
   };
 }
 
-function logEnd(
-  req: IncomingMessage & { originalUrl?: string },
-  res: ServerResponse,
-  context: RequestContext,
-  quiet: ReadonlySet<string>,
-  slowMs: number,
-) {
-  const responseTime = performance.now() - context.startedAt;
-  const aborted = !res.writableFinished;
-  const status = res.statusCode;
-  const level = status >= 500 ? "error" : status >= 400 || aborted || responseTime > slowMs ? "warn" : "debug";
-  // The usual case (a served request, debug off) ends here: no path, no child logger, no line.
-  if (!context.logs(level)) return;
-  // originalUrl: mounted routers rewrite req.url while they handle the request.
-  const path = (req.originalUrl ?? req.url ?? "").split("?", 1)[0] as string;
-  if (quiet.has(path)) return;
-  context.log[level](
-    { req: { method: req.method, url: path }, res: { statusCode: status }, responseTime: Math.round(responseTime) },
-    aborted ? "request aborted" : status >= 500 ? "request errored" : "request completed",
-  );
+/**
+ * What `requestContext` does, in two calls, for a layer that does more per request (the API's request
+ * entry): `start` when a request arrives, `end` once its response closed.
+ */
+export class RequestContexts {
+  readonly #log: Logger;
+  readonly #quiet: ReadonlySet<string>;
+  readonly #slowMs: number;
+
+  constructor(options: RequestContextOptions) {
+    this.#log = options.log;
+    this.#quiet = new Set(options.quietPaths ?? ["/healthz", "/readyz", "/metrics"]);
+    this.#slowMs = options.slowMs ?? 1000;
+  }
+
+  /** Gives the request its id (sent back in `x-request-id`) and its context, started at `startedAt`. */
+  start(req: IncomingMessage, res: ServerResponse, startedAt = performance.now()): RequestContext {
+    const incoming = req.headers["x-request-id"];
+    const id = typeof incoming === "string" && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader("x-request-id", id);
+    const context = new RequestContext(id, startedAt, this.#log);
+    (req as WithContext)[CONTEXT] = context;
+    return context;
+  }
+
+  /** Logs the request's line, when its level is on: `path` without the query string, `responseTime` in ms. */
+  end(res: ServerResponse, context: RequestContext, path: string, responseTime: number): void {
+    const aborted = !res.writableFinished;
+    const status = res.statusCode;
+    const level = status >= 500 ? "error" : status >= 400 || aborted || responseTime > this.#slowMs ? "warn" : "debug";
+    // The usual case (a served request, debug off) ends here: no child logger, no line.
+    if (!context.logs(level) || this.#quiet.has(path)) return;
+    context.log[level](
+      { req: { method: res.req.method, url: path }, res: { statusCode: status }, responseTime: Math.round(responseTime) },
+      aborted ? "request aborted" : status >= 500 ? "request errored" : "request completed",
+    );
+  }
+}
+
+/** The request's path without its query string, as the client sent it (mounted routers rewrite `req.url`, not `originalUrl`). */
+export function pathOf(req: IncomingMessage & { originalUrl?: string }): string {
+  const url = req.originalUrl ?? req.url ?? "";
+  const query = url.indexOf("?");
+  return query === -1 ? url : url.slice(0, query);
 }

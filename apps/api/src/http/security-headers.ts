@@ -15,10 +15,18 @@ export type HeaderMiddleware = (req: IncomingMessage, res: ServerResponse, next:
  * headers it set (one `setHeader` each) instead of helmet's chain of a dozen middlewares.
  */
 export function securityHeaders(mode: "production" | "development" = "production"): HeaderMiddleware {
-  const headers = Object.entries(helmetHeaders(mode));
+  const setHeaders = securityHeaderSetter(mode);
   return (_req, res, next) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
+    setHeaders(res);
     next();
+  };
+}
+
+/** What `securityHeaders` does to each response, for a layer that does more than set them (the API's request entry). */
+export function securityHeaderSetter(mode: "production" | "development" = "production"): (res: ServerResponse) => void {
+  const headers = Object.entries(helmetHeaders(mode));
+  return (res) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
   };
 }
 

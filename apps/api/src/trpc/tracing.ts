@@ -1,4 +1,4 @@
-import { type Span, SpanStatusCode, trace } from "@opentelemetry/api";
+import { ProxyTracerProvider, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
 
 /** Resolved through the global provider: a no-op until the SDK starts (OTEL_EXPORTER_OTLP_ENDPOINT set). */
 const tracer = trace.getTracer("@hoard/api");
@@ -21,4 +21,14 @@ export function traceProcedure<R extends { ok: boolean }>(path: string, type: st
       span.end();
     }
   });
+}
+
+/**
+ * Whether an OpenTelemetry SDK registered its tracer provider (telemetry.ts's `startTelemetry`, which
+ * runs before the API's modules load). Until one does, the global provider is the API's proxy with no
+ * delegate, and every span is a no-op.
+ */
+export function tracingActive(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegateTracer("@hoard/api") !== undefined;
 }
