@@ -2,6 +2,7 @@ import { type ChildProcess, fork, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import getPort from "get-port";
 import { delay } from "../fixtures.js";
+import { processCpuMicros } from "../process-cpu.js";
 import type { Strategy } from "./strategies.js";
 
 const INSTANCE = fileURLToPath(new URL("./instance.ts", import.meta.url));
@@ -94,6 +95,15 @@ export class VariantCluster {
       await Promise.all(children.map(stopChild));
       throw error;
     }
+  }
+
+  /** CPU (user + system) the instances and the entry point have used so far, in µs (undefined where there is no /proc). */
+  cpuMicros(): { instances: number | undefined; entryPoint: number | undefined } {
+    const instances = this.children.slice(0, -1).map((child) => processCpuMicros(child.pid));
+    return {
+      instances: instances.some((micros) => micros === undefined) ? undefined : instances.reduce((a, b) => (a ?? 0) + (b ?? 0), 0),
+      entryPoint: processCpuMicros(this.children.at(-1)?.pid),
+    };
   }
 
   /** Postgres queries the instances made so far, by operation (their `hoard_db_queries_total`). */

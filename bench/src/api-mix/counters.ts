@@ -4,10 +4,17 @@ import { delay } from "../fixtures.js";
 
 /** Commands Redis has run since its start (INFO commandstats, summed over commands). */
 export async function redisCommands(redis: Redis): Promise<number> {
-  const info = await redis.info("commandstats");
   let total = 0;
-  for (const match of info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)) total += Number(match[1]);
+  for (const calls of (await redisCommandsByName(redis)).values()) total += calls;
   return total;
+}
+
+/** Calls per command name since Redis started (INFO commandstats), e.g. `get`, `evalsha`, `publish`. */
+export async function redisCommandsByName(redis: Redis): Promise<Map<string, number>> {
+  const info = await redis.info("commandstats");
+  const calls = new Map<string, number>();
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(match[1] as string, Number(match[2]));
+  return calls;
 }
 
 /** Transactions committed or rolled back in `database` (pg_stat_database): each autocommitted query is one. */

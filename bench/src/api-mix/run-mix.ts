@@ -4,9 +4,10 @@ import { OwnRedisServer } from "@hoard/test-servers";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { percentile } from "../harness.js";
+import { processCpuMicros } from "../process-cpu.js";
 import { TrpcClient } from "./client.js";
 import { type ClusterSettings, VariantCluster } from "./cluster.js";
-import { postgresTransactions, redisCommands, settlePostgresStats } from "./counters.js";
+import { postgresTransactions, redisCommands, redisCommandsByName, settlePostgresStats } from "./counters.js";
 import { clearOutbox, ensureDatabase, seedBenchUsers } from "./database.js";
 import { MixedLoad, type PhaseResult, VersionClock } from "./load.js";
 import { countStale } from "./stale.js";
@@ -55,6 +56,12 @@ export interface VariantRound {
   /** Queries on `users` (the API's hoard_db_queries_total) per 1,000 requests. */
   userQueriesPer1000: number;
   redisCommandsPerRequest: number;
+  /** The same by command name (INFO commandstats: `get`, `evalsha`, `publish`...), only those sent in the span. */
+  redisCommandsPerName: Record<string, number>;
+  /** CPU µs per request over the same span: the 3 instances together, the entry point, Redis (undefined without /proc). */
+  cpuMicrosPerRequest: { instances: number | undefined; entryPoint: number | undefined; redis: number | undefined };
+  /** CPU the 3 instances used together while idle, % of one core (undefined without /proc). */
+  instancesIdleCpuPercent: number | undefined;
   /** Commands a second while no request ran (heartbeats, bus pings, drains): included in the figure above. */
   redisIdlePerSecond: number;
   reads: number;
@@ -91,6 +98,7 @@ async function runVariant(
   settings: MixSettings,
   cluster: ClusterSettings,
   redis: Redis,
+  redisPid: number | undefined,
   admin: pg.Client,
   clock: VersionClock,
 ) {
@@ -123,22 +131,41 @@ async function runVariant(
     // The settle pause doubles as an idle window: what Redis runs with no request (heartbeats, bus pings).
     const idleFrom = await redisCommands(redis);
     const idleStarted = performance.now();
+    const idleCpuFrom = variant.cpuMicros().instances;
     await settlePostgresStats();
+    const idleCpuTo = variant.cpuMicros().instances;
+    const instancesIdleCpuPercent =
+      idleCpuFrom === undefined || idleCpuTo === undefined
+        ? undefined
+        : (idleCpuTo - idleCpuFrom) / ((performance.now() - idleStarted) * 10);
     const redisIdlePerSecond = ((await redisCommands(redis)) - idleFrom - 1) / ((performance.now() - idleStarted) / 1_000);
     const from = performance.now();
     const counters0 = {
       xacts: await postgresTransactions(admin, settings.database),
-      redis: await redisCommands(redis),
+      redis: await redisCommandsByName(redis),
       queries: [...(await variant.databaseQueries()).values()].reduce((a, b) => a + b, 0),
+      cpu: { ...variant.cpuMicros(), redis: processCpuMicros(redisPid) },
     };
     const fixed = await load.openLoop(settings.fixedRate, settings.fixedSeconds);
     const saturation = await load.closedLoop(settings.concurrency, settings.saturationSeconds);
     await settlePostgresStats();
     const requests = fixed.ok + fixed.failed + saturation.ok + saturation.failed;
     const xacts = (await postgresTransactions(admin, settings.database)) - counters0.xacts;
-    const redisDelta = (await redisCommands(redis)) - counters0.redis - 1;
+    const redisByName = await redisCommandsByName(redis);
+    const redisCommandsPerName: Record<string, number> = {};
+    let redisDelta = 0;
+    for (const [name, calls] of redisByName) {
+      // The INFO that read the counters at the start is counted; the one that read them at the end is not yet.
+      const delta = calls - (counters0.redis.get(name) ?? 0) - (name === "info" ? 1 : 0);
+      if (delta <= 0) continue;
+      redisDelta += delta;
+      redisCommandsPerName[name] = delta / requests;
+    }
     const queries = [...(await variant.databaseQueries()).values()].reduce((a, b) => a + b, 0) - counters0.queries;
     const stale = countStale(history, from);
+    const cpu = { ...variant.cpuMicros(), redis: processCpuMicros(redisPid) };
+    const perRequest = (end: number | undefined, start: number | undefined) =>
+      end === undefined || start === undefined ? undefined : (end - start) / requests;
     const result: VariantRound = {
       strategy,
       saturationRps: saturation.ok / saturation.seconds,
@@ -148,6 +175,13 @@ async function runVariant(
       postgresTransactionsPer1000: (xacts * 1_000) / requests,
       userQueriesPer1000: (queries * 1_000) / requests,
       redisCommandsPerRequest: redisDelta / requests,
+      redisCommandsPerName,
+      instancesIdleCpuPercent,
+      cpuMicrosPerRequest: {
+        instances: perRequest(cpu.instances, counters0.cpu.instances),
+        entryPoint: perRequest(cpu.entryPoint, counters0.cpu.entryPoint),
+        redis: perRequest(cpu.redis, counters0.cpu.redis),
+      },
       redisIdlePerSecond,
       reads: history.reads.filter((read) => read.startAt >= from).length,
       writes: history.writes.filter((write) => write.startAt >= from).length,
@@ -197,7 +231,7 @@ export async function runMix(settings: MixSettings, onRound?: (round: VariantRou
     for (let round = 0; round < settings.rounds; round++) {
       for (let k = 0; k < settings.strategies.length; k++) {
         const strategy = settings.strategies[(round + k) % settings.strategies.length] as Strategy;
-        const result = await runVariant(strategy, settings, cluster, redis, admin, clock);
+        const result = await runVariant(strategy, settings, cluster, redis, server.pid, admin, clock);
         rounds.push(result);
         onRound?.(result);
       }

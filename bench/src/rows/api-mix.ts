@@ -10,10 +10,22 @@ import type { RowReport } from "../report.js";
 
 const CHART = fileURLToPath(new URL("../../results/api-mix.svg", import.meta.url));
 
-/** The settings of `pnpm bench` (and `--quick`); BENCH_MIX_RATE and BENCH_MIX_USERS override the load and the users. */
+/** BENCH_MIX_STRATEGIES (e.g. `recipe,hoard`) runs only those variants, for a quick local look; unset runs all four. */
+function selectedStrategies(): readonly Strategy[] {
+  const names = process.env.BENCH_MIX_STRATEGIES?.split(",").map((name) => name.trim());
+  if (!names) return STRATEGIES;
+  const unknown = names.filter((name) => !(STRATEGIES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`BENCH_MIX_STRATEGIES: use some of ${STRATEGIES.join(", ")} (got ${unknown.join(", ")})`);
+  return STRATEGIES.filter((strategy) => names.includes(strategy));
+}
+
+/**
+ * The settings of `pnpm bench` (and `--quick`); BENCH_MIX_RATE and BENCH_MIX_USERS override the load and the users,
+ * BENCH_MIX_STRATEGIES the variants.
+ */
 export function benchMixSettings(): MixSettings {
   return {
-    strategies: STRATEGIES,
+    strategies: selectedStrategies(),
     rounds: scale(3, 1),
     shape: { ...DEFAULT_SHAPE, users: Number(process.env.BENCH_MIX_USERS ?? DEFAULT_SHAPE.users) },
     dbLatencyMs: 2,
@@ -200,11 +212,15 @@ export function apiMixRows(settings: MixSettings, rounds: VariantRound[]): { row
 /** Rows 10 and 11: runs the benchmark with `pnpm bench`'s settings. */
 export async function apiMix(): Promise<RowReport[]> {
   const settings = benchMixSettings();
-  const rounds = await runMix(settings, (round) =>
+  const rounds = await runMix(settings, (round) => {
     console.log(
       `   ${round.strategy}: ${formatNumber(round.saturationRps)} req/s at saturation, p99 ${formatNumber(round.fixed.p99, 1)} ms at ${settings.fixedRate} req/s, ${round.staleBeyondBudget}/${round.staleReads} stale, stampede ${round.stampede.loads} load(s)`,
-    ),
-  );
+    );
+    const perName = Object.entries(round.redisCommandsPerName).sort(([, a], [, b]) => b - a);
+    console.log(
+      `   ${round.strategy}: Redis ${formatNumber(round.redisCommandsPerRequest, 2)} commands/request (${perName.map(([name, calls]) => `${name} ${formatNumber(calls, 3)}`).join(", ")}), Postgres ${formatNumber(round.postgresTransactionsPer1000)} transactions/1,000 requests (${formatNumber(round.userQueriesPer1000)} of them queries on users), ${round.writes} writes of ${round.requests} requests; CPU µs/request: instances ${formatNumber(round.cpuMicrosPerRequest.instances ?? Number.NaN)}, entry point ${formatNumber(round.cpuMicrosPerRequest.entryPoint ?? Number.NaN)}, Redis ${formatNumber(round.cpuMicrosPerRequest.redis ?? Number.NaN)}; idle instances ${formatNumber(round.instancesIdleCpuPercent ?? Number.NaN, 1)} % of a core`,
+    );
+  });
   const { rows, chart } = apiMixRows(settings, rounds);
   writeFileSync(CHART, chart);
   return rows;
