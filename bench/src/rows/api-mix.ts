@@ -55,6 +55,9 @@ export interface VariantSummary {
   userQueriesPer1000: number;
   redisCommandsPerRequest: number;
   redisIdlePerSecond: number;
+  /** CPU (user + system) per request of the 3 instances together and of Redis, in µs; NaN where /proc could not tell. */
+  instancesCpuMicros: number;
+  redisCpuMicros: number;
   reads: number;
   staleReads: number;
   staleBeyondBudget: number;
@@ -85,6 +88,8 @@ export function summarizeVariants(rounds: VariantRound[]): VariantSummary[] {
       userQueriesPer1000: median((round) => round.userQueriesPer1000),
       redisCommandsPerRequest: median((round) => round.redisCommandsPerRequest),
       redisIdlePerSecond: median((round) => round.redisIdlePerSecond),
+      instancesCpuMicros: median((round) => round.cpuMicrosPerRequest.instances ?? Number.NaN),
+      redisCpuMicros: median((round) => round.cpuMicrosPerRequest.redis ?? Number.NaN),
       reads: sum((round) => round.reads),
       staleReads: sum((round) => round.staleReads),
       staleBeyondBudget: sum((round) => round.staleBeyondBudget),
@@ -157,11 +162,11 @@ export function apiMixRows(settings: MixSettings, rounds: VariantRound[]): { row
       "",
       "![requests/s, p99 and Postgres transactions per variant](bench/results/api-mix.svg)",
       "",
-      `| variant | requests/s at saturation, median (min–max) | p50 / p99 / max at ${settings.fixedRate} req/s (ms) | Postgres transactions / 1,000 requests | queries on users / 1,000 requests | Redis commands / request (idle: commands/s) | stale reads: beyond ${BUS_DELAY_BUDGET_MS} ms / all / reads checked (longest, ms) | failed requests |`,
-      "|---|---|---|---|---|---|---|---|",
+      `| variant | requests/s at saturation, median (min–max) | p50 / p99 / max at ${settings.fixedRate} req/s (ms) | Postgres transactions / 1,000 requests | queries on users / 1,000 requests | Redis commands / request (idle: commands/s) | CPU µs / request: instances / Redis | stale reads: beyond ${BUS_DELAY_BUDGET_MS} ms / all / reads checked (longest, ms) | failed requests |`,
+      "|---|---|---|---|---|---|---|---|---|",
       ...summaries.map(
         (s) =>
-          `| ${s.name} | ${formatNumber(s.saturationRps.median)} (${formatNumber(s.saturationRps.min)}–${formatNumber(s.saturationRps.max)}) | ${formatNumber(s.p50, 1)} / ${formatNumber(s.p99, 1)} / ${formatNumber(s.max, 1)} | ${formatNumber(s.postgresTransactionsPer1000)} | ${formatNumber(s.userQueriesPer1000)} | ${formatNumber(s.redisCommandsPerRequest, 2)} (${formatNumber(s.redisIdlePerSecond, 1)}) | ${s.staleBeyondBudget} / ${s.staleReads} / ${formatNumber(s.reads)} (${formatNumber(s.maxStaleMs)}) | ${s.failed} |`,
+          `| ${s.name} | ${formatNumber(s.saturationRps.median)} (${formatNumber(s.saturationRps.min)}–${formatNumber(s.saturationRps.max)}) | ${formatNumber(s.p50, 1)} / ${formatNumber(s.p99, 1)} / ${formatNumber(s.max, 1)} | ${formatNumber(s.postgresTransactionsPer1000)} | ${formatNumber(s.userQueriesPer1000)} | ${formatNumber(s.redisCommandsPerRequest, 2)} (${formatNumber(s.redisIdlePerSecond, 1)}) | ${formatNumber(s.instancesCpuMicros)} / ${formatNumber(s.redisCpuMicros)} | ${s.staleBeyondBudget} / ${s.staleReads} / ${formatNumber(s.reads)} (${formatNumber(s.maxStaleMs)}) | ${s.failed} |`,
       ),
     ],
     target:
@@ -182,7 +187,8 @@ export function apiMixRows(settings: MixSettings, rounds: VariantRound[]): { row
       "Variants: no cache (every read a Postgres load); the seeds' recipe (ioredis GET, SETEX 300 on a miss, DEL after a write; no L1, no lock, no negative caching); bentocache 1.6.1 as its docs set up a multi-tier cache (memory L1 of 10 MB, Redis L2, Redis bus; getOrSet with ttl 5m in a `users` namespace, delete after a write); Hoard, the API as shipped. All four run the same built API (same procedures, schema, pools, middleware); the other three replace only the read/write path of user.byId/create/update/delete (`StartOptions.profiles`, bench/src/api-mix/variants/) and do not start Hoard's outbox drain or database listener.",
       "Every read through the cache is a load of one row followed by the lab's database latency (DB_LATENCY_MS), the same function for every variant; writes are user.update with a new version in the display name, at most one in flight per id.",
       "Postgres transactions come from pg_stat_database (xact_commit + xact_rollback of the benchmark database, read after the backends reported); each autocommitted query is one, and a Hoard write's outbox settle is one more. Queries on users are the instances' hoard_db_queries_total. Both cover the fixed-load and saturation phases.",
-      "Redis commands come from INFO commandstats of the benchmark's own redis-server (nothing else uses it) over the same phases, including what the instances send when idle (heartbeats, bus pings), shown in brackets as commands/s.",
+      "Redis commands come from INFO commandstats of the benchmark's own redis-server (nothing else uses it) over the same phases, including what the instances send when idle (heartbeats, bus pings), shown in brackets as commands/s. INFO commandstats also counts the commands a Lua script runs: Hoard's L2 hit is 1 (GET); its L2 miss is 3 round trips counted as 14 (GET; the lock-and-lease script, 5; the fenced fill script with its bus message, 8); its write is 4 round trips counted as 12 (the delete script, the list tag's sequence and bump, the bus message), where the recipe counts 1 (GET) per hit, 2 per miss and 1 per write.",
+      "CPU per request is the user + system time of the 3 instances together and of redis-server (/proc/<pid>/stat) over the same phases, divided by the requests answered. On these 2 shared cores requests/s follows the instances' CPU per request: Redis is a few percent of it.",
       `Stale reads use the consistency checker's definition (apps/api/src/consistency/history.ts): a read that returned an older version than a write acknowledged before the read began; the budget for bus delay is ${BUS_DELAY_BUDGET_MS} ms. Reads through the entry point cannot say which instance served them, so read-your-writes is not told apart.`,
       "The load generator (node:http, keep-alive) runs in the benchmark process on the same cores as the 3 instances, the entry point, Redis and Postgres.",
     ],
