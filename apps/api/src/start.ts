@@ -155,7 +155,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       databaseUrl,
       {
         onChange: (namespace, cacheId) => {
-          outbox.wake();
+          outbox.wake(namespace, cacheId);
           // Without the bus, the drainer's delete cannot reach this instance's L1: drop the key here too.
           if (cache.stats().bus?.connected !== false) return;
           const local =
@@ -166,6 +166,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
                 : Promise.resolve();
           local.catch((error: Error) => log.warn({ err: error, cacheId }, "local invalidation failed"));
         },
+        onSettled: (namespace, cacheId) => outbox.settled(namespace, cacheId),
         // Notifications sent while away are gone, the rows are not: drain them.
         onReconnect: () => void outbox.drain(),
       },

@@ -1,6 +1,8 @@
 import pg from "pg";
 import type { Logger } from "pino";
 
+import { OUTBOX_SETTLED_CHANNEL } from "./outbox.js";
+
 /** The channel the outbox triggers notify at commit (see drizzle/0003_outbox_trigger.sql). */
 export const OUTBOX_CHANNEL = "cache_invalidation_outbox";
 
@@ -8,6 +10,8 @@ export const OUTBOX_CHANNEL = "cache_invalidation_outbox";
 export interface NotifyHandlers {
   /** A change of `namespace:cacheId` committed and its outbox row is waiting (the payload only wakes the drain). */
   onChange(namespace: string, cacheId: string): void;
+  /** A writer's settle removed the outbox row of `namespace:cacheId` (after its change's own notification). */
+  onSettled(namespace: string, cacheId: string): void;
   /** The connection came back after a loss: notifications sent meanwhile are gone (the outbox still has the rows). */
   onReconnect(): void;
 }
@@ -53,19 +57,21 @@ export class NotifyListener {
     });
     this.client = client;
     client.on("notification", (message) => {
-      if (message.channel !== OUTBOX_CHANNEL) return;
+      if (message.channel !== OUTBOX_CHANNEL && message.channel !== OUTBOX_SETTLED_CHANNEL) return;
       const payload = message.payload ?? "";
       const colon = payload.indexOf(":");
       if (colon <= 0) return;
       this.state.received++;
       this.state.lastNotificationAt = Date.now();
-      this.handlers.onChange(payload.slice(0, colon), payload.slice(colon + 1));
+      const [namespace, cacheId] = [payload.slice(0, colon), payload.slice(colon + 1)];
+      if (message.channel === OUTBOX_CHANNEL) this.handlers.onChange(namespace, cacheId);
+      else this.handlers.onSettled(namespace, cacheId);
     });
     client.on("error", (error) => this.lost(client, error));
     client.on("end", () => this.lost(client, new Error("connection ended")));
     try {
       await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}; LISTEN ${OUTBOX_SETTLED_CHANNEL}`);
     } catch (error) {
       this.lost(client, error as Error);
       throw error;

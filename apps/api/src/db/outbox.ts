@@ -4,6 +4,9 @@ import type { Logger } from "pino";
 /** The table the triggers write (drizzle/0002_outbox.sql, 0003_outbox_trigger.sql). */
 const TABLE = "cache_invalidation_outbox";
 
+/** The channel `settle` notifies (`namespace:cacheId`) when its transaction removes a row: the key needs no wake drain. */
+export const OUTBOX_SETTLED_CHANNEL = "cache_invalidation_outbox_settled";
+
 /**
  * Delivers one invalidation to the cache. Resolves true only when Redis
  * acknowledged the delete (`Namespace.delete` resolves false otherwise); the
@@ -29,7 +32,7 @@ export interface OutboxOptions {
   batchSize?: number;
   /**
    * How long a NOTIFY waits before it drains, in ms: the writing instance settles its own row at once
-   * (see `settle`), so the other instances find nothing to do and the key is deleted once, not 1 + N times.
+   * (see `settle`), so the key is deleted once, not 1 + N times; its settle's NOTIFY then spares every instance the drain.
    * @default 250
    */
   wakeDelayMs?: number;
@@ -76,7 +79,10 @@ export class InvalidationOutbox {
   private readonly wakeDelayMs: number;
   private readonly settleLockTimeoutMs: number;
   private readonly writerGraceMs: number;
-  private wakeAgain = false;
+  /** Keys (`namespace:cacheId`) the pending wake was scheduled for; it drains only if one of them was not settled since. */
+  private dueKeys = new Set<string>();
+  /** Keys notified while a wake was pending: they get a wake of their own, `wakeDelayMs` after it. */
+  private laterKeys = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
@@ -105,22 +111,36 @@ export class InvalidationOutbox {
   }
 
   /**
-   * A NOTIFY arrived: drain in `wakeDelayMs`. Wakes while one is pending fold into one more drain after it,
-   * so every notified row is at least `wakeDelayMs` (past the writer's grace) old when a drain runs.
+   * A NOTIFY arrived for `namespace:cacheId`: drain in `wakeDelayMs`, unless every key
+   * notified for that wake was settled by its writer meanwhile ({@link settled}): the drain would find nothing, and
+   * each API write would cost every instance an empty drain transaction. Wakes while one is pending fold into one
+   * more wake after it, so every notified row is at least `wakeDelayMs` (past the writer's grace) old when a drain
+   * runs. A settle that did not happen leaves its key due; the periodic drain stays the net under all of this.
    */
-  wake(): void {
+  wake(namespace: string, cacheId: string): void {
     if (this.closed) return;
-    if (this.wakeTimer) {
-      this.wakeAgain = true;
-      return;
-    }
+    const pending = this.wakeTimer !== undefined;
+    (pending ? this.laterKeys : this.dueKeys).add(`${namespace}:${cacheId}`);
+    if (!pending) this.scheduleWake();
+  }
+
+  /**
+   * A writer (this instance or another, told by NOTIFY) settled the row of `namespace:cacheId`: no wake needs to
+   * drain it. Notifications arrive in commit order, so a change notified before this one was covered by that row.
+   */
+  settled(namespace: string, cacheId: string): void {
+    const key = `${namespace}:${cacheId}`;
+    this.dueKeys.delete(key);
+    this.laterKeys.delete(key);
+  }
+
+  private scheduleWake(): void {
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = undefined;
-      this.drain();
-      if (this.wakeAgain) {
-        this.wakeAgain = false;
-        this.wake();
-      }
+      if (this.dueKeys.size > 0) void this.drain();
+      this.dueKeys = this.laterKeys;
+      this.laterKeys = new Set();
+      if (!this.closed && this.dueKeys.size > 0) this.scheduleWake();
     }, this.wakeDelayMs);
     this.wakeTimer.unref();
   }
@@ -174,7 +194,13 @@ export class InvalidationOutbox {
       const version = rows[0]?.version;
       const acknowledged = await this.deliver(target, cacheId, version === undefined || version === null ? null : Number(version));
       deleted = true;
-      if (acknowledged && rows[0]) await client.query(`DELETE FROM ${TABLE} WHERE id = $1`, [rows[0].id]);
+      // The settled NOTIFY (delivered at commit, after the change's own) lets every instance skip its wake drain for this key.
+      if (acknowledged && rows[0])
+        await client.query(`WITH removed AS (DELETE FROM ${TABLE} WHERE id = $1) SELECT pg_notify($2, $3)`, [
+          rows[0].id,
+          OUTBOX_SETTLED_CHANNEL,
+          `${namespace}:${cacheId}`,
+        ]);
       await client.query("COMMIT");
       if (acknowledged && rows[0]) this.counters.delivered++;
       return acknowledged;
