@@ -106,7 +106,7 @@ export async function apiThroughput(): Promise<RowReport> {
     const id = ((await created.json()) as { result: { data: { id: number } } }).result.data.id;
     const byId = (port: number) => `http://127.0.0.1:${port}/trpc/user.byId?input=${encodeURIComponent(JSON.stringify({ id }))}`;
     await fetch(byId(cachedPort as number));
-    const seconds = scale(5, 2);
+    const seconds = scale(5, 1);
     const sides = [
       { name: "Express 5 hello-world (JSON)", url: `http://127.0.0.1:${helloPort}/hello`, server: hello },
       { name: "Express 5 + tRPC 11, a query returning a constant", url: trpcById, server: trpc },
@@ -115,7 +115,7 @@ export async function apiThroughput(): Promise<RowReport> {
     ].map((side) => ({ ...side, cpu: [] as number[] }));
     const results = await interleave(
       sides.map((side) => ({ name: side.name, measure: () => requestsPerSecond(side.url, seconds, side.server, side.cpu) })),
-      scale(5, 3),
+      scale(5, 2),
     );
     await fetch(`http://127.0.0.1:${cachedPort}/trpc/user.delete`, {
       method: "POST",

@@ -36,7 +36,7 @@ export async function stampede(): Promise<RowReport> {
   ] as const;
   // Each side runs several times, in rotating order; the table gives the median p99 and the most loader calls seen.
   const samples = sides.map(() => [] as { loads: number; p99: number; max: number }[]);
-  const rounds = scale(3, 2);
+  const rounds = scale(3, 1);
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < sides.length; k++) {
       const index = (round + k) % sides.length;

@@ -56,7 +56,7 @@ async function hitRate(admission: Admission, keys: number, skew: number, request
 /** Row 8: L1 hit rate under Zipf traffic, L1 holding 1% of 100k keys, LRU against TinyLFU admission; and each one's L1 hit cost. */
 export async function zipfHitRate(): Promise<RowReport> {
   const keys = 100_000;
-  const requests = scale(1_000_000, 200_000);
+  const requests = scale(1_000_000, 100_000);
   const table = [
     "| skew | requests | L1 hit rate, LRU | L1 hit rate, TinyLFU | Redis GETs saved, LRU / TinyLFU |",
     "|---|---|---|---|---|",
