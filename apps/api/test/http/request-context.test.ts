@@ -1,19 +1,9 @@
-import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import express from "express";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { requestContext, requestLog } from "../../src/http/request-context.js";
+import { listen, logSink } from "../support/express-app.js";
 import { until } from "../support/poll.js";
-
-interface Line {
-  level: number;
-  msg: string;
-  reqId?: string;
-  req?: { method: string; url: string };
-  res?: { statusCode: number };
-  responseTime?: number;
-}
 
 const LEVEL = { debug: 20, info: 30, warn: 40, error: 50 } as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -26,13 +16,7 @@ afterEach(async () => {
 
 /** An app with the request context in front of a few routes, logging JSON lines into `lines`. */
 async function serve(level: pino.LevelWithSilent, options: { slowMs?: number } = {}) {
-  const lines: Line[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const text of String(chunk).split("\n")) if (text) lines.push(JSON.parse(text) as Line);
-      done();
-    },
-  });
+  const { lines, sink } = logSink();
   const log = pino({ level }, sink);
   const app = express();
   app.use(requestContext({ log, ...options }));
@@ -46,10 +30,9 @@ async function serve(level: pino.LevelWithSilent, options: { slowMs?: number } =
   // Answers after a timer: slower than a slowMs of 5.
   app.get("/slow", (_req, res) => void setTimeout(() => res.json({ ok: true }), 30));
   app.get("/healthz", (_req, res) => void res.status(500).json({ ok: false }));
-  const server = app.listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  close = () => new Promise((resolve) => server.close(() => resolve()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, lines };
+  const served = await listen(app);
+  close = served.close;
+  return { url: served.url, lines };
 }
 
 describe("request context", () => {

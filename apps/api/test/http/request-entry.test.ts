@@ -1,20 +1,11 @@
-import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import express from "express";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiMetrics } from "../../src/http/metrics.js";
 import { requestEntry } from "../../src/http/request-entry.js";
 import { helmetHeaders } from "../../src/http/security-headers.js";
+import { listen, logSink } from "../support/express-app.js";
 import { until } from "../support/poll.js";
-
-interface Line {
-  level: number;
-  msg: string;
-  reqId?: string;
-  req?: { method: string; url: string };
-  res?: { statusCode: number };
-}
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -24,13 +15,7 @@ afterEach(async () => {
 
 /** An app with the request entry in front of a few routes (one mounted, as /trpc is), logging JSON lines into `lines`. */
 async function serve() {
-  const lines: Line[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const text of String(chunk).split("\n")) if (text) lines.push(JSON.parse(text) as Line);
-      done();
-    },
-  });
+  const { lines, sink } = logSink();
   const metrics = new ApiMetrics();
   const app = express();
   app.disable("x-powered-by");
@@ -43,14 +28,9 @@ async function serve() {
   // Never answers: the client gives up first.
   let hanging = 0;
   app.get("/hang", () => void hanging++);
-  const server = app.listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  close = () =>
-    new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, lines, metrics, hanging: () => hanging };
+  const served = await listen(app);
+  close = served.close;
+  return { url: served.url, lines, metrics, hanging: () => hanging };
 }
 
 /** The sample count of one series of the HTTP duration histogram, as /metrics would show it. */

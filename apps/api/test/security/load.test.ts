@@ -77,9 +77,15 @@ it("batch amplification: the victim keeps its rate and p99 while 8 clients send 
 }, 90_000);
 
 it("connections: 3,000 sockets with unfinished headers are closed by the server within the headers timeout, and capped", async () => {
-  const victim = pacedVictim(api.url, victimPath(8), { ...VICTIM, durationMs: 12_000, firstAddress: 41 });
-  // Let the victims open their keep-alive connections first.
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  let connected = 0;
+  const victim = pacedVictim(api.url, victimPath(8), {
+    ...VICTIM,
+    durationMs: 12_000,
+    firstAddress: 41,
+    onFirstAnswer: () => connected++,
+  });
+  // The victims open their keep-alive connections first.
+  await until("every victim client to get its first answer", () => connected === VICTIM.clients, 5_000);
   const slow = await slowSockets(api.url, 3_000);
   const openAfterConnect = slow.open();
   const figures = await victim;

@@ -51,7 +51,14 @@ export interface VictimFigures {
 export async function pacedVictim(
   url: string,
   path: string,
-  options: { clients: number; perClientRate: number; durationMs: number; firstAddress: number },
+  options: {
+    clients: number;
+    perClientRate: number;
+    durationMs: number;
+    firstAddress: number;
+    /** Called once per client, when its first answer arrives (its keep-alive connection is open). */
+    onFirstAnswer?: () => void;
+  },
 ): Promise<VictimFigures> {
   const latencies: number[] = [];
   let failures = 0;
@@ -67,6 +74,7 @@ export async function pacedVictim(
       const client = loopbackClient(url, `127.0.1.${options.firstAddress + i}`, 8);
       const interval = 1_000 / options.perClientRate;
       const inFlight = new Set<Promise<void>>();
+      let answered = false;
       try {
         for (let due = performance.now() + Math.random() * interval; due - started < options.durationMs; due += interval) {
           const wait = due - performance.now();
@@ -78,6 +86,10 @@ export async function pacedVictim(
           }
           const begin = performance.now();
           const call = client.get(path, 10_000).then((answer) => {
+            if (!answered) {
+              answered = true;
+              options.onFirstAnswer?.();
+            }
             if (answer.status === 200) latencies.push(performance.now() - begin);
             else fail(String(answer.status));
           });
