@@ -13,6 +13,16 @@ export function recordingLogger(): CacheLogger & { lines: { level: string; objec
 }
 
 /**
+ * Whether `cache` is back to normal after Redis went away: its command connection is ready (the bus
+ * subscriber and the command connection reconnect on their own back-off, so one can be up well
+ * before the other), the breaker is closed, and the bus (if any) hears again.
+ */
+export function redisBack(cache: Cache): boolean {
+  const { l2, bus } = cache.stats();
+  return l2.status === "ready" && l2.circuit === "closed" && (bus === null || bus.connected);
+}
+
+/**
  * Gives a suite its own key prefix on the shared Redis (or on the test Redis
  * Cluster in the `cache-cluster` project), a factory for caches under it, and
  * cleans both up after each test.
