@@ -296,7 +296,7 @@ describe("admin procedures", () => {
     await anonymous.user.byId.query({ id: user.id });
     expect(performance.now() - started).toBeGreaterThanOrEqual(latencyMs - 10);
     const first = admin.lab.stampede.mutate({ id: user.id, concurrency: 20, mode: "local" });
-    await until("the first run to hold the lab lock", () => api.services.redis?.exists(`${prefix}:lab:run`), 2_000);
+    await until("the first run to hold the lab lock", async () => (await api.services.redis?.exists(`${prefix}:lab:run`)) === 1, 2_000);
     expect(await failure(admin.lab.stampede.mutate({ id: user.id, concurrency: 5, mode: "none" }))).toMatchObject({
       code: "CONFLICT",
       status: 409,
