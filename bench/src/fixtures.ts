@@ -39,6 +39,20 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Polls `url` until it answers 2xx (each try times out after 2 s); throws after `timeoutMs`. */
+export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await delay(100);
+  }
+}
+
 /** Quick mode shortens every row (for `pnpm bench --quick`). */
 export const QUICK = process.argv.includes("--quick");
 export const scale = (full: number, quick: number) => (QUICK ? quick : full);

@@ -14,6 +14,7 @@ export {
   versionOf,
   type WriteRecord,
 } from "./consistency/history.js";
+export { migrateDatabase } from "./db/migrate.js";
 export { type RunningApi, type StartOptions, startApi } from "./start.js";
 export type { CustomProfileStore, ProfileStore, ProfileStoreFactory, ProfileStoreParts } from "./users/profile-store.js";
 export type { UserFields, UserProfile, UsersRepository } from "./users/repository.js";

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import getPort from "get-port";
-import { delay } from "../fixtures.js";
+import { waitForHttp } from "../fixtures.js";
 import { processCpuMicros } from "../process-cpu.js";
 import type { Strategy } from "./strategies.js";
 
@@ -18,20 +18,6 @@ export interface ClusterSettings {
   instances: number;
   /** Extra variables for every instance (e.g. one that turns the rate limiter off). */
   env?: Record<string, string>;
-}
-
-/** Polls `url` until it answers 200. */
-export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-    await delay(100);
-  }
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -80,16 +66,17 @@ export class VariantCluster {
         children.push(child);
       }
       const instanceUrls = ports.map((port) => `http://127.0.0.1:${port}`);
-      await Promise.all(instanceUrls.map((url) => waitForHttp(`${url}/readyz`)));
+      // The entry point starts beside the instances (it only needs their addresses); requests go through it once all are ready.
       const entry = fork(ENTRY_POINT, [String(await getPort()), ...instanceUrls], {
         execArgv: ["--import", "tsx"],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });
       children.push(entry);
-      const { url } = await new Promise<{ url: string }>((resolve, reject) => {
+      const listening = new Promise<{ url: string }>((resolve, reject) => {
         entry.once("message", (message) => resolve(message as { url: string }));
         entry.once("exit", (code) => reject(new Error(`the entry point exited (${code})`)));
       });
+      const [{ url }] = await Promise.all([listening, ...instanceUrls.map((url) => waitForHttp(`${url}/readyz`))]);
       return new VariantCluster(strategy, instanceUrls, url, children);
     } catch (error) {
       await Promise.all(children.map(stopChild));

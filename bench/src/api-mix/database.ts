@@ -16,7 +16,7 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
  * Makes the users ids 1..count exist (version `v0` in their display name, as the
  * consistency checker reads it) and no other; cheap when they already do, so
  * one seed serves every variant and every run. Needs the API's migrations
- * applied (an instance has started once).
+ * applied (`migrateDatabase`).
  */
 export async function seedBenchUsers(databaseUrl: string, count: number): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { History } from "@hoard/api";
+import { History, migrateDatabase } from "@hoard/api";
 import { OwnRedisServer } from "@hoard/test-servers";
 import { Redis } from "ioredis";
 import pg from "pg";
@@ -222,9 +222,8 @@ export async function runMix(settings: MixSettings, onRound?: (round: VariantRou
     ...(settings.env ? { env: settings.env } : {}),
   };
   try {
-    // One instance applies the migrations, then the users are seeded (once; later runs reuse them).
-    const migrator = await VariantCluster.start("none", { ...cluster, instances: 1 });
-    await migrator.stop();
+    // The API's migrations, then the users (seeded once; later runs reuse them).
+    await migrateDatabase(databaseUrl);
     await seedBenchUsers(databaseUrl, settings.shape.users);
     const clock = new VersionClock();
     const rounds: VariantRound[] = [];

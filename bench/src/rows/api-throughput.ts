@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import getPort from "get-port";
 import pg from "pg";
-import { delay, REDIS_URL, RUN_PREFIX, scale } from "../fixtures.js";
+import { REDIS_URL, RUN_PREFIX, scale, waitForHttp } from "../fixtures.js";
 import { formatNumber, interleave, spread, summarize } from "../harness.js";
 import { processCpuMicros } from "../process-cpu.js";
 import type { RowReport } from "../report.js";
@@ -15,19 +15,6 @@ const TRPC = fileURLToPath(new URL("../probes/trpc-server.ts", import.meta.url))
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const DATABASE = "hoard_bench";
 const TOKEN = "bench-admin-token-0123456789";
-
-async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-    await delay(100);
-  }
-}
 
 async function startApi(port: number, cacheReads: "on" | "off"): Promise<ChildProcess> {
   const child = spawn(process.execPath, [API_ENTRY], {

@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
-import type pg from "pg";
-import type { Logger } from "pino";
+import pg from "pg";
+import { type Logger, pino } from "pino";
 
 /** The committed drizzle-kit migrations (apps/api/drizzle), from src/ or dist/. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.meta.url));
@@ -52,5 +52,15 @@ async function connectWithRetry(pool: pg.Pool, log: Logger, timeoutMs: number): 
       log.warn({ err: error, attempt }, "postgres not reachable yet, retrying");
       await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2_000)));
     }
+  }
+}
+
+/** Applies pending migrations to the database at `databaseUrl` on a connection of its own (for tools that start no instance). */
+export async function migrateDatabase(databaseUrl: string, log: Logger = pino({ enabled: false })): Promise<void> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  try {
+    await migrateWithLock(pool, log);
+  } finally {
+    await pool.end();
   }
 }
