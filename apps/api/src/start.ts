@@ -8,11 +8,10 @@ import { chooseRedis, connectAppRedis } from "./cache/redis-connection.js";
 import { StatsSeries } from "./cache-admin/stats-series.js";
 import type { Config } from "./config.js";
 import { createDatabaseClient } from "./db/client.js";
-import { type EmbeddedPostgres, startEmbeddedPostgres } from "./db/embedded.js";
+import type { EmbeddedPostgres } from "./db/embedded.js";
 import { migrateWithLock } from "./db/migrate.js";
 import { NotifyListener } from "./db/notify-listener.js";
 import { InvalidationOutbox, type InvalidationTarget } from "./db/outbox.js";
-import { seedUsers } from "./db/seed-users.js";
 import { AdminAuth } from "./http/admin-auth.js";
 import { createApp } from "./http/app.js";
 import { logSerializers } from "./http/log-redaction.js";
@@ -90,6 +89,8 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
     const warnings: string[] = [];
     let embedded: EmbeddedPostgres | undefined;
     if (!config.databaseUrl) {
+      // Loaded only here (and faker only when seeding): an instance on a real Postgres starts without either.
+      const { startEmbeddedPostgres } = await import("./db/embedded.js");
       embedded = await startEmbeddedPostgres(config.dataDir, log);
       cleanups.push(() => embedded?.close());
     }
@@ -218,7 +219,10 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
       redis: appRedis,
       warnings,
       auth,
-      seedUsers: (count, onProgress) => seedUsers(database.db, { count, seed: randomInt(2 ** 31), batchSize: SEED_BATCH_SIZE, onProgress }),
+      seedUsers: async (count, onProgress) => {
+        const { seedUsers } = await import("./db/seed-users.js");
+        return seedUsers(database.db, { count, seed: randomInt(2 ** 31), batchSize: SEED_BATCH_SIZE, onProgress });
+      },
       lab: new StampedeLab({
         cache,
         users,
