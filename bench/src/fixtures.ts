@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 /** The Redis every benchmark side shares. */
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -51,6 +53,18 @@ export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void
     if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
     await delay(100);
   }
+}
+
+/**
+ * The compiled form (bench/dist, built by `pnpm build` and by `pnpm bench` before it runs) of a script under
+ * bench/src that the benchmarks start as a process of its own, e.g. `api-mix/instance`. Plain node starts it
+ * with about a third of the CPU that tsx's module hooks take (about 1 s against 3 s), which the rows that
+ * start many processes (5, 6, 10) would otherwise spend before measuring anything.
+ */
+export function compiledScript(name: string): string {
+  const path = fileURLToPath(new URL(`../dist/${name}.js`, import.meta.url));
+  if (!existsSync(path)) throw new Error(`${path} is missing: run pnpm build (or pnpm bench, which builds it) first`);
+  return path;
 }
 
 /** Quick mode shortens every row (for `pnpm bench --quick`). */

@@ -1,12 +1,8 @@
 import { type ChildProcess, fork, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import getPort from "get-port";
-import { waitForHttp } from "../fixtures.js";
+import { compiledScript, waitForHttp } from "../fixtures.js";
 import { processCpuMicros } from "../process-cpu.js";
 import type { Strategy } from "./strategies.js";
-
-const INSTANCE = fileURLToPath(new URL("./instance.ts", import.meta.url));
-const ENTRY_POINT = fileURLToPath(new URL("./entry-point.ts", import.meta.url));
 
 /** What every instance of every variant gets alike. */
 export interface ClusterSettings {
@@ -39,13 +35,14 @@ export class VariantCluster {
   ) {}
 
   static async start(strategy: Strategy, settings: ClusterSettings): Promise<VariantCluster> {
+    const [instanceScript, entryScript] = [compiledScript("api-mix/instance"), compiledScript("api-mix/entry-point")];
     const children: ChildProcess[] = [];
     try {
       const ports: number[] = [];
       for (let i = 0; i < settings.instances; i++) ports.push(await getPort());
       for (const port of ports) {
-        // No `source` condition: the instance runs the API from apps/api/dist, as `pnpm start` does; tsx only loads instance.ts.
-        const child = spawn(process.execPath, ["--import", "tsx", INSTANCE], {
+        // No `source` condition: the instance runs the API from apps/api/dist, as `pnpm start` does.
+        const child = spawn(process.execPath, [instanceScript], {
           env: {
             ...process.env,
             ...settings.env,
@@ -67,8 +64,8 @@ export class VariantCluster {
       }
       const instanceUrls = ports.map((port) => `http://127.0.0.1:${port}`);
       // The entry point starts beside the instances (it only needs their addresses); requests go through it once all are ready.
-      const entry = fork(ENTRY_POINT, [String(await getPort()), ...instanceUrls], {
-        execArgv: ["--import", "tsx"],
+      const entry = fork(entryScript, [String(await getPort()), ...instanceUrls], {
+        execArgv: [],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });
       children.push(entry);

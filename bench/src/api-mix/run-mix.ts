@@ -102,18 +102,15 @@ async function runVariant(
   admin: pg.Client,
   clock: VersionClock,
 ) {
-  const T0 = performance.now(); const lap = (what: string) => console.error(`TRACE ${strategy} ${what} ${Math.round(performance.now() - T0)}`);
   await clearOutbox(cluster.databaseUrl);
   await redis.flushall();
   const variant = await VariantCluster.start(strategy, cluster);
-  lap("started");
   const client = new TrpcClient(variant.entryUrl, cluster.adminToken, Math.max(settings.concurrency, settings.stampedeClients));
   try {
     const history = new History();
     const workload = new Workload(settings.shape, settings.seed);
     const load = new MixedLoad(client, workload, history, clock);
     await warmCode(load, settings.shape, settings.stampedeClients, 3);
-    lap("warmCode");
 
     // Cold-start stampede: the hottest id has never been read (Redis was flushed, the instances are new).
     const before = (await variant.databaseQueries()).get("user.findById") ?? 0;
@@ -130,9 +127,7 @@ async function runVariant(
       max: Math.max(...latencies),
     };
 
-    lap("stampede");
     const warm = await load.closedLoop(settings.concurrency, settings.warmupSeconds);
-    lap("warm");
     // The settle pause doubles as an idle window: what Redis runs with no request (heartbeats, bus pings).
     const idleFrom = await redisCommands(redis);
     const idleStarted = performance.now();
@@ -195,12 +190,10 @@ async function runVariant(
       maxStaleMs: stale.maxMs,
       stampede,
     };
-    lap("measured");
     return result;
   } finally {
     client.close();
     await variant.stop();
-    lap("stopped");
   }
 }
 

@@ -6,8 +6,8 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --expose-gc");
 const quick = process.argv.includes("--quick");
 // Quick mode scales keys and bound down together (same keys-per-bound ratio).
-const keyCount = quick ? 250_000 : 1_000_000;
-const boundMb = quick ? 16 : 64;
+const keyCount = quick ? 125_000 : 1_000_000;
+const boundMb = quick ? 8 : 64;
 const boundBytes = boundMb * 1024 * 1024;
 const cache = createCache({
   redis: false,

@@ -4,14 +4,12 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import getPort from "get-port";
 import pg from "pg";
-import { REDIS_URL, RUN_PREFIX, scale, waitForHttp } from "../fixtures.js";
+import { compiledScript, REDIS_URL, RUN_PREFIX, scale, waitForHttp } from "../fixtures.js";
 import { formatNumber, interleave, spread, summarize } from "../harness.js";
 import { processCpuMicros } from "../process-cpu.js";
 import type { RowReport } from "../report.js";
 
 const API_ENTRY = fileURLToPath(new URL("../../../apps/api/dist/server.js", import.meta.url));
-const HELLO = fileURLToPath(new URL("../probes/hello-server.ts", import.meta.url));
-const TRPC = fileURLToPath(new URL("../probes/trpc-server.ts", import.meta.url));
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const DATABASE = "hoard_bench";
 const TOKEN = "bench-admin-token-0123456789";
@@ -64,21 +62,22 @@ export async function apiThroughput(): Promise<RowReport> {
   await admin.end();
 
   const [cachedPort, uncachedPort, helloPort, trpcPort] = await Promise.all([getPort(), getPort(), getPort(), getPort()]);
-  const cached = await startApi(cachedPort as number, "on");
-  const uncached = await startApi(uncachedPort as number, "off");
-  const hello = fork(HELLO, [], {
-    execArgv: ["--import", "tsx"],
-    env: { ...process.env, PORT: String(helloPort) },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  await waitForHttp(`http://127.0.0.1:${helloPort}/hello`);
-  const trpc = fork(TRPC, [], {
-    execArgv: ["--import", "tsx"],
-    env: { ...process.env, PORT: String(trpcPort) },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  // The four servers start at once; each is measured alone below.
+  const probe = (name: string, port: number) =>
+    fork(compiledScript(`probes/${name}`), [], {
+      execArgv: [],
+      env: { ...process.env, PORT: String(port) },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+  const hello = probe("hello-server", helloPort as number);
+  const trpc = probe("trpc-server", trpcPort as number);
   const trpcById = `http://127.0.0.1:${trpcPort}/trpc/user.byId?input=${encodeURIComponent(JSON.stringify({ id: 1 }))}`;
-  await waitForHttp(trpcById);
+  const [cached, uncached] = await Promise.all([
+    startApi(cachedPort as number, "on"),
+    startApi(uncachedPort as number, "off"),
+    waitForHttp(`http://127.0.0.1:${helloPort}/hello`),
+    waitForHttp(trpcById),
+  ]);
   try {
     const created = await fetch(`http://127.0.0.1:${cachedPort}/trpc/user.create`, {
       method: "POST",

@@ -1,17 +1,15 @@
 import { fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { REDIS_URL, RUN_PREFIX, scale } from "../fixtures.js";
+import { compiledScript, REDIS_URL, RUN_PREFIX, scale } from "../fixtures.js";
 import { formatNumber, percentile, summarize } from "../harness.js";
 import type { RowReport } from "../report.js";
 
-const WORKER = fileURLToPath(new URL("../probes/stampede-worker.ts", import.meta.url));
 const PROCESSES = 4;
 const CONCURRENCY = 250;
 const LOADER_MS = 100;
 
 async function runStampede(side: "hoard" | "bentocache", mode: string, key: string): Promise<{ loads: number; p99: number; max: number }> {
   const children = Array.from({ length: PROCESSES }, () =>
-    fork(WORKER, [], { execArgv: ["--conditions=source", "--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] }),
+    fork(compiledScript("probes/stampede-worker"), [], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] }),
   );
   const nextMessage = (child: (typeof children)[number]) =>
     new Promise<Record<string, unknown>>((resolve) => child.once("message", resolve));
