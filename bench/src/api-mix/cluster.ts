@@ -4,6 +4,15 @@ import { compiledScript, waitForHttp } from "../fixtures.js";
 import { processCpuMicros } from "../process-cpu.js";
 import type { Strategy } from "./strategies.js";
 
+/**
+ * BENCH_PROFILE_DIR: each instance writes a V8 CPU profile there when it stops (`--cpu-prof`; Node refuses the
+ * flag in NODE_OPTIONS), named after its strategy and port, to compare where the variants spend their CPU.
+ */
+function profileArgs(strategy: Strategy, port: number): string[] {
+  const dir = process.env.BENCH_PROFILE_DIR;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${strategy}-${port}-${Date.now()}.cpuprofile`] : [];
+}
+
 /** What every instance of every variant gets alike. */
 export interface ClusterSettings {
   databaseUrl: string;
@@ -42,7 +51,7 @@ export class VariantCluster {
       for (let i = 0; i < settings.instances; i++) ports.push(await getPort());
       for (const port of ports) {
         // No `source` condition: the instance runs the API from apps/api/dist, as `pnpm start` does.
-        const child = spawn(process.execPath, [instanceScript], {
+        const child = spawn(process.execPath, [...profileArgs(strategy, port), instanceScript], {
           env: {
             ...process.env,
             ...settings.env,
