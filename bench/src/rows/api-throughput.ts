@@ -139,6 +139,7 @@ export async function apiThroughput(): Promise<RowReport> {
       ],
       notes: [
         "autocannon runs in the benchmark process on the same 2 cores as the server, for every side alike.",
+        "Every server runs compiled JavaScript under plain node, as `pnpm start` runs the API (the hello-world and tRPC servers from bench/dist). Under tsx the same tRPC constant server takes about 10 % less CPU per request (546–561 µs against 625 compiled, side by side over 4 rounds), so a ceiling run under tsx is not the API's ceiling.",
         "Server CPU per request is the server process's user + system time (/proc/<pid>/stat) over each run, divided by the requests it answered: unlike requests/s it hardly depends on what else the machine runs.",
         "The ceiling is tRPC's, not the cache's: tRPC 11's Express adapter turns every Node request into a Fetch Request and back (undici streams, an AbortSignal per request), which a profile of the API under this load shows as the largest cost; a constant-returning tRPC query reaches the ratio in the second row. Inside that ceiling the hot-key path adds its security headers (set from a precomputed list), the request id, one histogram observation, and the cache hit itself; served requests are logged at debug, so at the usual levels they cost no log line.",
       ],
