@@ -52,9 +52,14 @@ it("runs the four variants, each on 3 instances behind the entry point, and coun
     expect(round.fixed.answered, round.strategy).toBe(Math.round(settings.fixedRate * settings.fixedSeconds));
     expect(round.fixed.p99, round.strategy).toBeGreaterThanOrEqual(round.fixed.p50);
     expect(round.writes, round.strategy).toBeGreaterThan(0);
-    // Nothing here loses an invalidation for long: the harness must not invent stale reads.
-    expect(round.staleBeyondBudget, round.strategy).toBe(0);
+    expect(round.staleBeyondBudget, round.strategy).toBeLessThanOrEqual(round.staleReads);
+    expect(round.staleReads, round.strategy).toBeLessThanOrEqual(round.reads);
   }
+  // The checker invents no stale read: every read without a cache comes from Postgres.
+  expect(of("none").staleReads).toBe(0);
+  // Hoard's guarantee. The recipe and bentocache may show real ones (a fill that lands after the
+  // write's delete keeps the old row until its TTL): a run of this test saw bentocache serve 3.
+  expect(of("hoard").staleBeyondBudget).toBe(0);
   // Without a cache every request is one query on users (each read a load, each write an update).
   expect(of("none").userQueriesPer1000).toBeCloseTo(1_000, -1);
   expect(of("none").stampede.loads).toBe(settings.stampedeClients);
