@@ -1,3 +1,4 @@
+import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -65,6 +66,15 @@ export function compiledScript(name: string): string {
   const path = fileURLToPath(new URL(`../dist/${name}.js`, import.meta.url));
   if (!existsSync(path)) throw new Error(`${path} is missing: run pnpm build (or pnpm bench, which builds it) first`);
   return path;
+}
+
+/**
+ * Forks a compiled script (`compiledScript(name)`) with an IPC channel, its stdout and stderr on this
+ * process's. No execArgv: a fork would otherwise inherit this process's `--import tsx` and
+ * `--conditions=source`, and run the built code under tsx again.
+ */
+export function forkCompiled(name: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  return fork(compiledScript(name), args, { execArgv: [], env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
 }
 
 /** Quick mode shortens every row (for `pnpm bench --quick`). */

@@ -1,6 +1,6 @@
-import { type ChildProcess, fork, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import getPort from "get-port";
-import { compiledScript, waitForHttp } from "../fixtures.js";
+import { compiledScript, forkCompiled, waitForHttp } from "../fixtures.js";
 import { processCpuMicros } from "../process-cpu.js";
 import type { Strategy } from "./strategies.js";
 
@@ -44,7 +44,7 @@ export class VariantCluster {
   ) {}
 
   static async start(strategy: Strategy, settings: ClusterSettings): Promise<VariantCluster> {
-    const [instanceScript, entryScript] = [compiledScript("api-mix/instance"), compiledScript("api-mix/entry-point")];
+    const instanceScript = compiledScript("api-mix/instance");
     const children: ChildProcess[] = [];
     try {
       const ports: number[] = [];
@@ -73,10 +73,7 @@ export class VariantCluster {
       }
       const instanceUrls = ports.map((port) => `http://127.0.0.1:${port}`);
       // The entry point starts beside the instances (it only needs their addresses); requests go through it once all are ready.
-      const entry = fork(entryScript, [String(await getPort()), ...instanceUrls], {
-        execArgv: [],
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
-      });
+      const entry = forkCompiled("api-mix/entry-point", [String(await getPort()), ...instanceUrls]);
       children.push(entry);
       const listening = new Promise<{ url: string }>((resolve, reject) => {
         entry.once("message", (message) => resolve(message as { url: string }));

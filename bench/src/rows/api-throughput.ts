@@ -1,10 +1,10 @@
-import { type ChildProcess, fork, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import getPort from "get-port";
 import pg from "pg";
-import { compiledScript, REDIS_URL, RUN_PREFIX, scale, waitForHttp } from "../fixtures.js";
+import { forkCompiled, REDIS_URL, RUN_PREFIX, scale, waitForHttp } from "../fixtures.js";
 import { formatNumber, interleave, spread, summarize } from "../harness.js";
 import { processCpuMicros } from "../process-cpu.js";
 import type { RowReport } from "../report.js";
@@ -63,12 +63,7 @@ export async function apiThroughput(): Promise<RowReport> {
 
   const [cachedPort, uncachedPort, helloPort, trpcPort] = await Promise.all([getPort(), getPort(), getPort(), getPort()]);
   // The four servers start at once; each is measured alone below.
-  const probe = (name: string, port: number) =>
-    fork(compiledScript(`probes/${name}`), [], {
-      execArgv: [],
-      env: { ...process.env, PORT: String(port) },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
+  const probe = (name: string, port: number) => forkCompiled(`probes/${name}`, [], { ...process.env, PORT: String(port) });
   const hello = probe("hello-server", helloPort as number);
   const trpc = probe("trpc-server", trpcPort as number);
   const trpcById = `http://127.0.0.1:${trpcPort}/trpc/user.byId?input=${encodeURIComponent(JSON.stringify({ id: 1 }))}`;

@@ -1,5 +1,4 @@
-import { fork } from "node:child_process";
-import { compiledScript, REDIS_URL, RUN_PREFIX, scale } from "../fixtures.js";
+import { forkCompiled, REDIS_URL, RUN_PREFIX, scale } from "../fixtures.js";
 import { formatNumber, percentile, summarize } from "../harness.js";
 import type { RowReport } from "../report.js";
 
@@ -8,9 +7,7 @@ const CONCURRENCY = 250;
 const LOADER_MS = 100;
 
 async function runStampede(side: "hoard" | "bentocache", mode: string, key: string): Promise<{ loads: number; p99: number; max: number }> {
-  const children = Array.from({ length: PROCESSES }, () =>
-    fork(compiledScript("probes/stampede-worker"), [], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] }),
-  );
+  const children = Array.from({ length: PROCESSES }, () => forkCompiled("probes/stampede-worker"));
   const nextMessage = (child: (typeof children)[number]) =>
     new Promise<Record<string, unknown>>((resolve) => child.once("message", resolve));
   const ready = children.map(nextMessage);
