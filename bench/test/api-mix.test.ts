@@ -51,6 +51,10 @@ it("runs the four variants, each on 3 instances behind the entry point, and coun
     expect(round.saturationRps, round.strategy).toBeGreaterThan(0);
     expect(round.fixed.answered, round.strategy).toBe(Math.round(settings.fixedRate * settings.fixedSeconds));
     expect(round.fixed.p99, round.strategy).toBeGreaterThanOrEqual(round.fixed.p50);
+    // The split by kind covers the same requests: each p99 is one of theirs, so never above the phase's max.
+    expect(round.fixed.readP99, round.strategy).toBeGreaterThan(0);
+    expect(round.fixed.readP99, round.strategy).toBeLessThanOrEqual(round.fixed.max);
+    expect(round.fixed.writeP99, round.strategy).toBeLessThanOrEqual(round.fixed.max);
     expect(round.writes, round.strategy).toBeGreaterThan(0);
     expect(round.staleBeyondBudget, round.strategy).toBeLessThanOrEqual(round.staleReads);
     expect(round.staleReads, round.strategy).toBeLessThanOrEqual(round.reads);

@@ -158,7 +158,7 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
         onChange: (namespace, cacheId) => {
           outbox.wake(namespace, cacheId);
           // Without the bus, the drainer's delete cannot reach this instance's L1: drop the key here too.
-          if (cache.stats().bus?.connected !== false) return;
+          if (cache.busHealth()?.connected !== false) return;
           const local =
             namespace === USER_NAMESPACE.name
               ? users.invalidate(Number(cacheId))

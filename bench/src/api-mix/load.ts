@@ -11,6 +11,20 @@ export interface PhaseResult {
   seconds: number;
   /** Latency of every answered request, in ms (open loop: from its scheduled start). */
   latenciesMs: number[];
+  /** The same split by kind: reads, and updates (acknowledged or not). */
+  readLatenciesMs: number[];
+  writeLatenciesMs: number[];
+}
+
+function emptyPhase(seconds: number): PhaseResult {
+  return { ok: 0, failed: 0, seconds, latenciesMs: [], readLatenciesMs: [], writeLatenciesMs: [] };
+}
+
+function record(result: PhaseResult, answer: { ok: boolean; write: boolean }, latencyMs: number): void {
+  result.latenciesMs.push(latencyMs);
+  (answer.write ? result.writeLatenciesMs : result.readLatenciesMs).push(latencyMs);
+  if (answer.ok) result.ok++;
+  else result.failed++;
 }
 
 /** Versions written: one clock for the whole run, so versions per id only grow across phases, rounds and runs. */
@@ -40,11 +54,11 @@ export class MixedLoad {
     private readonly versions: VersionClock,
   ) {}
 
-  /** Sends one request of the workload; resolves whether it was answered 200. */
-  async one(): Promise<boolean> {
+  /** Sends one request of the workload; resolves whether it was answered 200, and whether it was a write. */
+  async one(): Promise<{ ok: boolean; write: boolean }> {
     const op = this.workload.next();
-    if (op.kind === "write" && !this.writing.has(op.id)) return this.write(op.id);
-    return this.read(op.id);
+    if (op.kind === "write" && !this.writing.has(op.id)) return { ok: await this.write(op.id), write: true };
+    return { ok: await this.read(op.id), write: false };
   }
 
   /** Reads `id`, recorded. */
@@ -78,17 +92,14 @@ export class MixedLoad {
 
   /** `concurrency` clients, each sending its next request as soon as the last is answered, for `seconds`. */
   async closedLoop(concurrency: number, seconds: number): Promise<PhaseResult> {
-    const result: PhaseResult = { ok: 0, failed: 0, seconds, latenciesMs: [] };
+    const result = emptyPhase(seconds);
     const started = performance.now();
     const until = started + seconds * 1_000;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (performance.now() < until) {
           const sent = performance.now();
-          const ok = await this.one();
-          result.latenciesMs.push(performance.now() - sent);
-          if (ok) result.ok++;
-          else result.failed++;
+          record(result, await this.one(), performance.now() - sent);
         }
       }),
     );
@@ -102,7 +113,7 @@ export class MixedLoad {
    * requests a due request is counted failed instead of sent.
    */
   async openLoop(rate: number, seconds: number, maxInFlight = 2_000): Promise<PhaseResult> {
-    const result: PhaseResult = { ok: 0, failed: 0, seconds, latenciesMs: [] };
+    const result = emptyPhase(seconds);
     const total = Math.round(rate * seconds);
     const started = performance.now();
     const pending = new Set<Promise<void>>();
@@ -115,10 +126,8 @@ export class MixedLoad {
           result.failed++;
           continue;
         }
-        const call: Promise<void> = this.one().then((ok) => {
-          result.latenciesMs.push(performance.now() - dueAt);
-          if (ok) result.ok++;
-          else result.failed++;
+        const call: Promise<void> = this.one().then((answer) => {
+          record(result, answer, performance.now() - dueAt);
           pending.delete(call);
         });
         pending.add(call);

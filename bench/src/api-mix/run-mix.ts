@@ -47,7 +47,8 @@ export interface MixSettings {
 export interface VariantRound {
   strategy: Strategy;
   saturationRps: number;
-  fixed: { p50: number; p99: number; max: number; answered: number; failed: number };
+  /** Latency at the fixed load, in ms: all requests, and the p99 of reads and of writes alone. */
+  fixed: { p50: number; p99: number; max: number; readP99: number; writeP99: number; answered: number; failed: number };
   /** Requests of the fixed-load and saturation phases together (the span the counters below cover). */
   requests: number;
   /** Failed requests over the warm-up, fixed-load and saturation phases. */
@@ -79,6 +80,8 @@ function phaseLatency(phase: PhaseResult) {
     p50: percentile(phase.latenciesMs, 0.5),
     p99: percentile(phase.latenciesMs, 0.99),
     max: Math.max(0, ...phase.latenciesMs),
+    readP99: percentile(phase.readLatenciesMs, 0.99),
+    writeP99: percentile(phase.writeLatenciesMs, 0.99),
     answered: phase.ok,
     failed: phase.failed,
   };

@@ -51,6 +51,9 @@ export interface VariantSummary {
   p50: number;
   p99: number;
   max: number;
+  /** p99 of reads alone and of writes alone at the fixed load (medians of rounds). */
+  readP99: number;
+  writeP99: number;
   postgresTransactionsPer1000: number;
   userQueriesPer1000: number;
   redisCommandsPerRequest: number;
@@ -84,6 +87,8 @@ export function summarizeVariants(rounds: VariantRound[]): VariantSummary[] {
       p50: median((round) => round.fixed.p50),
       p99: median((round) => round.fixed.p99),
       max: Math.max(...mine.map((round) => round.fixed.max)),
+      readP99: median((round) => round.fixed.readP99),
+      writeP99: median((round) => round.fixed.writeP99),
       postgresTransactionsPer1000: median((round) => round.postgresTransactionsPer1000),
       userQueriesPer1000: median((round) => round.userQueriesPer1000),
       redisCommandsPerRequest: median((round) => round.redisCommandsPerRequest),
@@ -162,11 +167,11 @@ export function apiMixRows(settings: MixSettings, rounds: VariantRound[]): { row
       "",
       "![requests/s, p99 and Postgres transactions per variant](bench/results/api-mix.svg)",
       "",
-      `| variant | requests/s at saturation, median (min–max) | p50 / p99 / max at ${settings.fixedRate} req/s (ms) | Postgres transactions / 1,000 requests | queries on users / 1,000 requests | Redis commands / request (idle: commands/s) | CPU µs / request: instances / Redis | stale reads: beyond ${BUS_DELAY_BUDGET_MS} ms / all / reads checked (longest, ms) | failed requests |`,
-      "|---|---|---|---|---|---|---|---|---|",
+      `| variant | requests/s at saturation, median (min–max) | p50 / p99 / max at ${settings.fixedRate} req/s (ms) | p99 of reads / of writes (ms) | Postgres transactions / 1,000 requests | queries on users / 1,000 requests | Redis commands / request (idle: commands/s) | CPU µs / request: instances / Redis | stale reads: beyond ${BUS_DELAY_BUDGET_MS} ms / all / reads checked (longest, ms) | failed requests |`,
+      "|---|---|---|---|---|---|---|---|---|---|",
       ...summaries.map(
         (s) =>
-          `| ${s.name} | ${formatNumber(s.saturationRps.median)} (${formatNumber(s.saturationRps.min)}–${formatNumber(s.saturationRps.max)}) | ${formatNumber(s.p50, 1)} / ${formatNumber(s.p99, 1)} / ${formatNumber(s.max, 1)} | ${formatNumber(s.postgresTransactionsPer1000)} | ${formatNumber(s.userQueriesPer1000)} | ${formatNumber(s.redisCommandsPerRequest, 2)} (${formatNumber(s.redisIdlePerSecond, 1)}) | ${formatNumber(s.instancesCpuMicros)} / ${formatNumber(s.redisCpuMicros)} | ${s.staleBeyondBudget} / ${s.staleReads} / ${formatNumber(s.reads)} (${formatNumber(s.maxStaleMs)}) | ${s.failed} |`,
+          `| ${s.name} | ${formatNumber(s.saturationRps.median)} (${formatNumber(s.saturationRps.min)}–${formatNumber(s.saturationRps.max)}) | ${formatNumber(s.p50, 1)} / ${formatNumber(s.p99, 1)} / ${formatNumber(s.max, 1)} | ${formatNumber(s.readP99, 1)} / ${formatNumber(s.writeP99, 1)} | ${formatNumber(s.postgresTransactionsPer1000)} | ${formatNumber(s.userQueriesPer1000)} | ${formatNumber(s.redisCommandsPerRequest, 2)} (${formatNumber(s.redisIdlePerSecond, 1)}) | ${formatNumber(s.instancesCpuMicros)} / ${formatNumber(s.redisCpuMicros)} | ${s.staleBeyondBudget} / ${s.staleReads} / ${formatNumber(s.reads)} (${formatNumber(s.maxStaleMs)}) | ${s.failed} |`,
       ),
     ],
     target:
@@ -220,7 +225,7 @@ export async function apiMix(): Promise<RowReport[]> {
   const settings = benchMixSettings();
   const rounds = await runMix(settings, (round) => {
     console.log(
-      `   ${round.strategy}: ${formatNumber(round.saturationRps)} req/s at saturation, p99 ${formatNumber(round.fixed.p99, 1)} ms at ${settings.fixedRate} req/s, ${round.staleBeyondBudget}/${round.staleReads} stale, stampede ${round.stampede.loads} load(s)`,
+      `   ${round.strategy}: ${formatNumber(round.saturationRps)} req/s at saturation, p99 ${formatNumber(round.fixed.p99, 1)} ms at ${settings.fixedRate} req/s (reads ${formatNumber(round.fixed.readP99, 1)}, writes ${formatNumber(round.fixed.writeP99, 1)}), ${round.staleBeyondBudget}/${round.staleReads} stale, stampede ${round.stampede.loads} load(s)`,
     );
     const perName = Object.entries(round.redisCommandsPerName).sort(([, a], [, b]) => b - a);
     console.log(

@@ -47,6 +47,17 @@ describe("events, stats and metrics", () => {
     expect(snapshot.bus?.connected).toBe(true);
   });
 
+  it("busHealth() is stats().bus without the snapshot, and null without a bus", async () => {
+    const cache = await suite.make();
+    const stats = vi.spyOn(cache, "stats");
+    expect(cache.busHealth()).toMatchObject({ connected: true });
+    expect(stats).not.toHaveBeenCalled();
+    stats.mockRestore();
+    expect(cache.busHealth()).toEqual(cache.stats().bus);
+    const busless = await suite.make({ bus: false });
+    expect(busless.busHealth()).toBeNull();
+  });
+
   it("exposes the numbers through a prom-client registry", async () => {
     const cache = await suite.make();
     const registry = new Registry();

@@ -34,7 +34,7 @@ async function pingRedis(redis: AppRedis | undefined, timeoutMs = 1_000): Promis
 
 /** The invalidation bus as /readyz shows it; null without Redis. */
 function busState(services: Services): { connected: boolean; lastMessageAt: number | null; heartbeatMisses: number } | null {
-  const bus = services.cache.stats().bus;
+  const bus = services.cache.busHealth();
   return bus ? { connected: bus.connected, lastMessageAt: bus.lastMessageAt, heartbeatMisses: bus.heartbeatMisses } : null;
 }
 

