@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [--quick]`: runs every row against the local Redis (and the API
- * for rows 6, 10 and 11), then writes BENCHMARKS.md and bench/results/ratios.svg.
+ * for rows 6, 10, 11 and 15), then writes BENCHMARKS.md and bench/results/ratios.svg.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -14,6 +14,7 @@ import { l1Hit } from "./rows/l1-hit.js";
 import { l2Hits, missPath } from "./rows/l2.js";
 import { l2Cpu } from "./rows/l2-cpu.js";
 import { memoryBound } from "./rows/memory-bound.js";
+import { pathCosts } from "./rows/path-costs.js";
 import { stampede } from "./rows/stampede.js";
 import { taggedHits } from "./rows/tagged-hits.js";
 import { zipfHitRate } from "./rows/zipf-hit-rate.js";
@@ -50,6 +51,7 @@ await step([9], memoryBound);
 await step([10, 11], apiMix);
 await step([12, 13], taggedHits);
 await step([14], l2Cpu);
+await step([15], pathCosts);
 rows.sort((a, b) => a.id - b.id);
 
 const root = fileURLToPath(new URL("../../", import.meta.url));

@@ -1,0 +1,154 @@
+import { randomBytes } from "node:crypto";
+import { migrateDatabase } from "@hoard/api";
+import { OwnRedisServer } from "@hoard/test-servers";
+import { Redis } from "ioredis";
+import { TrpcClient } from "./client.js";
+import { VariantCluster } from "./cluster.js";
+import { redisCommands } from "./counters.js";
+import { clearOutbox, ensureDatabase, seedBenchUsers } from "./database.js";
+import type { Strategy } from "./strategies.js";
+
+/** The kinds of request row 10's workload is made of, each measured alone. */
+export const PATHS = ["hit", "miss", "missing id", "write"] as const;
+export type RequestPath = (typeof PATHS)[number];
+
+/** Ids the hits read over and over, and ids with no user the absent reads do. */
+const HOT_IDS = 30;
+const ABSENT_IDS = 50;
+
+/** What one kind of request cost one variant. */
+export interface PathCost {
+  strategy: Strategy;
+  path: RequestPath;
+  requests: number;
+  /** User + system CPU of the 3 instances together per request, in µs (NaN without /proc). */
+  instancesCpuMicros: number;
+  /** Redis commands per request (INFO commandstats, which counts a script's own commands too). */
+  redisCommands: number;
+}
+
+/** How the per-path measurement runs. */
+export interface PathCostSettings {
+  strategies: readonly Strategy[];
+  /** Users seeded (ids 1..users), as row 10's workload. */
+  users: number;
+  dbLatencyMs: number;
+  instances: number;
+  /** Requests in flight at once. */
+  concurrency: number;
+  /** Requests per path (writes: a quarter of it). */
+  requests: number;
+  database: string;
+  adminUrl: string;
+}
+
+/**
+ * Row 10 mixes hits, first reads, reads of absent ids and writes; this sends each kind alone to a
+ * variant's 3 instances (behind the same entry point) and divides the instances' CPU by the
+ * requests, so the mix's CPU per request can be read as the sum of its parts. Hits read 30 ids
+ * already read once; misses read ids no earlier request touched; absent ids are 50 ids above the
+ * users, read over and over (negative caching answers them where a variant has it); writes update
+ * ids nobody reads, back to the seeded display name (`v0`), so row 10's consistency check is not
+ * disturbed when it runs after. One process each for the instances and the entry point, like row 10.
+ */
+export async function measurePathCosts(settings: PathCostSettings): Promise<PathCost[]> {
+  // Each variant reads and writes ids of its own (2.5 x `requests` of them), all from the upper half of the users.
+  const idsNeeded = settings.strategies.length * settings.requests * 2.5;
+  if (idsNeeded > settings.users / 2)
+    throw new Error(
+      `path costs: ${settings.strategies.length} variants x ${settings.requests} requests need ${idsNeeded * 2} users or more (got ${settings.users})`,
+    );
+  const databaseUrl = `${settings.adminUrl.replace(/\/[^/]*$/, "")}/${settings.database}`;
+  await ensureDatabase(settings.adminUrl, settings.database);
+  await migrateDatabase(databaseUrl);
+  await seedBenchUsers(databaseUrl, settings.users);
+  const server = await OwnRedisServer.start();
+  const redis = new Redis(server.url);
+  const adminToken = randomBytes(24).toString("hex");
+  const costs: PathCost[] = [];
+  // No variant reads an id another one read (or wrote): none finds what another left in Postgres's buffers.
+  let nextFreshId = Math.floor(settings.users / 2);
+  try {
+    for (const strategy of settings.strategies) {
+      await clearOutbox(databaseUrl);
+      await redis.flushall();
+      const variant = await VariantCluster.start(strategy, {
+        databaseUrl,
+        redisUrl: server.url,
+        adminToken,
+        cachePrefix: "bench-paths",
+        dbLatencyMs: settings.dbLatencyMs,
+        instances: settings.instances,
+      });
+      const client = new TrpcClient(variant.entryUrl, adminToken, settings.concurrency);
+      const read = (id: number) => client.query("user.byId", { id });
+      const measure = async (path: RequestPath, count: number, send: (i: number) => Promise<unknown>) => {
+        const cpuBefore = variant.cpuMicros().instances;
+        const redisBefore = await redisCommands(redis);
+        await inParallel(count, settings.concurrency, send);
+        const cpuAfter = variant.cpuMicros().instances;
+        // The INFO that read the counters at the start is counted; the one at the end is not yet.
+        const commands = (await redisCommands(redis)) - redisBefore - 1;
+        costs.push({
+          strategy,
+          path,
+          requests: count,
+          instancesCpuMicros: cpuBefore === undefined || cpuAfter === undefined ? Number.NaN : (cpuAfter - cpuBefore) / count,
+          redisCommands: commands / count,
+        });
+      };
+      try {
+        const fresh = (count: number) => {
+          const first = nextFreshId;
+          nextFreshId += count;
+          return first;
+        };
+        // Compiles every path before anything is measured (the first requests of a new process cost several times more).
+        const warmFrom = fresh(settings.requests);
+        await inParallel(settings.requests, settings.concurrency, (i) => read(warmFrom + i));
+        // Every hot id and every absent id through every instance (round robin: twice as many reads as pairs), so the
+        // measured hits and absent reads find them in each instance's L1 where a variant has one.
+        const everyPair = (ids: number) => 2 * ids * settings.instances;
+        await inParallel(Math.max(everyPair(HOT_IDS), settings.requests), settings.concurrency, (i) => read(1 + (i % HOT_IDS)));
+        await inParallel(Math.max(everyPair(ABSENT_IDS), settings.requests / 4), settings.concurrency, (i) =>
+          read(settings.users + 1 + (i % ABSENT_IDS)),
+        );
+        const warmWrites = fresh(settings.requests / 4);
+        await inParallel(settings.requests / 4, settings.concurrency, (i) => write(client, warmWrites + i));
+
+        await measure("hit", settings.requests, (i) => read(1 + (i % HOT_IDS)));
+        const missFrom = fresh(settings.requests);
+        await measure("miss", settings.requests, (i) => read(missFrom + i));
+        await measure("missing id", settings.requests, (i) => read(settings.users + 1 + (i % ABSENT_IDS)));
+        const writeFrom = fresh(settings.requests / 4);
+        await measure("write", settings.requests / 4, (i) => write(client, writeFrom + i));
+      } finally {
+        client.close();
+        await variant.stop();
+      }
+    }
+    return costs;
+  } finally {
+    redis.disconnect();
+    await server.stop();
+  }
+}
+
+async function write(client: TrpcClient, id: number): Promise<void> {
+  const answer = await client.mutation("user.update", { id, patch: { displayName: "v0" } });
+  if (answer.status !== 200) throw new Error(`user.update ${id} answered ${answer.status}`);
+}
+
+/** Calls `send(0..count-1)`, `concurrency` at a time; a request that is not answered 200 fails the run. */
+async function inParallel(count: number, concurrency: number, send: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const answer = await send(next++);
+        if (answer && typeof answer === "object" && "status" in answer && answer.status !== 200)
+          throw new Error(`a request answered ${String(answer.status)}`);
+      }
+    }),
+  );
+}
