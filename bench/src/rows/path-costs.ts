@@ -1,20 +1,24 @@
 import { measurePathCosts, PATHS, type PathCost, type PathCostSettings } from "../api-mix/path-costs.js";
 import { STRATEGIES, STRATEGY_NAMES, type Strategy } from "../api-mix/strategies.js";
-import { scale } from "../fixtures.js";
+import { QUICK, scale } from "../fixtures.js";
 import { formatNumber } from "../harness.js";
 import type { RowReport } from "../report.js";
 import { benchMixSettings } from "./api-mix.js";
 
-/** Row 15's settings: row 10's users, database, latency, instances and variants; 16 requests in flight. */
+/**
+ * Row 15's settings: row 10's users, database, latency, instances and variants, 16 requests in flight;
+ * `--quick` measures only the two the result compares (unless BENCH_MIX_STRATEGIES names others), so it stays quick.
+ */
 export function pathCostSettings(): PathCostSettings {
   const mix = benchMixSettings();
+  const compared = mix.strategies.filter((strategy) => strategy === "recipe" || strategy === "hoard");
   return {
-    strategies: mix.strategies,
+    strategies: QUICK && !process.env.BENCH_MIX_STRATEGIES && compared.length > 0 ? compared : mix.strategies,
     users: mix.shape.users,
     dbLatencyMs: mix.dbLatencyMs,
     instances: mix.instances,
     concurrency: 16,
-    requests: scale(4_000, 1_000),
+    requests: scale(2_500, 500),
     database: mix.database,
     adminUrl: mix.adminUrl,
   };
