@@ -1,11 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { DEFAULT_SHAPE, type MixSettings, runMix, type VariantRound } from "../src/api-mix/run-mix.js";
 import { STRATEGIES } from "../src/api-mix/strategies.js";
 import { apiMixRows } from "../src/rows/api-mix.js";
+import { dropDatabase, requireBuiltApi } from "./support.js";
 
 // Rows 10 and 11 in a tiny configuration (a few hundred requests per variant): proves the harness
 // starts every variant, drives it and counts what it should. The figures are pnpm bench's job.
@@ -29,17 +27,9 @@ const settings: MixSettings = {
 
 let rounds: VariantRound[] = [];
 
-afterAll(async () => {
-  const admin = new pg.Client({ connectionString: settings.adminUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${settings.database} WITH (FORCE)`);
-  await admin.end();
-});
+afterAll(() => dropDatabase(settings.adminUrl, settings.database));
 
-beforeAll(() => {
-  const dist = fileURLToPath(new URL("../../apps/api/dist/index.js", import.meta.url));
-  if (!existsSync(dist)) throw new Error("apps/api is not built: run `pnpm build` first (the benchmark runs the built API)");
-});
+beforeAll(requireBuiltApi);
 
 it("runs the four variants, each on 3 instances behind the entry point, and counts their database and Redis work", async () => {
   rounds = await runMix(settings);

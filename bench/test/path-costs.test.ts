@@ -1,10 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { measurePathCosts, PATHS, type PathCostSettings } from "../src/api-mix/path-costs.js";
 import { pathCostRow } from "../src/rows/path-costs.js";
+import { dropDatabase, requireBuiltApi } from "./support.js";
 
 // Row 15 in a tiny configuration: proves each path reaches what it says it measures (the Redis
 // commands per request tell a hit from a miss from a write). The figures are pnpm bench's job.
@@ -20,17 +18,9 @@ const settings: PathCostSettings = {
   adminUrl: process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
 };
 
-beforeAll(() => {
-  const dist = fileURLToPath(new URL("../../apps/api/dist/index.js", import.meta.url));
-  if (!existsSync(dist)) throw new Error("apps/api is not built: run `pnpm build` first (the benchmark runs the built API)");
-});
+beforeAll(requireBuiltApi);
 
-afterAll(async () => {
-  const admin = new pg.Client({ connectionString: settings.adminUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${settings.database} WITH (FORCE)`);
-  await admin.end();
-});
+afterAll(() => dropDatabase(settings.adminUrl, settings.database));
 
 it("measures each path alone: the recipe's hit is one GET, its miss a GET and a SETEX; Hoard's hits and absent ids stay in L1", async () => {
   const costs = await measurePathCosts(settings);

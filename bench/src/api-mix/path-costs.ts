@@ -81,8 +81,8 @@ export async function measurePathCosts(settings: PathCostSettings): Promise<Path
         instances: settings.instances,
       });
       const client = new TrpcClient(variant.entryUrl, adminToken, settings.concurrency);
-      const read = (id: number) => client.query("user.byId", { id });
-      const measure = async (path: RequestPath, count: number, send: (i: number) => Promise<unknown>) => {
+      const read = (id: number) => readOne(client, id);
+      const measure = async (path: RequestPath, count: number, send: (i: number) => Promise<void>) => {
         const cpuBefore = variant.cpuMicros().instances;
         const redisBefore = await redisCommands(redis);
         await inParallel(count, settings.concurrency, send);
@@ -134,20 +134,23 @@ export async function measurePathCosts(settings: PathCostSettings): Promise<Path
   }
 }
 
+async function readOne(client: TrpcClient, id: number): Promise<void> {
+  const answer = await client.query("user.byId", { id });
+  if (answer.status !== 200) throw new Error(`user.byId ${id} answered ${answer.status}`);
+}
+
 async function write(client: TrpcClient, id: number): Promise<void> {
   const answer = await client.mutation("user.update", { id, patch: { displayName: "v0" } });
   if (answer.status !== 200) throw new Error(`user.update ${id} answered ${answer.status}`);
 }
 
-/** Calls `send(0..count-1)`, `concurrency` at a time; a request that is not answered 200 fails the run. */
-async function inParallel(count: number, concurrency: number, send: (i: number) => Promise<unknown>): Promise<void> {
+/** Calls `send(0..count-1)`, `concurrency` at a time (each send throws on an answer other than 200). */
+async function inParallel(count: number, concurrency: number, send: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < count) {
-        const answer = await send(next++);
-        if (answer && typeof answer === "object" && "status" in answer && answer.status !== 200)
-          throw new Error(`a request answered ${String(answer.status)}`);
+        await send(next++);
       }
     }),
   );
