@@ -1,10 +1,10 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { freePortRun } from "@hoard/test-servers";
 import { expect, test } from "@playwright/test";
 import { E2E } from "./support/env.js";
 
@@ -18,14 +18,6 @@ const REPO = fileURLToPath(new URL("..", import.meta.url));
 const PNPM = ["-y", "pnpm@12.4.2"];
 const run = promisify(execFile);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 test("a fresh clone's pnpm dev serves the real admin UI on a 3-instance cluster", async ({ page }) => {
   test.setTimeout(420_000);
   const folder = await mkdtemp(join(tmpdir(), "hoard-fresh-clone-"));
@@ -38,7 +30,7 @@ test("a fresh clone's pnpm dev serves the real admin UI on a 3-instance cluster"
     await run("npx", [...PNPM, "install", "--frozen-lockfile", "--prefer-offline"], { cwd: clone, timeout: 240_000, maxBuffer: 16 << 20 });
     const installSeconds = (Date.now() - installStarted) / 1000;
 
-    const port = await freePort();
+    const port = await freePortRun(4); // the entry point and its 3 instances
     const devStarted = Date.now();
     // Its own process group, so the SIGINT below reaches every process the way a terminal's Ctrl-C does.
     dev = spawn("npx", [...PNPM, "dev"], {

@@ -4,9 +4,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePortRun } from "@hoard/test-servers";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { readPostmaster } from "../src/db/postmaster.js";
-import { freePort } from "../src/dev/ports.js";
 import { until } from "./support/poll.js";
 import { dropPrefix, uniquePrefix } from "./support/redis.js";
 
@@ -40,7 +40,7 @@ afterAll(async () => {
 
 it("a busy port is said in one line, before anything starts", async () => {
   const holder = createServer();
-  const port = await freePort();
+  const port = await freePortRun(1);
   await new Promise<void>((resolve) => holder.listen(port, resolve));
   try {
     const dev = runDev(port);
@@ -55,7 +55,7 @@ it("a busy port is said in one line, before anything starts", async () => {
 });
 
 it("serves the admin UI from Vite, keeps one admin token across restarts, and Ctrl-C stops everything with exit 0", async () => {
-  const port = await freePort();
+  const port = await freePortRun(3); // the entry point and its 2 instances
   const tokens: string[] = [];
   for (let run = 0; run < 2; run++) {
     const dev = runDev(port);
