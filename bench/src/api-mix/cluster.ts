@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import getPort from "get-port";
+import { freePort } from "@hoard/test-servers";
 import { compiledScript, forkCompiled, waitForHttp } from "../fixtures.js";
 import { processCpuMicros } from "../process-cpu.js";
 import type { Strategy } from "./strategies.js";
@@ -48,7 +48,7 @@ export class VariantCluster {
     const children: ChildProcess[] = [];
     try {
       const ports: number[] = [];
-      for (let i = 0; i < settings.instances; i++) ports.push(await getPort());
+      for (let i = 0; i < settings.instances; i++) ports.push(await freePort(undefined, ports));
       for (const port of ports) {
         // No `source` condition: the instance runs the API from apps/api/dist, as `pnpm start` does.
         const child = spawn(process.execPath, [...profileArgs(strategy, port), instanceScript], {
@@ -73,7 +73,7 @@ export class VariantCluster {
       }
       const instanceUrls = ports.map((port) => `http://127.0.0.1:${port}`);
       // The entry point starts beside the instances (it only needs their addresses); requests go through it once all are ready.
-      const entry = forkCompiled("api-mix/entry-point", [String(await getPort()), ...instanceUrls]);
+      const entry = forkCompiled("api-mix/entry-point", [String(await freePort(undefined, ports)), ...instanceUrls]);
       children.push(entry);
       const listening = new Promise<{ url: string }>((resolve, reject) => {
         entry.once("message", (message) => resolve(message as { url: string }));

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import getPort from "get-port";
 import { Cluster, Redis } from "ioredis";
 import { pollUntil } from "./poll.js";
+import { freePort } from "./ports.js";
 
 const run = promisify(execFile);
 
@@ -31,8 +31,9 @@ export class RedisClusterServers {
     const servers = new RedisClusterServers([]);
     try {
       for (let i = 0; i < masters; i++) {
-        const port = await getPort();
-        const busPort = await getPort({ exclude: [port] });
+        const taken = servers.nodes.flatMap((node) => [node.port, node.busPort]);
+        const port = await freePort(undefined, taken);
+        const busPort = await freePort(undefined, [...taken, port]);
         servers.nodes.push({ port, busPort, child: servers.spawnNode(port, busPort) });
       }
       await Promise.all(servers.nodes.map((node) => pollUntil(`redis-server on ${node.port}`, () => servers.pings(node), 10_000)));

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import getPort from "get-port";
 import { Redis } from "ioredis";
+import { freePort } from "./ports.js";
 
 /**
  * A redis-server of the test's own, on a free port, that the test may stop,
@@ -15,10 +15,20 @@ export class OwnRedisServer {
 
   private constructor(readonly port: number) {}
 
+  /** Starts one on a free port (see `freePort`); on a port that turns out taken, again on another (5 tries). */
   static async start(): Promise<OwnRedisServer> {
-    const server = new OwnRedisServer(await getPort());
-    await server.startProcess();
-    return server;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const server = new OwnRedisServer(await freePort());
+      try {
+        await server.startProcess();
+        return server;
+      } catch (error) {
+        lastError = error;
+        await server.dispose();
+      }
+    }
+    throw lastError;
   }
 
   get url(): string {
@@ -29,6 +39,10 @@ export class OwnRedisServer {
     return this.process?.pid;
   }
 
+  /**
+   * Spawns redis-server and waits until it answers. Fails at once when the process exits (its port was taken),
+   * and when what answers on the port is another process's server.
+   */
   private async startProcess(): Promise<void> {
     const child = spawn(
       "redis-server",
@@ -38,18 +52,25 @@ export class OwnRedisServer {
     this.process = child;
     const deadline = Date.now() + 5_000;
     for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`redis-server on port ${this.port} exited at start (${child.exitCode ?? child.signalCode}): is the port taken?`);
       const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
       probe.on("error", () => {});
+      let answeringPid: number | undefined;
       try {
         await probe.connect();
-        await probe.ping();
-        probe.disconnect();
-        return;
+        answeringPid = Number(/process_id:(\d+)/.exec(await probe.info("server"))?.[1]);
       } catch {
-        probe.disconnect();
         if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start`);
         await new Promise((resolve) => setTimeout(resolve, 20));
+        continue;
+      } finally {
+        probe.disconnect();
       }
+      if (answeringPid === child.pid) return;
+      throw new Error(
+        `port ${this.port} is answered by another redis-server (pid ${answeringPid}), not the one started here (pid ${child.pid})`,
+      );
     }
   }
 

@@ -1,8 +1,7 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { FaultProxy, OwnRedisServer } from "@hoard/test-servers";
-import getPort from "get-port";
+import { FaultProxy, freePort, OwnRedisServer } from "@hoard/test-servers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import type { RunningApi } from "../../src/start.js";
@@ -87,7 +86,7 @@ describe("point 10: docker-compose", () => {
 describe("point 11: the admin token", () => {
   it("outside development, no ADMIN_TOKEN refuses to start with a clear message and prints no token", async () => {
     const { code, output } = await runServer({
-      PORT: String(await getPort()),
+      PORT: String(await freePort()),
       HOST: "127.0.0.1",
       DATABASE_URL: database.url,
       REDIS_URL,
@@ -123,7 +122,7 @@ describe("point 11: the admin token", () => {
   });
 
   it("in development the login URL is printed as before", async () => {
-    const port = await getPort();
+    const port = await freePort();
     const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", "src/server.ts"], {
       cwd: PACKAGE_ROOT,
       env: {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import getPort from "get-port";
+import { freePort } from "@hoard/test-servers";
 import { ADMIN_TOKEN } from "./client.js";
 import { until } from "./poll.js";
 import { REDIS_URL } from "./redis.js";
@@ -20,7 +20,7 @@ export interface ApiProcess {
  * build) with its own PORT on the given database and cache prefix.
  */
 export async function spawnApi(options: { databaseUrl: string; prefix: string; env?: Record<string, string> }): Promise<ApiProcess> {
-  const port = await getPort();
+  const port = await freePort();
   const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", "src/server.ts"], {
     cwd: PACKAGE_ROOT,
     env: {
