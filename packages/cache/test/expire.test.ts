@@ -21,13 +21,13 @@ describe("expire (stale-while-revalidate on demand)", () => {
     const cache = await suite.make();
     const items = cache.namespace<string>("item");
     let row = "v1";
-    const loader = slow(200, () => row);
+    const loader = slow(1_000, () => row);
     expect(await items.getOrSet("k", loader)).toBe("v1");
     row = "v2";
     expect(await items.expire("k")).toBe(true);
     const started = performance.now();
     const first = await items.getOrSetDetailed("k", loader);
-    expect(performance.now() - started).toBeLessThan(150); // not the 200 ms load
+    expect(performance.now() - started).toBeLessThan(500); // not the 1 s load (half of it is room for a busy machine)
     expect(first).toMatchObject({ value: "v1", source: "stale" });
     expect((await items.getOrSetDetailed("k", loader)).value).toBe("v1"); // still stale, no second load
     await waitUntil(async () => (await items.get("k")) === "v2", 3_000, "the background refresh");
