@@ -51,7 +51,9 @@ describe("tags and expire across processes", () => {
     await a.call("expire", { key: "e1" });
     for (const worker of [b, c]) await waitUntil(async () => (await worker.call<string[]>("l1Keys")).length === 0, 1_000, "L1 drop");
     const started = performance.now();
-    const reads = await Promise.all([b, c, b, c].map((worker) => worker.call<Read>("readTagged", { key: "e1", tags: [], loaderMs: 1_500 })));
+    const reads = await Promise.all(
+      [b, c, b, c].map((worker) => worker.call<Read>("readTagged", { key: "e1", tags: [], loaderMs: 1_500 })),
+    );
     expect(performance.now() - started).toBeLessThan(750); // nobody waited for the 1.5 s load
     expect(reads.map((read) => read.row)).toEqual(["v1", "v1", "v1", "v1"]);
     // Two concurrent reads in one process share one flight ("coalesced"); none waited for a load.
