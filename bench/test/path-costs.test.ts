@@ -28,6 +28,7 @@ it("measures each path alone: the recipe's hit is one GET, its miss a GET and a 
     ...PATHS.map((path) => `recipe ${path}`),
     ...PATHS.map((path) => `hoard ${path}`),
   ]);
+  console.log(costs.map((cost) => `${cost.strategy} ${cost.path}: ${cost.redisCommands.toFixed(2)} Redis commands per request`).join("\n"));
   const of = (strategy: string, path: string) => costs.find((cost) => cost.strategy === strategy && cost.path === path);
   // Heartbeats add a few commands a second to every phase: a margin above the exact count, never below it.
   const near = (value: number | undefined, exact: number) => {
