@@ -13,6 +13,7 @@ const settings: PathCostSettings = {
   instances: 3,
   concurrency: 4,
   requests: 80,
+  rounds: 1,
   // A database of this run's own, dropped at the end.
   database: `hoard_bench_paths_test_${randomBytes(4).toString("hex")}`,
   adminUrl: process.env.BENCH_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
@@ -52,4 +53,23 @@ it("measures each path alone: the recipe's hit is one GET, its miss a GET and a 
 
 it("refuses a run that would read ids beyond the users it seeds", async () => {
   await expect(measurePathCosts({ ...settings, users: 100, requests: 80 })).rejects.toThrow(/need 800 users or more \(got 100\)/);
+});
+
+it("takes each variant's median over the rounds, and the ratios of the medians", () => {
+  const costs = ["recipe", "hoard"].flatMap((strategy) =>
+    PATHS.flatMap((path) =>
+      [0, 1, 2].map((round) => ({
+        strategy: strategy as "recipe" | "hoard",
+        path,
+        round,
+        requests: 80,
+        // recipe: 100, 300, 200 µs (median 200); hoard: 50, 900, 100 (median 100), whatever the path.
+        instancesCpuMicros: strategy === "recipe" ? ([100, 300, 200][round] as number) : ([50, 900, 100][round] as number),
+        redisCommands: round,
+      })),
+    ),
+  );
+  const row = pathCostRow({ ...settings, rounds: 3 }, costs);
+  expect(row.result).toBe("Hoard / recipe CPU per request: hit 0.50x, miss 0.50x, missing id 0.50x, write 0.50x");
+  expect(row.table.find((line) => line.startsWith("| hit |"))).toBe("| hit | 200 (100–300); 1.00 | 100 (50–900); 1.00 |");
 });

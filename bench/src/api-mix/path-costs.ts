@@ -20,6 +20,8 @@ const ABSENT_IDS = 50;
 export interface PathCost {
   strategy: Strategy;
   path: RequestPath;
+  /** Which round (0-based) it was measured in. */
+  round: number;
   requests: number;
   /** User + system CPU of the 3 instances together per request, in µs (NaN without /proc). */
   instancesCpuMicros: number;
@@ -38,6 +40,8 @@ export interface PathCostSettings {
   concurrency: number;
   /** Requests per path (writes: a quarter of it). */
   requests: number;
+  /** Rounds: each runs every variant once, in an order rotated by one each round. */
+  rounds: number;
   database: string;
   adminUrl: string;
 }
@@ -50,13 +54,14 @@ export interface PathCostSettings {
  * users, read over and over (negative caching answers them where a variant has it); writes update
  * ids nobody reads, back to the seeded display name (`v0`), so row 10's consistency check is not
  * disturbed when it runs after. One process each for the instances and the entry point, like row 10.
+ * Repeated over `rounds`, each running every variant on new instances, in an order rotated by one each round.
  */
 export async function measurePathCosts(settings: PathCostSettings): Promise<PathCost[]> {
-  // Each variant reads and writes ids of its own (2.5 x `requests` of them), all from the upper half of the users.
-  const idsNeeded = settings.strategies.length * settings.requests * 2.5;
+  // Each variant reads and writes ids of its own in each round (2.5 x `requests` of them), all from the upper half of the users.
+  const idsNeeded = settings.rounds * settings.strategies.length * settings.requests * 2.5;
   if (idsNeeded > settings.users / 2)
     throw new Error(
-      `path costs: ${settings.strategies.length} variants x ${settings.requests} requests need ${idsNeeded * 2} users or more (got ${settings.users})`,
+      `path costs: ${settings.rounds} rounds x ${settings.strategies.length} variants x ${settings.requests} requests need ${idsNeeded * 2} users or more (got ${settings.users})`,
     );
   const databaseUrl = `${settings.adminUrl.replace(/\/[^/]*$/, "")}/${settings.database}`;
   await ensureDatabase(settings.adminUrl, settings.database);
@@ -69,7 +74,10 @@ export async function measurePathCosts(settings: PathCostSettings): Promise<Path
   // No variant reads an id another one read (or wrote): none finds what another left in Postgres's buffers.
   let nextFreshId = Math.floor(settings.users / 2);
   try {
-    for (const strategy of settings.strategies) {
+    const runs = Array.from({ length: settings.rounds }, (_, round) =>
+      settings.strategies.map((_, i) => ({ round, strategy: settings.strategies[(i + round) % settings.strategies.length] as Strategy })),
+    ).flat();
+    for (const { round, strategy } of runs) {
       await clearOutbox(databaseUrl);
       await redis.flushall();
       const variant = await VariantCluster.start(strategy, {
@@ -92,6 +100,7 @@ export async function measurePathCosts(settings: PathCostSettings): Promise<Path
         costs.push({
           strategy,
           path,
+          round,
           requests: count,
           instancesCpuMicros: cpuBefore === undefined || cpuAfter === undefined ? Number.NaN : (cpuAfter - cpuBefore) / count,
           redisCommands: commands / count,
