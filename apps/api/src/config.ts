@@ -41,6 +41,7 @@ const envSchema = z.object({
     .refine((nodes) => nodes === undefined || nodes.every((node) => /^[^\s:/]+:\d{1,5}$/.test(node)), {
       message: "expected host:port,host:port,... (seed nodes of a Redis Cluster)",
     }),
+  REDIS_REPLICA_ACKS: z.coerce.number().int().min(0).max(16).default(0),
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   ADMIN_TOKEN: optionalToken,
   METRICS_TOKEN: optionalToken,
@@ -86,6 +87,11 @@ export interface Config {
   redisUrl: string | undefined;
   /** Seed nodes (`host:port`) of a Redis Cluster; set, the cache uses an ioredis Cluster instead of `redisUrl`. */
   redisClusterNodes: string[] | undefined;
+  /**
+   * Replicas that must confirm each cache delete (the cache's `replicaAcks`): set it to 1 on a Redis with replicas,
+   * so a failover cannot bring back a value a write removed. @default 0
+   */
+  redisReplicaAcks: number;
   /** Where the Redis probe looks when `REDIS_URL` is unset. @default "redis://127.0.0.1:6379" */
   embeddedRedisProbeUrl: string;
   /** `development` (set by `pnpm dev` and `pnpm cluster`) allows a generated admin token; anything else requires ADMIN_TOKEN. @default "production" */
@@ -187,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     redisClusterNodes: e.REDIS_CLUSTER_NODES,
+    redisReplicaAcks: e.REDIS_REPLICA_ACKS,
     embeddedRedisProbeUrl: "redis://127.0.0.1:6379",
     nodeEnv: e.NODE_ENV,
     adminToken: e.ADMIN_TOKEN,

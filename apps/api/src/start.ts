@@ -101,7 +101,12 @@ export async function startApi(config: Config, options: StartOptions = {}): Prom
 
     const redis = await chooseRedis(config.redisUrl, config.embeddedRedisProbeUrl, log, config.redisClusterNodes);
     if (redis.warning) warnings.push(redis.warning);
-    const cache = createCache({ prefix: config.cachePrefix, redis: redis.target, logger: log.child({ component: "cache" }) });
+    const cache = createCache({
+      prefix: config.cachePrefix,
+      redis: redis.target,
+      replicaAcks: config.redisReplicaAcks,
+      logger: log.child({ component: "cache" }),
+    });
     cleanups.push(() => cache.close());
     const appRedis = connectAppRedis(redis);
     if (appRedis) {

@@ -236,6 +236,7 @@ export class Cache {
       (ms) => this.#redisLatency.record("redis", ms),
     );
     l2.onLockInDoubt = (lockKey, token) => this.#pending.addRelease(lockKey, token);
+    l2.replicaAcks = { count: options.replicaAcks ?? 0, timeoutMs: options.replicaAckTimeoutMs ?? 100 };
     if (watchdog) l2.startWatchdog(options.commandTimeoutMs ?? 250);
     if (owned && (options.batchReads ?? true)) l2.batchReads();
     if (options.bus === false) return { redis: client, owned, l2 };

@@ -110,6 +110,17 @@ export interface CacheOptions {
    */
   commandTimeoutMs?: number;
   /**
+   * Replicas that must confirm each delete (`WAIT`) before it counts as done, for a Redis with replicas (a
+   * cluster made with `--cluster-replicas`, a primary with replicas). Redis replicates asynchronously: after a
+   * failover to a replica that had not received a delete, L2 serves the value the delete removed. With n > 0 a
+   * delete that n replicas did not confirm within `replicaAckTimeoutMs` is kept pending, as one that could not
+   * reach Redis: reads of its key skip L2 and it is sent again. Keep 0 without replicas: WAIT would wait out its
+   * timeout on every delete. @default 0
+   */
+  replicaAcks?: number;
+  /** How long a delete waits for `replicaAcks` confirmations, in ms; keep it under `commandTimeoutMs`. @default 100 */
+  replicaAckTimeoutMs?: number;
+  /**
    * Batch concurrent reads: on a single Redis, the GETs issued in one turn of
    * the event loop go out as one MGET (a lone read is still a plain GET, with
    * no added delay); on a cluster, ioredis auto-pipelining. @default true
@@ -255,6 +266,8 @@ const cacheOptionsSchema = z.strictObject({
     ])
     .optional(),
   commandTimeoutMs: positiveMs.optional(),
+  replicaAcks: z.number().int().min(0).max(16).optional(),
+  replicaAckTimeoutMs: positiveMs.optional(),
   batchReads: z.boolean().optional(),
   breakerThreshold: positiveMs.optional(),
   breakerCoolDownMs: positiveMs.optional(),

@@ -72,7 +72,8 @@ export class System {
     const links = this.links[i] as InstanceLinks;
     const redis: Record<string, string> = links.redis
       ? { REDIS_URL: `redis://${BRIDGE_ADDRESS}:${links.redis.port}` }
-      : { REDIS_CLUSTER_NODES: (this.cluster as RedisClusterHosts).addresses.join(",") };
+      : // Every master has a replica: deletes wait for it, so a failover cannot bring back a deleted value.
+        { REDIS_CLUSTER_NODES: (this.cluster as RedisClusterHosts).addresses.join(","), REDIS_REPLICA_ACKS: "1" };
     return {
       DATABASE_URL: `postgres://postgres@${BRIDGE_ADDRESS}:${links.postgres.port}/postgres`,
       ...redis,

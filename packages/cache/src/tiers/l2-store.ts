@@ -50,6 +50,9 @@ export class L2Store {
    */
   onLockInDoubt: (lockKey: string, token: string) => void = () => {};
 
+  /** Replicas that must confirm a delete (`CacheOptions.replicaAcks`), and how long to wait for them. */
+  replicaAcks = { count: 0, timeoutMs: 100 };
+
   get isCluster(): boolean {
     return this.client.isCluster === true;
   }
@@ -284,11 +287,28 @@ export class L2Store {
     pxMs: number,
     bus: BusMessageFactory,
   ): Promise<true | Unavailable> {
-    const reply = await this.run(payload ? "set" : "delete", () => {
+    const reply = await this.run(payload ? "set" : "delete", async () => {
       const { channel, message } = bus();
-      return this.client.hoardWrite(keys.value, keys.lease, payload ?? "", Math.max(1, Math.ceil(pxMs)), channel, message);
+      const written = await this.client.hoardWrite(keys.value, keys.lease, payload ?? "", Math.max(1, Math.ceil(pxMs)), channel, message);
+      if (!payload) await this.confirmedByReplicas(keys.value);
+      return written;
     });
     return reply === UNAVAILABLE ? UNAVAILABLE : true;
+  }
+
+  /**
+   * With `replicaAcks`, waits until that many replicas have what this connection wrote (`WAIT`, sent in a
+   * pipeline with a read of `key`, so that on a cluster it reaches the key's master over the connection the
+   * write went out on). Throws when fewer confirm: the caller's delete then counts as not done, and is replayed.
+   */
+  private async confirmedByReplicas(key: string): Promise<void> {
+    const { count, timeoutMs } = this.replicaAcks;
+    if (count === 0) return;
+    const replies = await this.client.pipeline().exists(key).wait(count, timeoutMs).exec();
+    const [error, acked] = replies?.[1] ?? [new Error("no reply")];
+    if (error) throw error;
+    // A ReplyError: Redis answered, so the breaker stays closed; the delete is kept pending and sent again.
+    if (Number(acked) < count) throw new ReplyError(`${acked} of ${count} replicas confirmed the delete within ${timeoutMs} ms`);
   }
 
   /**
@@ -303,9 +323,9 @@ export class L2Store {
     fenceTtlMs: number,
     bus: BusMessageFactory,
   ): Promise<{ written: boolean; fenceVersion: number } | Unavailable> {
-    const reply = await this.run(payload ? "versioned set" : "versioned delete", () => {
+    const reply = await this.run(payload ? "versioned set" : "versioned delete", async () => {
       const { channel, message } = bus();
-      return this.client.hoardVersionedWrite(
+      const written = await this.client.hoardVersionedWrite(
         keys.value,
         keys.lease,
         keys.fence,
@@ -316,6 +336,8 @@ export class L2Store {
         channel,
         message,
       );
+      if (!payload) await this.confirmedByReplicas(keys.value);
+      return written;
     });
     return reply === UNAVAILABLE ? UNAVAILABLE : { written: Number(reply[0]) === 1, fenceVersion: Number(reply[1]) };
   }
