@@ -39,7 +39,9 @@ it("runs the four variants, each on 3 instances behind the entry point, and coun
     expect(round.failed, round.strategy).toBe(0);
     expect(round.requests, round.strategy).toBeGreaterThan(60);
     expect(round.saturationRps, round.strategy).toBeGreaterThan(0);
-    expect(round.fixed.answered, round.strategy).toBe(Math.round(settings.fixedRate * settings.fixedSeconds));
+    expect(round.fixed.answered, round.strategy).toBe(Math.round(round.fixedRate * settings.fixedSeconds));
+    expect(round.fixedRate, round.strategy).toBe(settings.fixedRate);
+    expect(round.fixedRateCalibrated, round.strategy).toBe(false);
     expect(round.fixed.p99, round.strategy).toBeGreaterThanOrEqual(round.fixed.p50);
     // The split by kind covers the same requests: each p99 is one of theirs, so never above the phase's max.
     expect(round.fixed.readP99, round.strategy).toBeGreaterThan(0);
@@ -57,6 +59,14 @@ it("runs the four variants, each on 3 instances behind the entry point, and coun
   // Without a cache every request is one query on users (each read a load, each write an update).
   expect(of("none").userQueriesPer1000).toBeCloseTo(1_000, -1);
   expect(of("none").stampede.loads).toBe(settings.stampedeClients);
+  // The floor is what a perfect cache would load: without a cache every read is above it; a cache
+  // goes below it only by serving a read it should have loaded (a stale one), never by more.
+  expect(of("none").floorQueriesPer1000).toBeLessThan(of("none").userQueriesPer1000);
+  for (const round of rounds) {
+    expect(round.floorQueriesPer1000, round.strategy).toBeGreaterThan(0);
+    const staleAllowance = (round.staleReads * 1_000) / round.requests;
+    expect(round.userQueriesPer1000 + staleAllowance + 1e-9, round.strategy).toBeGreaterThanOrEqual(round.floorQueriesPer1000);
+  }
   // Caches answer some reads without Postgres, and send commands to the benchmark's own Redis.
   for (const strategy of ["recipe", "bentocache", "hoard"]) {
     expect(of(strategy).userQueriesPer1000, strategy).toBeLessThan(of("none").userQueriesPer1000);
@@ -71,6 +81,25 @@ it("runs the four variants, each on 3 instances behind the entry point, and coun
   }
   // Pub/sub locks and leases are Hoard's: at most one load per instance even on a loaded machine.
   expect(of("hoard").stampede.loads).toBeLessThanOrEqual(settings.instances);
+});
+
+it("without a fixed rate, measures each variant's saturation first and offers a share of the slowest one's to every round", async () => {
+  const { fixedRate: _unset, ...rest } = settings;
+  const calibrated: MixSettings = { ...rest, strategies: ["none", "recipe"], fixedShareOfSaturation: 0.25, fixedSeconds: 1 };
+  const seen = new Map<string, number>();
+  const runs = await runMix(calibrated, undefined, (strategy, rps) => seen.set(strategy, rps));
+  expect([...seen.keys()].sort()).toEqual(["none", "recipe"]);
+  const slowest = Math.min(...seen.values());
+  expect(slowest).toBeGreaterThan(0);
+  for (const round of runs) {
+    expect(round.fixedRateCalibrated, round.strategy).toBe(true);
+    expect(round.fixedRate, round.strategy).toBe(Math.max(1, Math.round(slowest * 0.25)));
+    // Every request of the open loop was sent and answered at that rate.
+    expect(round.fixed.answered, round.strategy).toBe(Math.round(round.fixedRate * calibrated.fixedSeconds));
+  }
+  const { rows } = apiMixRows(calibrated, runs);
+  expect(rows[0]?.table[0]).toContain(`${runs[0]?.fixedRate} requests/s offered`);
+  expect(rows[0]?.table[0]).toContain("25 % of the slowest variant's requests/s at saturation in a calibration pass");
 });
 
 it("renders rows 10 and 11 and the chart from the rounds", () => {

@@ -10,6 +10,7 @@ import { type ClusterSettings, VariantCluster } from "./cluster.js";
 import { postgresTransactions, redisCommands, redisCommandsByName, settlePostgresStats } from "./counters.js";
 import { clearOutbox, ensureDatabase, seedBenchUsers } from "./database.js";
 import { MixedLoad, type PhaseResult, VersionClock } from "./load.js";
+import { necessaryLoads } from "./load-floor.js";
 import { countStale } from "./stale.js";
 import type { Strategy } from "./strategies.js";
 import { DEFAULT_SHAPE, Workload, type WorkloadShape } from "./workload.js";
@@ -29,8 +30,15 @@ export interface MixSettings {
   /** Clients that ask for the hottest id at once in the cold-start stampede. */
   stampedeClients: number;
   warmupSeconds: number;
-  /** The fixed offered load, requests/s (open loop), and how long it lasts. */
-  fixedRate: number;
+  /**
+   * The fixed offered load, requests/s (open loop). Unset, it is measured first: `fixedShareOfSaturation` of the
+   * slowest variant's requests/s at saturation in a calibration pass (see {@link calibrateFixedRate}), so the load
+   * stays below every variant's saturation on whatever machine runs it.
+   */
+  fixedRate?: number;
+  /** The share of the slowest variant's saturation the fixed load offers when `fixedRate` is unset. @default 0.5 */
+  fixedShareOfSaturation?: number;
+  /** How long the fixed load lasts, in s. */
   fixedSeconds: number;
   saturationSeconds: number;
   /** The Postgres database the users are seeded in (created when missing, kept for the next run). */
@@ -47,6 +55,10 @@ export interface MixSettings {
 export interface VariantRound {
   strategy: Strategy;
   saturationRps: number;
+  /** The fixed offered load this round ran at, requests/s. */
+  fixedRate: number;
+  /** Whether that rate came from the calibration pass (`MixSettings.fixedRate` unset). */
+  fixedRateCalibrated: boolean;
   /** Latency at the fixed load, in ms: all requests, and the p99 of reads and of writes alone. */
   fixed: { p50: number; p99: number; max: number; readP99: number; writeP99: number; answered: number; failed: number };
   /** Requests of the fixed-load and saturation phases together (the span the counters below cover). */
@@ -56,6 +68,11 @@ export interface VariantRound {
   postgresTransactionsPer1000: number;
   /** Queries on `users` (the API's hoard_db_queries_total) per 1,000 requests. */
   userQueriesPer1000: number;
+  /**
+   * The fewest queries on `users` any cache could have made over the same span, per 1,000 requests: the writes,
+   * and the reads it has to load ({@link necessaryLoads}: first reads of an id since the round began or since its last write).
+   */
+  floorQueriesPer1000: number;
   redisCommandsPerRequest: number;
   /** The same by command name (INFO commandstats: `get`, `evalsha`, `publish`...), only those sent in the span. */
   redisCommandsPerName: Record<string, number>;
@@ -96,20 +113,66 @@ async function warmCode(load: MixedLoad, shape: WorkloadShape, clients: number, 
   );
 }
 
-async function runVariant(
+/** The settings a round runs with: the fixed rate known. */
+type RoundSettings = MixSettings & { fixedRate: number; fixedRateCalibrated: boolean };
+
+/** A variant's instances on an emptied Redis and outbox, with a client for its entry point; stopped after `use`. */
+async function withVariant<R>(
   strategy: Strategy,
   settings: MixSettings,
+  cluster: ClusterSettings,
+  redis: Redis,
+  use: (variant: VariantCluster, client: TrpcClient) => Promise<R>,
+): Promise<R> {
+  await clearOutbox(cluster.databaseUrl);
+  await redis.flushall();
+  const variant = await VariantCluster.start(strategy, cluster);
+  const client = new TrpcClient(variant.entryUrl, cluster.adminToken, Math.max(settings.concurrency, settings.stampedeClients));
+  try {
+    return await use(variant, client);
+  } finally {
+    client.close();
+    await variant.stop();
+  }
+}
+
+/**
+ * The calibration pass: each variant once, as a round starts it (new instances, emptied Redis, code warmed, the
+ * warm-up), then `saturationSeconds` of the closed loop. Resolves `share` of the slowest one's requests/s.
+ */
+export async function calibrateFixedRate(
+  settings: MixSettings,
+  cluster: ClusterSettings,
+  redis: Redis,
+  clock: VersionClock,
+  share: number,
+  onVariant?: (strategy: Strategy, saturationRps: number) => void,
+): Promise<number> {
+  let slowest = Number.POSITIVE_INFINITY;
+  for (const strategy of settings.strategies) {
+    const rps = await withVariant(strategy, settings, cluster, redis, async (_variant, client) => {
+      const load = new MixedLoad(client, new Workload(settings.shape, settings.seed), new History(), clock);
+      await warmCode(load, settings.shape, settings.stampedeClients, 3);
+      await load.closedLoop(settings.concurrency, settings.warmupSeconds);
+      const saturation = await load.closedLoop(settings.concurrency, settings.saturationSeconds);
+      return saturation.ok / saturation.seconds;
+    });
+    onVariant?.(strategy, rps);
+    slowest = Math.min(slowest, rps);
+  }
+  return Math.max(1, Math.round(slowest * share));
+}
+
+async function runVariant(
+  strategy: Strategy,
+  settings: RoundSettings,
   cluster: ClusterSettings,
   redis: Redis,
   redisPid: number | undefined,
   admin: pg.Client,
   clock: VersionClock,
 ) {
-  await clearOutbox(cluster.databaseUrl);
-  await redis.flushall();
-  const variant = await VariantCluster.start(strategy, cluster);
-  const client = new TrpcClient(variant.entryUrl, cluster.adminToken, Math.max(settings.concurrency, settings.stampedeClients));
-  try {
+  return withVariant(strategy, settings, cluster, redis, async (variant, client) => {
     const history = new History();
     const workload = new Workload(settings.shape, settings.seed);
     const load = new MixedLoad(client, workload, history, clock);
@@ -166,17 +229,22 @@ async function runVariant(
     }
     const queries = [...(await variant.databaseQueries()).values()].reduce((a, b) => a + b, 0) - counters0.queries;
     const stale = countStale(history, from);
+    const writesSent =
+      history.writes.filter((write) => write.startAt >= from).length + history.failedWrites.filter((write) => write.startAt >= from).length;
     const cpu = { ...variant.cpuMicros(), redis: processCpuMicros(redisPid) };
     const perRequest = (end: number | undefined, start: number | undefined) =>
       end === undefined || start === undefined ? undefined : (end - start) / requests;
     const result: VariantRound = {
       strategy,
       saturationRps: saturation.ok / saturation.seconds,
+      fixedRate: settings.fixedRate,
+      fixedRateCalibrated: settings.fixedRateCalibrated,
       fixed: phaseLatency(fixed),
       requests,
       failed: warm.failed + fixed.failed + saturation.failed,
       postgresTransactionsPer1000: (xacts * 1_000) / requests,
       userQueriesPer1000: (queries * 1_000) / requests,
+      floorQueriesPer1000: ((necessaryLoads(history, from) + writesSent) * 1_000) / requests,
       redisCommandsPerRequest: redisDelta / requests,
       redisCommandsPerName,
       instancesIdleCpuPercent,
@@ -194,10 +262,7 @@ async function runVariant(
       stampede,
     };
     return result;
-  } finally {
-    client.close();
-    await variant.stop();
-  }
+  });
 }
 
 /**
@@ -208,7 +273,11 @@ async function runVariant(
  * Redis is this benchmark's own redis-server (INFO commandstats counts only
  * the variant's commands); Postgres is shared, the users seeded once.
  */
-export async function runMix(settings: MixSettings, onRound?: (round: VariantRound) => void): Promise<VariantRound[]> {
+export async function runMix(
+  settings: MixSettings,
+  onRound?: (round: VariantRound) => void,
+  onCalibration?: (strategy: Strategy, saturationRps: number) => void,
+): Promise<VariantRound[]> {
   const databaseUrl = `${settings.adminUrl.replace(/\/[^/]*$/, "")}/${settings.database}`;
   await ensureDatabase(settings.adminUrl, settings.database);
   const server = await OwnRedisServer.start();
@@ -229,11 +298,16 @@ export async function runMix(settings: MixSettings, onRound?: (round: VariantRou
     await migrateDatabase(databaseUrl);
     await seedBenchUsers(databaseUrl, settings.shape.users);
     const clock = new VersionClock();
+    const fixedRateCalibrated = settings.fixedRate === undefined;
+    const fixedRate =
+      settings.fixedRate ??
+      (await calibrateFixedRate(settings, cluster, redis, clock, settings.fixedShareOfSaturation ?? 0.5, onCalibration));
+    const roundSettings: RoundSettings = { ...settings, fixedRate, fixedRateCalibrated };
     const rounds: VariantRound[] = [];
     for (let round = 0; round < settings.rounds; round++) {
       for (let k = 0; k < settings.strategies.length; k++) {
         const strategy = settings.strategies[(round + k) % settings.strategies.length] as Strategy;
-        const result = await runVariant(strategy, settings, cluster, redis, server.pid, admin, clock);
+        const result = await runVariant(strategy, roundSettings, cluster, redis, server.pid, admin, clock);
         rounds.push(result);
         onRound?.(result);
       }
