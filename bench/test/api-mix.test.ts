@@ -59,13 +59,12 @@ it("runs the four variants, each on 3 instances behind the entry point, and coun
   // Without a cache every request is one query on users (each read a load, each write an update).
   expect(of("none").userQueriesPer1000).toBeCloseTo(1_000, -1);
   expect(of("none").stampede.loads).toBe(settings.stampedeClients);
-  // The floor is what a perfect cache would load: without a cache every read is above it; a cache
-  // goes below it only by serving a read it should have loaded (a stale one), never by more.
+  // The floor is a strict lower bound: every version a variant served was loaded, and every write is a query.
+  // Without a cache every read is a load, so it sits well above its floor (the Zipf ids repeat).
   expect(of("none").floorQueriesPer1000).toBeLessThan(of("none").userQueriesPer1000);
   for (const round of rounds) {
     expect(round.floorQueriesPer1000, round.strategy).toBeGreaterThan(0);
-    const staleAllowance = (round.staleReads * 1_000) / round.requests;
-    expect(round.userQueriesPer1000 + staleAllowance + 1e-9, round.strategy).toBeGreaterThanOrEqual(round.floorQueriesPer1000);
+    expect(round.userQueriesPer1000, round.strategy).toBeGreaterThanOrEqual(round.floorQueriesPer1000);
   }
   // Caches answer some reads without Postgres, and send commands to the benchmark's own Redis.
   for (const strategy of ["recipe", "bentocache", "hoard"]) {

@@ -2,38 +2,44 @@ import { History } from "@hoard/api";
 import { describe, expect, it } from "vitest";
 import { necessaryLoads } from "../src/api-mix/load-floor.js";
 
-const read = (id: number, startAt: number) => ({ id, instance: -1, startAt, endAt: startAt + 5, ok: true, status: 200, version: 1 });
+const read = (id: number, startAt: number, version: number, ok = true) => ({
+  id,
+  instance: -1,
+  startAt,
+  endAt: startAt + 5,
+  ok,
+  status: ok ? 200 : 503,
+  version,
+});
 
-describe("the floor of the mixed-workload benchmark: reads any cache has to load", () => {
-  it("counts the first read of each id and the first after each of its writes, from when a write was acknowledged", () => {
+describe("the floor of the mixed-workload benchmark: loads the answers needed", () => {
+  it("counts each version of a row (or its absence) once, however many reads returned it", () => {
     const history = new History();
-    history.addRead(read(1, 0)); // first read of 1: a load
-    history.addRead(read(1, 10)); // cached
-    history.addRead(read(2, 20)); // first read of 2: a load (absent or not, it is cached after)
-    history.addWrite({ id: 1, version: 2, instance: -1, startAt: 30, ackAt: 50 });
-    history.addRead(read(1, 40)); // began while the write ran: the old copy may still be served
-    history.addRead(read(1, 60)); // the first after the acknowledgement: a load
-    history.addRead(read(1, 70)); // cached again
-    history.addRead(read(2, 80)); // cached
+    history.addRead(read(1, 0, -1)); // the seeded row of 1: a load
+    history.addRead(read(1, 10, -1)); // the same version again: served from a cache
+    history.addRead(read(2, 20, -1)); // an id with no user: its absence was loaded once
+    history.addRead(read(2, 25, -1));
+    history.addWrite({ id: 1, version: 7, instance: -1, startAt: 30, ackAt: 50 });
+    history.addRead(read(1, 40, 7)); // began while the write ran and got the new row: one load, wherever it was
+    history.addRead(read(1, 60, 7)); // the same version after the acknowledgement: nothing more to load
+    history.addRead(read(1, 70, -1)); // a stale answer needs no load: that version was loaded before
     expect(necessaryLoads(history)).toBe(3);
   });
 
-  it("counts only reads from `from` on, with the state the earlier ones left", () => {
+  it("counts only versions first served from `from` on; those served before may still be cached", () => {
     const history = new History();
-    history.addRead(read(1, 0));
-    history.addRead(read(2, 5));
-    history.addRead(read(1, 100)); // cached by the read at 0
-    history.addRead(read(3, 110)); // a load, in the span
-    history.addWrite({ id: 2, version: 2, instance: -1, startAt: 115, ackAt: 120 });
-    history.addRead(read(2, 130)); // a load after the write, in the span
+    history.addRead(read(1, 0, -1));
+    history.addRead(read(2, 5, -1));
+    history.addRead(read(1, 100, -1)); // served before the span
+    history.addRead(read(3, 110, -1)); // new in the span
+    history.addWrite({ id: 2, version: 9, instance: -1, startAt: 115, ackAt: 120 });
+    history.addRead(read(2, 130, 9)); // a new version in the span
     expect(necessaryLoads(history, 100)).toBe(2);
   });
 
-  it("treats a write that was not acknowledged as landed from when it was sent", () => {
+  it("ignores failed reads: they returned nothing", () => {
     const history = new History();
-    history.addRead(read(4, 0));
-    history.failedWrites.push({ id: 4, startAt: 10, status: 503 });
-    history.addRead(read(4, 20));
-    expect(necessaryLoads(history)).toBe(2);
+    history.addRead(read(4, 0, -1, false));
+    expect(necessaryLoads(history)).toBe(0);
   });
 });

@@ -69,8 +69,9 @@ export interface VariantRound {
   /** Queries on `users` (the API's hoard_db_queries_total) per 1,000 requests. */
   userQueriesPer1000: number;
   /**
-   * The fewest queries on `users` any cache could have made over the same span, per 1,000 requests: the writes,
-   * and the reads it has to load ({@link necessaryLoads}: first reads of an id since the round began or since its last write).
+   * The fewest queries on `users` that could have given this variant's answers over the same span, per 1,000
+   * requests: the acknowledged writes, and one load per version of a row it served for the first time in the
+   * round ({@link necessaryLoads}).
    */
   floorQueriesPer1000: number;
   redisCommandsPerRequest: number;
@@ -229,8 +230,8 @@ async function runVariant(
     }
     const queries = [...(await variant.databaseQueries()).values()].reduce((a, b) => a + b, 0) - counters0.queries;
     const stale = countStale(history, from);
-    const writesSent =
-      history.writes.filter((write) => write.startAt >= from).length + history.failedWrites.filter((write) => write.startAt >= from).length;
+    // Each acknowledged write is one update query, whatever the variant.
+    const writesAcknowledged = history.writes.filter((write) => write.startAt >= from).length;
     const cpu = { ...variant.cpuMicros(), redis: processCpuMicros(redisPid) };
     const perRequest = (end: number | undefined, start: number | undefined) =>
       end === undefined || start === undefined ? undefined : (end - start) / requests;
@@ -244,7 +245,7 @@ async function runVariant(
       failed: warm.failed + fixed.failed + saturation.failed,
       postgresTransactionsPer1000: (xacts * 1_000) / requests,
       userQueriesPer1000: (queries * 1_000) / requests,
-      floorQueriesPer1000: ((necessaryLoads(history, from) + writesSent) * 1_000) / requests,
+      floorQueriesPer1000: ((necessaryLoads(history, from) + writesAcknowledged) * 1_000) / requests,
       redisCommandsPerRequest: redisDelta / requests,
       redisCommandsPerName,
       instancesIdleCpuPercent,
