@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { freePort, pollUntil } from "@hoard/test-servers";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +19,9 @@ describe("deletes confirmed by a replica (replicaAcks)", () => {
   let primary: OwnRedisServer;
   let replica: ChildProcess;
   let replicaPort: number;
+  // A replica writes the primary's snapshot to its working directory when it syncs, whatever --save says:
+  // a folder of its own, so no dump.rdb lands in the checkout.
+  const replicaDir = mkdtempSync(join(tmpdir(), "hoard-replica-"));
 
   beforeAll(async () => {
     primary = await OwnRedisServer.start();
@@ -31,6 +37,8 @@ describe("deletes confirmed by a replica (replicaAcks)", () => {
         "",
         "--appendonly",
         "no",
+        "--dir",
+        replicaDir,
         "--replicaof",
         "127.0.0.1",
         String(primary.port),
@@ -49,6 +57,7 @@ describe("deletes confirmed by a replica (replicaAcks)", () => {
     replica?.kill("SIGCONT");
     replica?.kill("SIGKILL");
     await primary?.dispose();
+    rmSync(replicaDir, { recursive: true, force: true });
   });
 
   it("a delete the replica confirms is done; one it cannot confirm stays pending, keeps reads off L2, and lands once it can", async () => {
