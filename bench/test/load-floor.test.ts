@@ -1,16 +1,10 @@
 import { History } from "@hoard/api";
 import { describe, expect, it } from "vitest";
 import { necessaryLoads } from "../src/api-mix/load-floor.js";
+import { readRecord } from "./support.js";
 
-const read = (id: number, startAt: number, version: number, ok = true) => ({
-  id,
-  instance: -1,
-  startAt,
-  endAt: startAt + 5,
-  ok,
-  status: ok ? 200 : 503,
-  version,
-});
+/** A read of `id` that began at `startAt` and returned `version`. */
+const read = (id: number, startAt: number, version: number, ok = true) => readRecord(startAt, version, id, ok);
 
 describe("the floor of the mixed-workload benchmark: loads the answers needed", () => {
   it("counts each version of a row (or its absence) once, however many reads returned it", () => {

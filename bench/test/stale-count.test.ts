@@ -1,6 +1,7 @@
 import { BUS_DELAY_BUDGET_MS, History } from "@hoard/api";
 import { describe, expect, it } from "vitest";
 import { countStale } from "../src/api-mix/stale.js";
+import { readRecord } from "./support.js";
 
 /** A history of one id: version 2 written over version 1, acknowledged at t = 1,000. */
 function historyWithOneWrite(): History {
@@ -10,15 +11,7 @@ function historyWithOneWrite(): History {
   return history;
 }
 
-const read = (startAt: number, version: number, id = 7, ok = true) => ({
-  id,
-  instance: -1,
-  startAt,
-  endAt: startAt + 5,
-  ok,
-  status: ok ? 200 : 503,
-  version,
-});
+const read = readRecord;
 
 describe("the stale-read counter of the mixed-workload benchmark", () => {
   it("counts a read that returned an older version than a write acknowledged before it began, and tells bus delay from a lost invalidation", () => {
